@@ -1,0 +1,49 @@
+"""Composition root: builds the services from settings and hands them to the web app.
+
+This is the only module that knows which implementation serves which role; services
+receive their collaborators as arguments. Start-up applies database migrations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from belfort.audit import AuditLog
+from belfort.auth.service import AccountService
+from belfort.db import Database
+from belfort.policy import PolicyGate, PolicyRules
+from belfort.settings import Settings
+from belfort.timeutil import Clock, utcnow
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    audit: AuditLog
+    gate: PolicyGate
+    accounts: AccountService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def policy_rules(settings: Settings) -> PolicyRules:
+    return PolicyRules(
+        administrative_consult_days=settings.policy.administrative_consult_days,
+        police_max_retention_days=settings.policy.police_max_retention_days,
+        justification_min_length=settings.policy.justification_min_length,
+    )
+
+
+def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = True) -> Services:
+    """Open the data folder and database (migrating it) and wire the services."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url, echo=settings.database.echo)
+    if migrate:
+        db.migrate()
+    audit = AuditLog(clock)
+    gate = PolicyGate(audit, policy_rules(settings), clock)
+    accounts = AccountService(gate, audit, settings.security, clock)
+    return Services(settings=settings, db=db, clock=clock, audit=audit, gate=gate, accounts=accounts)

@@ -1,0 +1,302 @@
+"""The `belfort` command: serve, demo, and the administrator's tools.
+
+Every subcommand that touches data takes `--config FILE` and `--data DIR`. Errors a
+person can fix print one line on stderr and exit non-zero (2 for configuration and
+usage, 1 otherwise); they never print a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from belfort import __version__
+from belfort.errors import BelfortError
+from belfort.policy.model import Actor, ActorKind
+from belfort.settings import Settings, SettingsError, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def cli_actor() -> Actor:
+    """The local operator of the command line: audited as `cli:<os user>`."""
+    return Actor(
+        kind=ActorKind.SYSTEM, id=None, name=f"cli:{getpass.getuser()}", role=None,
+        organisation_id=None, organisation_name="", organisation_kind=None,
+    )
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"belfort: {message}", err=True)
+    sys.exit(code)
+
+
+def data_options(func: F) -> F:
+    """Add --config and --data, and pass validated `settings` to the command."""
+
+    @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                  help="TOML settings file (default: $BELFORT_CONFIG).")
+    @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
+                  help="Data folder: database, keys, recordings.")
+    @wraps(func)
+    def wrapper(*args: Any, config_file: Path | None, data_dir: Path | None, **kwargs: Any) -> Any:
+        try:
+            settings = load_settings(config_file, data_dir)
+        except SettingsError as exc:
+            fail(str(exc), 2)
+        return func(*args, settings=settings, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[Any]:
+    """Services for one command, closed afterwards; user errors become one line."""
+    from belfort.app import build_services
+
+    services = None
+    try:
+        services = build_services(settings)
+        yield services
+    except BelfortError as exc:
+        fail(exc.message)
+    except OSError as exc:
+        fail(f"cannot use the data folder {settings.data_dir}: {exc.strerror or exc}")
+    finally:
+        if services is not None:
+            services.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="belfort")
+def main() -> None:
+    """Belfort: open video platform for cities and police zones."""
+
+
+def _serve(services: Any, host: str, port: int) -> None:
+    import uvicorn
+
+    from belfort.web.app import create_app
+
+    app = create_app(services)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True, server_header=False)
+
+
+@main.command()
+@data_options
+@click.option("--host", help="Address to listen on (default from settings: 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default from settings: 8080).")
+def serve(settings: Settings, host: str | None, port: int | None) -> None:
+    """Run the platform: web app and API."""
+    with opened(settings) as services:
+        _serve(services, host or settings.server.host, port or settings.server.port)
+
+
+@main.command()
+@data_options
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 8080).")
+@click.option("--no-serve", is_flag=True, help="Only seed the demo data and print the accounts.")
+def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool) -> None:
+    """Seed a demo site (police zone, city, shop; one user per role) and serve it."""
+    from belfort.demo import seed_demo
+
+    if "data_dir" not in settings.model_fields_set:
+        settings.data_dir = Path("./demo-data")
+    with opened(settings) as services:
+        accounts = seed_demo(services)
+        address = f"http://{host or settings.server.host}:{port or settings.server.port}"
+        click.echo(f"Belfort demo in {settings.data_dir.resolve()}")
+        click.echo(f"{'user':<12}{'role':<12}{'organisation':<20}password")
+        for account in accounts:
+            click.echo(f"{account.username:<12}{account.role:<12}{account.organisation:<20}{account.password}")
+        if no_serve:
+            return
+        click.echo(f"Open {address} and sign in with one of the accounts above.")
+        _serve(services, host or settings.server.host, port or settings.server.port)
+
+
+@main.command()
+@data_options
+def migrate(settings: Settings) -> None:
+    """Create or upgrade the database schema (also done at every start)."""
+    with opened(settings) as services:
+        click.echo(f"database at newest schema ({services.db.dialect})")
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("check")
+@data_options
+def config_check(settings: Settings) -> None:
+    """Validate the settings and print the effective values (secrets hidden)."""
+    shown = settings.model_dump(mode="json")
+    if shown["database"]["url"]:
+        url = shown["database"]["url"]
+        if "@" in url:
+            scheme, _, rest = url.partition("://")
+            shown["database"]["url"] = f"{scheme}://***@{rest.split('@', 1)[1]}"
+    for section, values in shown.items():
+        if isinstance(values, dict):
+            for key, value in values.items():
+                click.echo(f"{section}.{key} = {value}")
+        else:
+            click.echo(f"{section} = {values}")
+
+
+@main.group()
+def org() -> None:
+    """Manage organisations (police zones, cities, businesses, transit, alarm centres)."""
+
+
+@org.command("add")
+@data_options
+@click.option("--name", required=True, help="Unique name, e.g. 'Politiezone Kortrijk'.")
+@click.option("--kind", required=True,
+              type=click.Choice(["police_zone", "city", "business", "transit", "alarm_centre", "other"]))
+def org_add(settings: Settings, name: str, kind: str) -> None:
+    """Add an organisation."""
+    with opened(settings) as services, services.db.session() as session:
+        created = services.accounts.add_organisation(session, cli_actor(), name, kind)
+        click.echo(f"organisation {created.name} ({created.kind}) id {created.id}")
+
+
+@org.command("list")
+@data_options
+def org_list(settings: Settings) -> None:
+    """List organisations."""
+    with opened(settings) as services, services.db.session() as session:
+        for item in services.accounts.list_organisations(session):
+            click.echo(f"{item.id}  {item.kind:<13} {item.name}")
+
+
+@main.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("add")
+@data_options
+@click.option("--username", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner"]))
+@click.option("--org", "organisation", required=True, help="Organisation name or id.")
+@click.option("--full-name", default="")
+@click.option("--password", default=None,
+              help="Initial password; read from $BELFORT_PASSWORD or generated and printed when omitted.")
+def user_add(settings: Settings, username: str, role: str, organisation: str, full_name: str,
+             password: str | None) -> None:
+    """Add a user; prints a generated password when none is given."""
+    import os
+
+    from belfort.auth.service import generate_password
+
+    secret = password or os.environ.get("BELFORT_PASSWORD") or generate_password()
+    with opened(settings) as services, services.db.session() as session:
+        created = services.accounts.add_user(
+            session, cli_actor(), username=username, role=role, organisation=organisation,
+            password=secret, full_name=full_name,
+        )
+        click.echo(f"user {created.username} ({created.role}, {created.organisation.name}) id {created.id}")
+        if not password and not os.environ.get("BELFORT_PASSWORD"):
+            click.echo(f"password: {secret}")
+
+
+@user.command("list")
+@data_options
+def user_list(settings: Settings) -> None:
+    """List user accounts."""
+    with opened(settings) as services, services.db.session() as session:
+        for item in services.accounts.list_users(session):
+            state = "active" if item.active else "disabled"
+            click.echo(f"{item.username:<20} {item.role:<11} {state:<9} {item.organisation.name}")
+
+
+@user.command("disable")
+@data_options
+@click.argument("username")
+def user_disable(settings: Settings, username: str) -> None:
+    """Disable an account and end its sessions."""
+    with opened(settings) as services, services.db.session() as session:
+        services.accounts.set_active(session, cli_actor(), username, False)
+        click.echo(f"user {username} disabled")
+
+
+@user.command("enable")
+@data_options
+@click.argument("username")
+def user_enable(settings: Settings, username: str) -> None:
+    """Enable an account and clear a lockout."""
+    with opened(settings) as services, services.db.session() as session:
+        services.accounts.set_active(session, cli_actor(), username, True)
+        click.echo(f"user {username} enabled")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens for machine clients (ANPR cameras, alarm centres, peer sites)."""
+
+
+@token.command("create")
+@data_options
+@click.option("--name", required=True, help="What the client is, e.g. 'anpr-e17-kortrijk-noord'.")
+@click.option("--org", "organisation", required=True, help="Organisation name or id the client belongs to.")
+@click.option("--scope", "scopes", multiple=True, required=True, help="Scope; repeat for several.")
+@click.option("--valid-days", type=click.IntRange(1, 3650), default=None, help="Expiry; none by default.")
+def token_create(settings: Settings, name: str, organisation: str, scopes: tuple[str, ...],
+                 valid_days: int | None) -> None:
+    """Issue a token; its secret is printed once."""
+    with opened(settings) as services, services.db.session() as session:
+        created, secret = services.accounts.create_token(
+            session, cli_actor(), name=name, organisation=organisation, scopes=list(scopes), valid_days=valid_days,
+        )
+        click.echo(f"token {created.name} id {created.id} scopes {created.scopes}")
+        click.echo(secret)
+
+
+@token.command("list")
+@data_options
+def token_list(settings: Settings) -> None:
+    """List tokens (never their secrets)."""
+    with opened(settings) as services, services.db.session() as session:
+        for item in services.accounts.list_tokens(session):
+            state = "revoked" if item.revoked_at else "valid"
+            click.echo(f"{item.id}  {item.prefix}…  {state:<8} {item.scopes:<30} {item.name}")
+
+
+@token.command("revoke")
+@data_options
+@click.argument("token_id")
+def token_revoke(settings: Settings, token_id: str) -> None:
+    """Revoke a token by id."""
+    with opened(settings) as services, services.db.session() as session:
+        services.accounts.revoke_token(session, cli_actor(), token_id)
+        click.echo(f"token {token_id} revoked")
+
+
+@main.group()
+def audit() -> None:
+    """Check the audit chain."""
+
+
+@audit.command("verify")
+@data_options
+def audit_verify(settings: Settings) -> None:
+    """Verify the hash chain; exit 0 with the record count when intact."""
+    from belfort.audit import verify_chain
+
+    with opened(settings) as services, services.db.session() as session:
+        result = verify_chain(session)
+    if not result.ok:
+        fail(f"audit chain broken after {result.count} good records: {result.problem}", 1)
+    click.echo(f"audit chain intact: {result.count} records, head {result.head_hash}")

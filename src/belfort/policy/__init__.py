@@ -1,0 +1,42 @@
+"""The policy gate: the one place that decides whether a person or machine may look.
+
+Every capability that shows or releases images, plates, reads or logs calls
+`PolicyGate.authorize(actor, action, resource, purpose)` first. The decision itself is
+pure (`decide`), so it can be tested exhaustively; the gate writes one audit record for
+every decision, granted or refused. Nothing here talks HTTP.
+"""
+
+from belfort.policy.gate import PolicyGate
+from belfort.policy.model import (
+    Action,
+    Actor,
+    ActorKind,
+    Decision,
+    LegalRegime,
+    OrganisationKind,
+    Purpose,
+    PurposeKind,
+    Resource,
+    ResourceKind,
+    Role,
+)
+from belfort.policy.rules import PolicyRules, audit_review_scope, capabilities, decide
+
+__all__ = [
+    "Action",
+    "Actor",
+    "ActorKind",
+    "Decision",
+    "LegalRegime",
+    "OrganisationKind",
+    "PolicyGate",
+    "PolicyRules",
+    "Purpose",
+    "PurposeKind",
+    "Resource",
+    "ResourceKind",
+    "Role",
+    "audit_review_scope",
+    "capabilities",
+    "decide",
+]

@@ -1,0 +1,166 @@
+"""The nouns of the policy: who asks (Actor), to do what (Action), to what (Resource),
+why (Purpose), and the answer (Decision).
+
+These are plain frozen values with no I/O, so the rules can be tested on any input.
+A Decision always carries a reason written for the person who sees it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    INSPECTOR = "inspector"
+    SUPERVISOR = "supervisor"
+    DPO = "dpo"
+    ADMIN = "admin"
+    PARTNER = "partner"
+
+
+class OrganisationKind(StrEnum):
+    POLICE_ZONE = "police_zone"
+    CITY = "city"
+    BUSINESS = "business"
+    TRANSIT = "transit"
+    ALARM_CENTRE = "alarm_centre"
+    OTHER = "other"
+
+
+class ActorKind(StrEnum):
+    USER = "user"
+    MACHINE = "machine"
+    SYSTEM = "system"
+
+
+class LegalRegime(StrEnum):
+    """Under which law a camera films: it sets retention and who may consult when."""
+
+    POLICE = "police"
+    CAMERA_LAW = "camera_law"
+
+
+class PurposeKind(StrEnum):
+    ADMINISTRATIVE = "administrative"
+    JUDICIAL = "judicial"
+
+
+class Operation(StrEnum):
+    """The kinds of processing the law asks to log."""
+
+    CONSULT = "consult"
+    DISCLOSE = "disclose"
+    ALTER = "alter"
+    ERASE = "erase"
+    SIGN_IN = "sign_in"
+
+
+class Action(StrEnum):
+    VIEW_LIVE = "live.view"
+    VIEW_RECORDING = "recording.view"
+    EXPORT_EVIDENCE = "evidence.export"
+    PLACE_HOLD = "hold.place"
+    LIFT_HOLD = "hold.lift"
+    SEARCH_PLATES = "anpr.search"
+    HANDLE_HITS = "anpr.hits"
+    MANAGE_HOTLISTS = "anpr.hotlists"
+    INGEST_READS = "anpr.ingest"
+    FORWARD_ALARM = "alarm.forward"
+    REVIEW_AUDIT = "audit.review"
+    VERIFY_AUDIT = "audit.verify"
+    MANAGE_USERS = "admin.users"
+    MANAGE_ORGANISATIONS = "admin.organisations"
+    MANAGE_TOKENS = "admin.tokens"
+    MANAGE_CAMERAS = "admin.cameras"
+    ERASE_RECORDING = "recording.erase"
+
+
+class ResourceKind(StrEnum):
+    CAMERA = "camera"
+    RECORDING = "recording"
+    PLATE_READS = "plate_reads"
+    HOTLIST = "hotlist"
+    AUDIT_LOG = "audit_log"
+    USER = "user"
+    ORGANISATION = "organisation"
+    API_TOKEN = "api_token"
+    SITE = "site"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks. For a person, role and organisation; for a machine client, its scopes."""
+
+    kind: ActorKind
+    id: uuid.UUID | None
+    name: str
+    role: Role | None
+    organisation_id: uuid.UUID | None
+    organisation_name: str
+    organisation_kind: OrganisationKind | None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.role or self.kind})"
+
+
+SYSTEM_ACTOR = Actor(
+    kind=ActorKind.SYSTEM,
+    id=None,
+    name="belfort",
+    role=None,
+    organisation_id=None,
+    organisation_name="",
+    organisation_kind=None,
+)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What is looked at. Image resources carry owner, regime, grants and time range."""
+
+    kind: ResourceKind
+    id: str = ""
+    label: str = ""
+    owner_organisation_id: uuid.UUID | None = None
+    legal_regime: LegalRegime | None = None
+    granted_organisation_ids: frozenset[uuid.UUID] = frozenset()
+    start: datetime | None = None
+    end: datetime | None = None
+    extra_ids: tuple[tuple[str, str, str], ...] = field(default=())
+    """Further (kind, id, label) triples this look touches, e.g. several cameras at once."""
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """Why someone looks: administrative or judicial, in their own words.
+
+    For judicial access to police recordings past the administrative window,
+    `legal_basis_ref` holds the reference of the public prosecutor's written decision.
+    """
+
+    kind: PurposeKind
+    justification: str
+    legal_basis_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    granted: bool
+    action: Action
+    rule: str
+    """A short stable code for the rule that decided, e.g. `role`, `scope`, `30-day`."""
+    reason: str
+    """A sentence for the person: what was decided and, when refused, what would be needed."""
+    needs: tuple[str, ...] = ()
+    """What the UI should ask for to make a refused request acceptable (e.g. `purpose`,
+    `judicial_reference`); empty when nothing the person can supply would help."""
+
+    @property
+    def outcome(self) -> str:
+        return "granted" if self.granted else "refused"

@@ -1,0 +1,234 @@
+"""The rules: which role may do what, to whose resources, for which purpose, and when.
+
+`decide` is a pure function of its arguments (time comes in as `now`). The order of the
+checks is the order a refusal is explained in: first who you are (role or scope), then
+whose resource it is, then why you ask, then how old the footage is. The first check
+that fails decides, and its reason says what would make the request acceptable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from belfort.policy.model import (
+    Action,
+    Actor,
+    ActorKind,
+    Decision,
+    LegalRegime,
+    Operation,
+    Purpose,
+    PurposeKind,
+    Resource,
+    Role,
+)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    operation: Operation
+    roles: frozenset[Role]
+    description: str
+    needs_purpose: bool = False
+    scope: str = ""
+    """For machine clients: the token scope that allows this action."""
+    age_limited: bool = False
+    """Subject to the administrative window for police recordings (the 30-day rule)."""
+    own_organisation_only: bool = False
+    """Limited to resources owned by (or granted to) the actor's organisation."""
+
+
+_WATCHERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.PARTNER})
+_INVESTIGATORS = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
+
+ACTIONS: dict[Action, ActionSpec] = {
+    Action.VIEW_LIVE: ActionSpec(
+        Operation.CONSULT, _WATCHERS, "Watch cameras live on the video wall",
+        needs_purpose=True, own_organisation_only=True,
+    ),
+    Action.VIEW_RECORDING: ActionSpec(
+        Operation.CONSULT, _WATCHERS | _INVESTIGATORS, "Play back recordings",
+        needs_purpose=True, age_limited=True, own_organisation_only=True,
+    ),
+    Action.EXPORT_EVIDENCE: ActionSpec(
+        Operation.DISCLOSE, _INVESTIGATORS, "Export signed evidence packages",
+        needs_purpose=True, age_limited=True, own_organisation_only=True,
+    ),
+    Action.PLACE_HOLD: ActionSpec(
+        Operation.ALTER, _INVESTIGATORS, "Put evidence holds on recordings",
+        needs_purpose=True, age_limited=True, own_organisation_only=True,
+    ),
+    Action.LIFT_HOLD: ActionSpec(
+        Operation.ALTER, _INVESTIGATORS, "Lift evidence holds",
+        needs_purpose=True, own_organisation_only=True,
+    ),
+    Action.SEARCH_PLATES: ActionSpec(
+        Operation.CONSULT, _INVESTIGATORS, "Search number plates in the read history",
+        needs_purpose=True, age_limited=True, own_organisation_only=True,
+    ),
+    Action.HANDLE_HITS: ActionSpec(
+        Operation.CONSULT, frozenset({Role.OPERATOR, Role.INSPECTOR, Role.SUPERVISOR}),
+        "See and handle hotlist hits", own_organisation_only=True,
+    ),
+    Action.MANAGE_HOTLISTS: ActionSpec(
+        Operation.ALTER, frozenset({Role.SUPERVISOR}), "Manage hotlists", own_organisation_only=True,
+    ),
+    Action.INGEST_READS: ActionSpec(
+        Operation.ALTER, frozenset(), "Send plate reads", scope="anpr:ingest",
+    ),
+    Action.FORWARD_ALARM: ActionSpec(
+        Operation.DISCLOSE, frozenset(), "Forward alarms and live images", scope="alarms:forward",
+    ),
+    Action.REVIEW_AUDIT: ActionSpec(
+        Operation.CONSULT, frozenset({Role.SUPERVISOR, Role.DPO}), "Review the audit log: who looked at what and why",
+    ),
+    Action.VERIFY_AUDIT: ActionSpec(
+        Operation.CONSULT, frozenset({Role.DPO, Role.ADMIN}), "Verify the integrity of the audit chain",
+    ),
+    Action.MANAGE_USERS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Manage user accounts"),
+    Action.MANAGE_ORGANISATIONS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Manage organisations"),
+    Action.MANAGE_TOKENS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Issue and revoke API tokens"),
+    Action.MANAGE_CAMERAS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Register and configure cameras"),
+    Action.ERASE_RECORDING: ActionSpec(Operation.ERASE, frozenset(), "Erase recordings past retention"),
+}
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.OPERATOR: "control-room operator",
+    Role.INSPECTOR: "inspector or detective",
+    Role.SUPERVISOR: "team chief on duty",
+    Role.DPO: "data protection officer",
+    Role.ADMIN: "administrator",
+    Role.PARTNER: "partner (camera owner, alarm centre or peer site)",
+}
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """The numbers the law sets, read from settings."""
+
+    administrative_consult_days: int = 30
+    police_max_retention_days: int = 365
+    justification_min_length: int = 10
+
+
+def capabilities(role: Role) -> list[tuple[Action, str]]:
+    """What a person with `role` may do at all, for menus and the home page."""
+    return [(action, spec.description) for action, spec in ACTIONS.items() if role in spec.roles]
+
+
+def operation_of(action: Action) -> Operation:
+    return ACTIONS[action].operation
+
+
+def _refuse(action: Action, rule: str, reason: str, *needs: str) -> Decision:
+    return Decision(False, action, rule, reason, tuple(needs))
+
+
+def _check_actor(actor: Actor, action: Action, spec: ActionSpec) -> Decision | None:
+    if actor.kind is ActorKind.SYSTEM:
+        return None
+    if actor.kind is ActorKind.MACHINE:
+        if spec.scope and spec.scope in actor.scopes:
+            return None
+        wanted = f" (needs scope '{spec.scope}')" if spec.scope else " (only people may do this)"
+        return _refuse(action, "scope", f"This API token may not {spec.description.lower()}{wanted}.")
+    if actor.role is not None and actor.role in spec.roles:
+        return None
+    title = ROLE_TITLES[actor.role] if actor.role else "this account"
+    return _refuse(action, "role", f"A {title} may not {spec.description.lower()}.")
+
+
+def _check_organisation(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
+    if not spec.own_organisation_only or actor.kind is ActorKind.SYSTEM:
+        return None
+    owner = resource.owner_organisation_id
+    if owner is None or owner == actor.organisation_id or actor.organisation_id in resource.granted_organisation_ids:
+        return None
+    name = resource.label or resource.kind.value
+    return _refuse(
+        action, "organisation",
+        f"{name} belongs to another organisation that has not granted yours access to it.",
+    )
+
+
+def _check_purpose(action: Action, spec: ActionSpec, purpose: Purpose | None, rules: PolicyRules) -> Decision | None:
+    if not spec.needs_purpose:
+        return None
+    if purpose is None:
+        return _refuse(
+            action, "purpose",
+            "State why you need this: choose administrative or judicial and write a short justification.",
+            "purpose",
+        )
+    if len(purpose.justification.strip()) < rules.justification_min_length:
+        return _refuse(
+            action, "purpose",
+            f"The justification is too short: describe the reason in at least "
+            f"{rules.justification_min_length} characters (an incident, a case, a request).",
+            "purpose",
+        )
+    return None
+
+
+def _check_age(
+    action: Action, spec: ActionSpec, resource: Resource, purpose: Purpose | None, rules: PolicyRules, now: datetime
+) -> Decision | None:
+    if not spec.age_limited or resource.legal_regime is not LegalRegime.POLICE or resource.start is None:
+        return None
+    oldest_age = now - resource.start
+    if oldest_age > timedelta(days=rules.police_max_retention_days):
+        return _refuse(
+            action, "retention",
+            f"Police recordings are kept at most {rules.police_max_retention_days} days; "
+            "this range starts before that and cannot be consulted.",
+        )
+    if oldest_age <= timedelta(days=rules.administrative_consult_days):
+        return None
+    days = rules.administrative_consult_days
+    if purpose is None or purpose.kind is not PurposeKind.JUDICIAL:
+        return _refuse(
+            action, f"{days}-day",
+            f"This footage is more than {days} days old. Police recordings older than {days} days "
+            "may be consulted only for a judicial purpose, with the public prosecutor's written "
+            "decision: choose 'judicial' and enter the decision's reference.",
+            "judicial_reference",
+        )
+    if not purpose.legal_basis_ref.strip():
+        return _refuse(
+            action, f"{days}-day",
+            f"Judicial access to police recordings older than {days} days needs the reference of "
+            "the public prosecutor's written decision: enter it and try again.",
+            "judicial_reference",
+        )
+    return None
+
+
+def decide(
+    actor: Actor,
+    action: Action,
+    resource: Resource,
+    purpose: Purpose | None,
+    rules: PolicyRules,
+    now: datetime,
+) -> Decision:
+    """Decide whether `actor` may perform `action` on `resource` for `purpose` at `now`."""
+    spec = ACTIONS[action]
+    refusal = (
+        _check_actor(actor, action, spec)
+        or _check_organisation(actor, action, spec, resource)
+        or _check_purpose(action, spec, purpose, rules)
+        or _check_age(action, spec, resource, purpose, rules, now)
+    )
+    if refusal is not None:
+        return refusal
+    basis = " under the prosecutor's decision" if purpose and purpose.legal_basis_ref.strip() else ""
+    return Decision(True, action, "granted", f"Allowed: {spec.description.lower()}{basis}.")
+
+
+def audit_review_scope(actor: Actor) -> str:
+    """Whose records a reviewer may read: a team chief sees the people of their own
+    organisation; the data protection officer sees everyone's. Empty means no limit."""
+    if actor.role is Role.DPO or actor.kind is ActorKind.SYSTEM:
+        return ""
+    return str(actor.organisation_id) if actor.organisation_id else "-"

@@ -1,0 +1,142 @@
+"""Configuration: one TOML file plus environment overrides, validated once at start.
+
+Sources, later wins: built-in defaults, the TOML file (`--config FILE` or `BELFORT_CONFIG`),
+environment variables `BELFORT_<SECTION>__<KEY>` (for example `BELFORT_SERVER__PORT=9000`),
+then command-line flags such as `--data`. A bad value never reaches the services: loading
+raises `SettingsError` naming the key and what it expects.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "BELFORT_"
+DEFAULT_DATA_DIR = Path("./belfort-data")
+
+
+class SettingsError(Exception):
+    """A configuration problem a person must fix: the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    secure_cookies: bool = False
+    """Mark the session cookie Secure; set true whenever Belfort is served over HTTPS."""
+
+
+class DatabaseSettings(_Section):
+    url: str = ""
+    """SQLAlchemy URL. Empty means SQLite (WAL) at `<data>/belfort.db`.
+    PostgreSQL: `postgresql+psycopg://user:password@host:5432/belfort`."""
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("expected an sqlite:/// or postgresql+psycopg:// URL, or empty for the default")
+        return value
+
+
+class SecuritySettings(_Section):
+    lockout_threshold: Annotated[int, Field(ge=1, le=100)] = 5
+    """Failed logins in a row that lock an account."""
+    lockout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    session_hours: Annotated[float, Field(gt=0, le=24 * 7)] = 12.0
+    """How long a sign-in lasts: one control-room shift by default."""
+    password_min_length: Annotated[int, Field(ge=8, le=128)] = 12
+
+
+class PolicySettings(_Section):
+    administrative_consult_days: Annotated[int, Field(ge=1, le=365)] = 30
+    """Police-law recordings older than this need a judicial purpose with the prosecutor's reference."""
+    police_max_retention_days: Annotated[int, Field(ge=1, le=365)] = 365
+    camera_law_max_retention_days: Annotated[int, Field(ge=1, le=365)] = 30
+    justification_min_length: Annotated[int, Field(ge=1, le=200)] = 10
+
+
+class Settings(_Section):
+    data_dir: Path = DEFAULT_DATA_DIR
+    site_name: Annotated[str, Field(min_length=1, max_length=100)] = "Belfort"
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.data_dir / 'belfort.db').resolve()}"
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown setting; remove it or check its spelling (see docs/configuration.md)"
+    return f"{key}: {error['msg']}"
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "BELFORT_CONFIG":
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        node = overrides
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return overrides
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def load_settings(
+    config_file: Path | None = None,
+    data_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build validated settings from file, environment and flags, or raise SettingsError."""
+    env = os.environ if environ is None else environ
+    if config_file is None and env.get("BELFORT_CONFIG"):
+        config_file = Path(env["BELFORT_CONFIG"])
+    raw: dict[str, Any] = read_config_file(config_file) if config_file else {}
+    raw = _merge(raw, _env_overrides(env))
+    if data_dir is not None:
+        raw["data_dir"] = str(data_dir)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        source = f" in {config_file}" if config_file else ""
+        problems = "; ".join(_describe(error) for error in exc.errors())
+        raise SettingsError(f"invalid configuration{source}: {problems}") from None

@@ -1,0 +1,89 @@
+"""Request dependencies: services, the unit of work, and who is asking.
+
+Identity comes from `Authorization: Bearer <token>` (API sessions and machine tokens)
+or from the session cookie (pages). Cookie-authenticated requests that change state
+must carry the session's CSRF token, as the `X-CSRF-Token` header or a `csrf_token`
+form field; bearer requests need none, since browsers never add that header by themselves.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from belfort.app import Services
+from belfort.auth.service import Identity
+from belfort.policy import Actor
+
+SESSION_COOKIE = "belfort_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class NotAuthenticated(Exception):
+    def __init__(self, message: str = "Sign in first: send a bearer token or use the login page.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def db_session(services: Services = Depends(get_services)) -> Iterator[Session]:
+    with services.db.session() as session:
+        yield session
+
+
+def _credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthenticated("The Authorization header must be 'Bearer <token>'.")
+        return value.strip(), "bearer"
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (cookie, "cookie") if cookie else None
+
+
+def _resolve(services: Services, secret: str, via: str) -> Identity | None:
+    with services.db.session() as session:
+        return services.accounts.resolve(session, secret, via)
+
+
+async def _check_csrf(request: Request, expected: str) -> None:
+    provided = request.headers.get("x-csrf-token", "")
+    if not provided and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        provided = value if isinstance(value, str) else ""
+    if not provided or not hmac.compare_digest(provided, expected):
+        raise CsrfFailed
+
+
+async def current_identity(request: Request, services: Services = Depends(get_services)) -> Identity:
+    """The signed-in identity, or NotAuthenticated (answered with 401)."""
+    credentials = _credentials(request)
+    if credentials is None:
+        raise NotAuthenticated
+    identity = await run_in_threadpool(_resolve, services, *credentials)
+    if identity is None:
+        raise NotAuthenticated("Your session has expired or the token is not valid: sign in again.")
+    if identity.via == "cookie" and request.method not in SAFE_METHODS:
+        await _check_csrf(request, identity.csrf_token)
+    request.state.identity = identity
+    return identity
+
+
+def current_actor(identity: Identity = Depends(current_identity)) -> Actor:
+    return identity.actor

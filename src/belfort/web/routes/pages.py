@@ -1,0 +1,318 @@
+"""Server-rendered pages: login, home, audit review and administration.
+
+Pages call the same services and the same policy gate as the API. Forms that change
+state carry the session's CSRF token (checked in `belfort.web.deps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from belfort.app import Services
+from belfort.audit import AuditFilter
+from belfort.audit.chain import decode_resources
+from belfort.auth.service import KNOWN_SCOPES, Identity
+from belfort.errors import BelfortError, LoginRefused
+from belfort.policy import Action, OrganisationKind, Resource, ResourceKind, Role, capabilities
+from belfort.policy.rules import ACTIONS, ROLE_TITLES
+from belfort.timeutil import iso_utc, parse_iso
+from belfort.web.deps import SESSION_COOKIE, current_identity, db_session, get_services
+from belfort.web.routes.common import enforce, review_audit
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+TEMPLATES.env.filters["utc"] = lambda value: iso_utc(value)[:19].replace("T", " ") if value else ""
+TEMPLATES.env.globals["decode_resources"] = decode_resources
+
+router = APIRouter(include_in_schema=False)
+
+PAGES: dict[Action, str] = {
+    Action.REVIEW_AUDIT: "/audit",
+    Action.MANAGE_USERS: "/admin#users",
+    Action.MANAGE_ORGANISATIONS: "/admin#organisations",
+    Action.MANAGE_TOKENS: "/admin#tokens",
+}
+
+FormText = Annotated[str, Form(max_length=200)]
+QueryText = Annotated[str, Query(max_length=200)]
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    identity: Identity | None = getattr(request.state, "identity", None)
+    services: Services = request.app.state.services
+    base = {
+        "site_name": services.settings.site_name,
+        "identity": identity,
+        "actor": identity.actor if identity else None,
+        "csrf_token": identity.csrf_token if identity else "",
+        "role_title": ROLE_TITLES.get(identity.actor.role, "") if identity and identity.actor.role else "",
+        "nav": _nav(identity),
+    }
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def _nav(identity: Identity | None) -> list[tuple[str, str]]:
+    if identity is None or identity.actor.role is None:
+        return []
+    role = identity.actor.role
+    links = [("Home", "/")]
+    if role in ACTIONS[Action.REVIEW_AUDIT].roles:
+        links.append(("Audit", "/audit"))
+    if role in ACTIONS[Action.MANAGE_USERS].roles:
+        links.append(("Administration", "/admin"))
+    links.append(("API", "/api/docs"))
+    return links
+
+
+def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status_code=status_code, status=status_code, message=message)
+
+
+def _safe_next(target: str) -> str:
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+    return render(request, "login.html", next=_safe_next(next[:500]), error="")
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
+    services: Services = Depends(get_services),
+) -> Response:
+    try:
+        with services.db.session() as session:
+            signed_in = services.accounts.login(session, username, password, kind="web")
+    except LoginRefused as refusal:
+        return render(request, "login.html", status_code=401, next=_safe_next(next), error=refusal.message,
+                      username=username)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, signed_in.token, httponly=True, samesite="lax",
+        secure=services.settings.server.secure_cookies, expires=signed_in.expires_at,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    _identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    services.accounts.logout(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(request: Request, identity: Identity = Depends(current_identity)) -> HTMLResponse:
+    actor = identity.actor
+    allowed = [(action, text, PAGES.get(action)) for action, text in capabilities(actor.role)] if actor.role else []
+    return render(request, "home.html", allowed=allowed)
+
+
+def _parse_time(value: str, label: str) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        raise BelfortError(f"'{value}' is not a date and time for '{label}': use YYYY-MM-DD HH:MM (UTC).") from None
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    person: QueryText = "",
+    camera: QueryText = "",
+    purpose: QueryText = "",
+    outcome: QueryText = "",
+    action: QueryText = "",
+    since: QueryText = "",
+    until: QueryText = "",
+    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    values = {"person": person, "camera": camera, "purpose": purpose, "outcome": outcome, "action": action,
+              "since": since, "until": until}
+    error = ""
+    try:
+        flt = AuditFilter(
+            person=person.strip(), camera=camera.strip(), purpose=purpose.strip(),
+            outcome=outcome if outcome in ("granted", "refused") else "",
+            action=action.strip(), since=_parse_time(since, "from"), until=_parse_time(until, "until"),
+            before_seq=before_seq, limit=50,
+        )
+    except BelfortError as exc:
+        error, flt = exc.message, AuditFilter(limit=50)
+    records = review_audit(services, session, identity.actor, flt)
+    may_verify = identity.actor.role in ACTIONS[Action.VERIFY_AUDIT].roles
+    return render(
+        request, "audit.html", records=records, values=values, error=error,
+        actions=[a.value for a in Action] + ["auth.login"], may_verify=may_verify,
+        next_before=records[-1].seq if len(records) == flt.limit else None,
+    )
+
+
+def _admin_context(services: Services, session: Session, identity: Identity) -> dict[str, Any]:
+    for action, kind in (
+        (Action.MANAGE_USERS, ResourceKind.USER),
+        (Action.MANAGE_ORGANISATIONS, ResourceKind.ORGANISATION),
+        (Action.MANAGE_TOKENS, ResourceKind.API_TOKEN),
+    ):
+        enforce(services, session, identity.actor, action, Resource(kind, "*", "all"))
+    return {
+        "users": services.accounts.list_users(session),
+        "organisations": services.accounts.list_organisations(session),
+        "tokens": services.accounts.list_tokens(session),
+        "roles": [(r.value, ROLE_TITLES[r]) for r in Role],
+        "org_kinds": [k.value for k in OrganisationKind],
+        "scopes": sorted(KNOWN_SCOPES),
+        "now": services.clock(),
+    }
+
+
+@router.get("/admin")
+def admin_page(
+    request: Request,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    return render(request, "admin.html", **_admin_context(services, session, identity), notice="", error="")
+
+
+def _after_admin_change(
+    request: Request, services: Services, session: Session, identity: Identity, change: Callable[[], Any]
+) -> HTMLResponse:
+    """Apply `change`; show the admin page with its outcome (4xx with the message on bad input).
+
+    `change` returns the notice to show, or a (notice, extra template context) pair.
+    """
+    try:
+        outcome = change()
+    except BelfortError as exc:
+        if exc.status_code == 403:
+            raise
+        context = _admin_context(services, session, identity)
+        return render(request, "admin.html", status_code=exc.status_code, **context, notice="", error=exc.message)
+    notice, extra = outcome if isinstance(outcome, tuple) else (outcome, {})
+    session.flush()
+    return render(request, "admin.html", **_admin_context(services, session, identity), notice=notice, error="",
+                  **extra)
+
+
+@router.post("/admin/organisations")
+def admin_add_organisation(
+    request: Request,
+    name: FormText,
+    kind: Annotated[str, Form(max_length=20)],
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    def change() -> str:
+        org = services.accounts.add_organisation(session, identity.actor, name, kind)
+        return f"Organisation '{org.name}' added."
+
+    return _after_admin_change(request, services, session, identity, change)
+
+
+@router.post("/admin/users")
+def admin_add_user(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form(max_length=20)],
+    organisation: FormText,
+    password: Annotated[str, Form(max_length=256)],
+    full_name: FormText = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    def change() -> str:
+        user = services.accounts.add_user(
+            session, identity.actor, username=username, role=role, organisation=organisation,
+            password=password, full_name=full_name,
+        )
+        return f"User '{user.username}' added as {user.role}."
+
+    return _after_admin_change(request, services, session, identity, change)
+
+
+@router.post("/admin/users/{username}/active")
+def admin_set_active(
+    request: Request,
+    username: str,
+    active: Annotated[bool, Form()],
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    def change() -> str:
+        user = services.accounts.set_active(session, identity.actor, username, active)
+        return f"User '{user.username}' {'enabled' if active else 'disabled'}."
+
+    return _after_admin_change(request, services, session, identity, change)
+
+
+@router.post("/admin/tokens")
+def admin_create_token(
+    request: Request,
+    name: FormText,
+    organisation: FormText,
+    scopes: Annotated[list[str], Form(max_length=10)],
+    valid_days: Annotated[str, Form(max_length=5)] = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    def change() -> tuple[str, dict[str, str]]:
+        days = None
+        if valid_days.strip():
+            if not valid_days.strip().isdigit():
+                raise BelfortError("'Valid for' must be a whole number of days, or empty for no expiry.")
+            days = int(valid_days)
+        token, secret = services.accounts.create_token(
+            session, identity.actor, name=name, organisation=organisation, scopes=scopes, valid_days=days,
+        )
+        notice = f"Token '{token.name}' issued. Copy the secret now: it is shown only once."
+        return notice, {"new_secret": secret}
+
+    return _after_admin_change(request, services, session, identity, change)
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def admin_revoke_token(
+    request: Request,
+    token_id: str,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    def change() -> str:
+        token = services.accounts.revoke_token(session, identity.actor, token_id)
+        return f"Token '{token.name}' revoked."
+
+    return _after_admin_change(request, services, session, identity, change)

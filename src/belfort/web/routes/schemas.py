@@ -1,0 +1,142 @@
+"""Request and response bodies shared by the API routes.
+
+Request models forbid unknown fields and bound every string, so a typo or an oversized
+value is answered with a 422 that names the field, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Username = Annotated[str, StringConstraints(min_length=2, max_length=64, strip_whitespace=True)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=1000)
+
+
+class LoginRequest(StrictBody):
+    username: Username
+    password: Password
+
+
+class LoginResponse(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+    username: str
+    role: str
+    organisation: str
+
+
+class CapabilityOut(BaseModel):
+    action: str
+    description: str
+
+
+class MeResponse(BaseModel):
+    kind: str
+    name: str
+    role: str | None
+    organisation: str
+    organisation_kind: str | None
+    scopes: list[str]
+    capabilities: list[CapabilityOut]
+
+
+class OrganisationIn(StrictBody):
+    name: Name
+    kind: Annotated[str, StringConstraints(max_length=20)]
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    created_at: datetime
+
+
+class UserIn(StrictBody):
+    username: Username
+    role: Annotated[str, StringConstraints(max_length=20)]
+    organisation: Name
+    password: Password
+    full_name: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    full_name: str
+    role: str
+    organisation: str
+    active: bool
+    locked: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class TokenIn(StrictBody):
+    name: Annotated[str, StringConstraints(min_length=2, max_length=100, strip_whitespace=True)]
+    organisation: Name
+    scopes: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(min_length=1, max_length=10)]
+    valid_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    organisation: str
+    scopes: list[str]
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str
+    """The secret, shown once: store it in the client now."""
+
+
+class AuditRecordOut(BaseModel):
+    id: str
+    seq: int
+    ts_utc: datetime
+    op: str
+    action: str
+    outcome: str
+    actor_name: str
+    role: str
+    organisation: str
+    purpose: str
+    justification: str
+    legal_basis_ref: str
+    resources: list[dict[str, str]]
+    range_start: datetime | None
+    range_end: datetime | None
+    recipient: str
+    reason: str
+    detail: str
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    records: list[AuditRecordOut]
+    next_before_seq: int | None
+    """Pass as `before_seq` to get the next (older) page; null when there is none."""
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    count: int
+    problem: str
+    bad_record_id: str
+    head_hash: str
