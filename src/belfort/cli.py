@@ -28,8 +28,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 def cli_actor() -> Actor:
     """The local operator of the command line: audited as `cli:<os user>`."""
     return Actor(
-        kind=ActorKind.SYSTEM, id=None, name=f"cli:{getpass.getuser()}", role=None,
-        organisation_id=None, organisation_name="", organisation_kind=None,
+        kind=ActorKind.SYSTEM,
+        id=None,
+        name=f"cli:{getpass.getuser()}",
+        role=None,
+        organisation_id=None,
+        organisation_name="",
+        organisation_kind=None,
     )
 
 
@@ -41,10 +46,18 @@ def fail(message: str, code: int = 1) -> None:
 def data_options(func: F) -> F:
     """Add --config and --data, and pass validated `settings` to the command."""
 
-    @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-                  help="TOML settings file (default: $BELFORT_CONFIG).")
-    @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
-                  help="Data folder: database, keys, recordings.")
+    @click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="TOML settings file (default: $BELFORT_CONFIG).",
+    )
+    @click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Data folder: database, keys, recordings.",
+    )
     @wraps(func)
     def wrapper(*args: Any, config_file: Path | None, data_dir: Path | None, **kwargs: Any) -> Any:
         try:
@@ -162,8 +175,9 @@ def org() -> None:
 @org.command("add")
 @data_options
 @click.option("--name", required=True, help="Unique name, e.g. 'Politiezone Kortrijk'.")
-@click.option("--kind", required=True,
-              type=click.Choice(["police_zone", "city", "business", "transit", "alarm_centre", "other"]))
+@click.option(
+    "--kind", required=True, type=click.Choice(["police_zone", "city", "business", "transit", "alarm_centre", "other"])
+)
 def org_add(settings: Settings, name: str, kind: str) -> None:
     """Add an organisation."""
     with opened(settings) as services, services.db.session() as session:
@@ -188,14 +202,19 @@ def user() -> None:
 @user.command("add")
 @data_options
 @click.option("--username", required=True)
-@click.option("--role", required=True,
-              type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner"])
+)
 @click.option("--org", "organisation", required=True, help="Organisation name or id.")
 @click.option("--full-name", default="")
-@click.option("--password", default=None,
-              help="Initial password; read from $BELFORT_PASSWORD or generated and printed when omitted.")
-def user_add(settings: Settings, username: str, role: str, organisation: str, full_name: str,
-             password: str | None) -> None:
+@click.option(
+    "--password",
+    default=None,
+    help="Initial password; read from $BELFORT_PASSWORD or generated and printed when omitted.",
+)
+def user_add(
+    settings: Settings, username: str, role: str, organisation: str, full_name: str, password: str | None
+) -> None:
     """Add a user; prints a generated password when none is given."""
     import os
 
@@ -204,8 +223,13 @@ def user_add(settings: Settings, username: str, role: str, organisation: str, fu
     secret = password or os.environ.get("BELFORT_PASSWORD") or generate_password()
     with opened(settings) as services, services.db.session() as session:
         created = services.accounts.add_user(
-            session, cli_actor(), username=username, role=role, organisation=organisation,
-            password=secret, full_name=full_name,
+            session,
+            cli_actor(),
+            username=username,
+            role=role,
+            organisation=organisation,
+            password=secret,
+            full_name=full_name,
         )
         click.echo(f"user {created.username} ({created.role}, {created.organisation.name}) id {created.id}")
         if not password and not os.environ.get("BELFORT_PASSWORD"):
@@ -253,12 +277,18 @@ def token() -> None:
 @click.option("--org", "organisation", required=True, help="Organisation name or id the client belongs to.")
 @click.option("--scope", "scopes", multiple=True, required=True, help="Scope; repeat for several.")
 @click.option("--valid-days", type=click.IntRange(1, 3650), default=None, help="Expiry; none by default.")
-def token_create(settings: Settings, name: str, organisation: str, scopes: tuple[str, ...],
-                 valid_days: int | None) -> None:
+def token_create(
+    settings: Settings, name: str, organisation: str, scopes: tuple[str, ...], valid_days: int | None
+) -> None:
     """Issue a token; its secret is printed once."""
     with opened(settings) as services, services.db.session() as session:
         created, secret = services.accounts.create_token(
-            session, cli_actor(), name=name, organisation=organisation, scopes=list(scopes), valid_days=valid_days,
+            session,
+            cli_actor(),
+            name=name,
+            organisation=organisation,
+            scopes=list(scopes),
+            valid_days=valid_days,
         )
         click.echo(f"token {created.name} id {created.id} scopes {created.scopes}")
         click.echo(secret)

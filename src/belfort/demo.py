@@ -18,8 +18,13 @@ from belfort.policy import Role
 from belfort.policy.model import Actor, ActorKind
 
 DEMO_ACTOR = Actor(
-    kind=ActorKind.SYSTEM, id=None, name="demo-seed", role=None,
-    organisation_id=None, organisation_name="", organisation_kind=None,
+    kind=ActorKind.SYSTEM,
+    id=None,
+    name="demo-seed",
+    role=None,
+    organisation_id=None,
+    organisation_name="",
+    organisation_kind=None,
 )
 
 POLICE = "Politiezone Demo"
@@ -71,8 +76,13 @@ def seed_demo(services: Services) -> list[DemoAccount]:
             if username not in existing_users:
                 credentials[username] = generate_password()
                 accounts.add_user(
-                    session, DEMO_ACTOR, username=username, role=role.value, organisation=org,
-                    password=credentials[username], full_name=full_name,
+                    session,
+                    DEMO_ACTOR,
+                    username=username,
+                    role=role.value,
+                    organisation=org,
+                    password=credentials[username],
+                    full_name=full_name,
                 )
     _save_credentials(path, credentials)
     return [

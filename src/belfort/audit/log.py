@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from belfort.audit.chain import GENESIS_HASH, AuditEntry, decode_resources, encode_resources, record_hash
 from belfort.audit.models import AuditHead, AuditRecord
@@ -78,7 +78,7 @@ class AuditFilter:
         return ", ".join(parts) or "no filter"
 
 
-def _like(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+def _like(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
 
@@ -194,20 +194,26 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
     for record in rows.scalars():
         if record.seq != expected_seq:
             return _bad(
-                count, record, record.seq,
+                count,
+                record,
+                record.seq,
                 f"record {record.id} has seq {record.seq} where seq {expected_seq} was expected: "
                 f"record #{expected_seq} was deleted or the order was changed",
             )
         if record.prev_hash != prev_hash:
             return _bad(
-                count, record, record.seq,
+                count,
+                record,
+                record.seq,
                 f"record {record.id} (seq {record.seq}) does not link to the record before it: "
                 "a record was deleted, inserted or reordered",
             )
         digest = record_hash(record.id, record.seq, record.ts_utc, entry_of(record), record.prev_hash)
         if digest != record.hash:
             return _bad(
-                count, record, record.seq,
+                count,
+                record,
+                record.seq,
                 f"record {record.id} (seq {record.seq}) was altered: its content does not match its hash",
             )
         prev_hash = record.hash
@@ -216,13 +222,17 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
         count += 1
     if head.seq != count:
         return _bad(
-            count, None, count + 1,
+            count,
+            None,
+            count + 1,
             f"the chain ends at seq {count} but {head.seq} records were written: "
             f"record #{count + 1} and later were deleted",
         )
     if head.hash != prev_hash:
         return _bad(
-            count, last, count,
+            count,
+            last,
+            count,
             f"record {last.id if last else '-'} (seq {count}), the last one, does not match the chain head: "
             "it was altered",
         )

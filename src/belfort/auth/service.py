@@ -23,7 +23,16 @@ from sqlalchemy.orm import Session
 from belfort.audit import AuditEntry, AuditLog
 from belfort.auth.models import ApiToken, Organisation, User, UserSession
 from belfort.errors import Conflict, Forbidden, InvalidInput, LoginRefused, NotFound
-from belfort.policy import Action, Actor, ActorKind, OrganisationKind, PolicyGate, Resource, ResourceKind, Role
+from belfort.policy import (
+    Action,
+    Actor,
+    ActorKind,
+    OrganisationKind,
+    PolicyGate,
+    Resource,
+    ResourceKind,
+    Role,
+)
 from belfort.policy.gate import actor_fields
 from belfort.policy.rules import ACTIONS
 from belfort.settings import SecuritySettings
@@ -31,7 +40,7 @@ from belfort.timeutil import Clock, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 SESSION_PREFIX = "bls_"
-TOKEN_PREFIX = "blt_"
+TOKEN_PREFIX = "blt_"  # noqa: S105 - a public prefix, not a secret
 KNOWN_SCOPES = frozenset(spec.scope for spec in ACTIONS.values() if spec.scope)
 
 
@@ -133,8 +142,12 @@ class AccountService:
             raise Conflict(f"an organisation named '{name}' already exists")
         org = Organisation(id=uuid.uuid4(), name=name, kind=org_kind.value, created_at=self._clock())
         self._require(
-            session, actor, Action.MANAGE_ORGANISATIONS,
-            Resource(ResourceKind.ORGANISATION, str(org.id), name), change="create", kind=org_kind.value,
+            session,
+            actor,
+            Action.MANAGE_ORGANISATIONS,
+            Resource(ResourceKind.ORGANISATION, str(org.id), name),
+            change="create",
+            kind=org_kind.value,
         )
         session.add(org)
         session.flush()
@@ -183,9 +196,13 @@ class AccountService:
             created_at=self._clock(),
         )
         self._require(
-            session, actor, Action.MANAGE_USERS,
+            session,
+            actor,
+            Action.MANAGE_USERS,
             Resource(ResourceKind.USER, str(user.id), username),
-            change="create", role=user_role.value, organisation=org.name,
+            change="create",
+            role=user_role.value,
+            organisation=org.name,
         )
         session.add(user)
         session.flush()
@@ -195,7 +212,10 @@ class AccountService:
     def set_active(self, session: Session, actor: Actor, username: str, active: bool) -> User:
         user = self.user_by_name(session, username)
         self._require(
-            session, actor, Action.MANAGE_USERS, Resource(ResourceKind.USER, str(user.id), user.username),
+            session,
+            actor,
+            Action.MANAGE_USERS,
+            Resource(ResourceKind.USER, str(user.id), user.username),
             change="enable" if active else "disable",
         )
         user.active = active
@@ -257,8 +277,13 @@ class AccountService:
             expires_at=now + timedelta(days=valid_days) if valid_days else None,
         )
         self._require(
-            session, actor, Action.MANAGE_TOKENS, Resource(ResourceKind.API_TOKEN, str(token.id), name),
-            change="create", organisation=org.name, scopes=token.scopes,
+            session,
+            actor,
+            Action.MANAGE_TOKENS,
+            Resource(ResourceKind.API_TOKEN, str(token.id), name),
+            change="create",
+            organisation=org.name,
+            scopes=token.scopes,
         )
         session.add(token)
         session.flush()
@@ -273,7 +298,10 @@ class AccountService:
         if token is None:
             raise NotFound(f"no API token with id '{token_id}'")
         self._require(
-            session, actor, Action.MANAGE_TOKENS, Resource(ResourceKind.API_TOKEN, str(token.id), token.name),
+            session,
+            actor,
+            Action.MANAGE_TOKENS,
+            Resource(ResourceKind.API_TOKEN, str(token.id), token.name),
             change="revoke",
         )
         token.revoked_at = token.revoked_at or self._clock()
@@ -326,8 +354,13 @@ class AccountService:
         expires = now + timedelta(hours=self.security.session_hours)
         session.add(
             UserSession(
-                id=uuid.uuid4(), token_hash=_digest(token), user_id=user.id, kind=kind,
-                csrf_token=csrf, created_at=now, expires_at=expires,
+                id=uuid.uuid4(),
+                token_hash=_digest(token),
+                user_id=user.id,
+                kind=kind,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=expires,
             )
         )
         self._audit_sign_in(session, username, user, "granted", f"signed in ({kind})")
@@ -346,14 +379,10 @@ class AccountService:
         """Who holds this session or API token now, or None if it is unknown or expired."""
         now = self._clock()
         if secret.startswith(SESSION_PREFIX):
-            user_session = session.scalars(
-                select(UserSession).where(UserSession.token_hash == _digest(secret))
-            ).first()
+            user_session = session.scalars(select(UserSession).where(UserSession.token_hash == _digest(secret))).first()
             if user_session is None or user_session.expires_at <= now or not user_session.user.active:
                 return None
-            return Identity(
-                actor_of_user(user_session.user), via, user_session.csrf_token, user_session.id
-            )
+            return Identity(actor_of_user(user_session.user), via, user_session.csrf_token, user_session.id)
         if secret.startswith(TOKEN_PREFIX) and via == "bearer":
             token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
             if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):

@@ -87,7 +87,7 @@ class ResourceKind(StrEnum):
     AUDIT_LOG = "audit_log"
     USER = "user"
     ORGANISATION = "organisation"
-    API_TOKEN = "api_token"
+    API_TOKEN = "api_token"  # noqa: S105 - a resource kind
     SITE = "site"
 
 

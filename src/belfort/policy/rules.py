@@ -44,47 +44,84 @@ _INVESTIGATORS = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
 
 ACTIONS: dict[Action, ActionSpec] = {
     Action.VIEW_LIVE: ActionSpec(
-        Operation.CONSULT, _WATCHERS, "Watch cameras live on the video wall",
-        needs_purpose=True, own_organisation_only=True,
+        Operation.CONSULT,
+        _WATCHERS,
+        "Watch cameras live on the video wall",
+        needs_purpose=True,
+        own_organisation_only=True,
     ),
     Action.VIEW_RECORDING: ActionSpec(
-        Operation.CONSULT, _WATCHERS | _INVESTIGATORS, "Play back recordings",
-        needs_purpose=True, age_limited=True, own_organisation_only=True,
+        Operation.CONSULT,
+        _WATCHERS | _INVESTIGATORS,
+        "Play back recordings",
+        needs_purpose=True,
+        age_limited=True,
+        own_organisation_only=True,
     ),
     Action.EXPORT_EVIDENCE: ActionSpec(
-        Operation.DISCLOSE, _INVESTIGATORS, "Export signed evidence packages",
-        needs_purpose=True, age_limited=True, own_organisation_only=True,
+        Operation.DISCLOSE,
+        _INVESTIGATORS,
+        "Export signed evidence packages",
+        needs_purpose=True,
+        age_limited=True,
+        own_organisation_only=True,
     ),
     Action.PLACE_HOLD: ActionSpec(
-        Operation.ALTER, _INVESTIGATORS, "Put evidence holds on recordings",
-        needs_purpose=True, age_limited=True, own_organisation_only=True,
+        Operation.ALTER,
+        _INVESTIGATORS,
+        "Put evidence holds on recordings",
+        needs_purpose=True,
+        age_limited=True,
+        own_organisation_only=True,
     ),
     Action.LIFT_HOLD: ActionSpec(
-        Operation.ALTER, _INVESTIGATORS, "Lift evidence holds",
-        needs_purpose=True, own_organisation_only=True,
+        Operation.ALTER,
+        _INVESTIGATORS,
+        "Lift evidence holds",
+        needs_purpose=True,
+        own_organisation_only=True,
     ),
     Action.SEARCH_PLATES: ActionSpec(
-        Operation.CONSULT, _INVESTIGATORS, "Search number plates in the read history",
-        needs_purpose=True, age_limited=True, own_organisation_only=True,
+        Operation.CONSULT,
+        _INVESTIGATORS,
+        "Search number plates in the read history",
+        needs_purpose=True,
+        age_limited=True,
+        own_organisation_only=True,
     ),
     Action.HANDLE_HITS: ActionSpec(
-        Operation.CONSULT, frozenset({Role.OPERATOR, Role.INSPECTOR, Role.SUPERVISOR}),
-        "See and handle hotlist hits", own_organisation_only=True,
+        Operation.CONSULT,
+        frozenset({Role.OPERATOR, Role.INSPECTOR, Role.SUPERVISOR}),
+        "See and handle hotlist hits",
+        own_organisation_only=True,
     ),
     Action.MANAGE_HOTLISTS: ActionSpec(
-        Operation.ALTER, frozenset({Role.SUPERVISOR}), "Manage hotlists", own_organisation_only=True,
+        Operation.ALTER,
+        frozenset({Role.SUPERVISOR}),
+        "Manage hotlists",
+        own_organisation_only=True,
     ),
     Action.INGEST_READS: ActionSpec(
-        Operation.ALTER, frozenset(), "Send plate reads", scope="anpr:ingest",
+        Operation.ALTER,
+        frozenset(),
+        "Send plate reads",
+        scope="anpr:ingest",
     ),
     Action.FORWARD_ALARM: ActionSpec(
-        Operation.DISCLOSE, frozenset(), "Forward alarms and live images", scope="alarms:forward",
+        Operation.DISCLOSE,
+        frozenset(),
+        "Forward alarms and live images",
+        scope="alarms:forward",
     ),
     Action.REVIEW_AUDIT: ActionSpec(
-        Operation.CONSULT, frozenset({Role.SUPERVISOR, Role.DPO}), "Review the audit log: who looked at what and why",
+        Operation.CONSULT,
+        frozenset({Role.SUPERVISOR, Role.DPO}),
+        "Review the audit log: who looked at what and why",
     ),
     Action.VERIFY_AUDIT: ActionSpec(
-        Operation.CONSULT, frozenset({Role.DPO, Role.ADMIN}), "Verify the integrity of the audit chain",
+        Operation.CONSULT,
+        frozenset({Role.DPO, Role.ADMIN}),
+        "Verify the integrity of the audit chain",
     ),
     Action.MANAGE_USERS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Manage user accounts"),
     Action.MANAGE_ORGANISATIONS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Manage organisations"),
@@ -147,7 +184,8 @@ def _check_organisation(actor: Actor, action: Action, spec: ActionSpec, resource
         return None
     name = resource.label or resource.kind.value
     return _refuse(
-        action, "organisation",
+        action,
+        "organisation",
         f"{name} belongs to another organisation that has not granted yours access to it.",
     )
 
@@ -157,13 +195,15 @@ def _check_purpose(action: Action, spec: ActionSpec, purpose: Purpose | None, ru
         return None
     if purpose is None:
         return _refuse(
-            action, "purpose",
+            action,
+            "purpose",
             "State why you need this: choose administrative or judicial and write a short justification.",
             "purpose",
         )
     if len(purpose.justification.strip()) < rules.justification_min_length:
         return _refuse(
-            action, "purpose",
+            action,
+            "purpose",
             f"The justification is too short: describe the reason in at least "
             f"{rules.justification_min_length} characters (an incident, a case, a request).",
             "purpose",
@@ -179,7 +219,8 @@ def _check_age(
     oldest_age = now - resource.start
     if oldest_age > timedelta(days=rules.police_max_retention_days):
         return _refuse(
-            action, "retention",
+            action,
+            "retention",
             f"Police recordings are kept at most {rules.police_max_retention_days} days; "
             "this range starts before that and cannot be consulted.",
         )
@@ -188,7 +229,8 @@ def _check_age(
     days = rules.administrative_consult_days
     if purpose is None or purpose.kind is not PurposeKind.JUDICIAL:
         return _refuse(
-            action, f"{days}-day",
+            action,
+            f"{days}-day",
             f"This footage is more than {days} days old. Police recordings older than {days} days "
             "may be consulted only for a judicial purpose, with the public prosecutor's written "
             "decision: choose 'judicial' and enter the decision's reference.",
@@ -196,7 +238,8 @@ def _check_age(
         )
     if not purpose.legal_basis_ref.strip():
         return _refuse(
-            action, f"{days}-day",
+            action,
+            f"{days}-day",
             f"Judicial access to police recordings older than {days} days needs the reference of "
             "the public prosecutor's written decision: enter it and try again.",
             "judicial_reference",

@@ -56,9 +56,7 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field(tuple(e["loc"])), "message": e["msg"], "type": e["type"]} for e in exc.errors()
-        ]
+        errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"], "type": e["type"]} for e in exc.errors()]
         return JSONResponse({"detail": _validation_message(list(exc.errors())), "errors": errors}, status_code=422)
 
     @app.exception_handler(BelfortError)

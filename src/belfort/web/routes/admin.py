@@ -60,8 +60,13 @@ def add_user(
     session: Session = Depends(db_session),
 ) -> UserOut:
     user = services.accounts.add_user(
-        session, actor, username=body.username, role=body.role, organisation=body.organisation,
-        password=body.password, full_name=body.full_name,
+        session,
+        actor,
+        username=body.username,
+        role=body.role,
+        organisation=body.organisation,
+        password=body.password,
+        full_name=body.full_name,
     )
     return user_out(user, services)
 
@@ -104,7 +109,11 @@ def create_token(
     session: Session = Depends(db_session),
 ) -> TokenCreated:
     token, secret = services.accounts.create_token(
-        session, actor, name=body.name, organisation=body.organisation, scopes=body.scopes,
+        session,
+        actor,
+        name=body.name,
+        organisation=body.organisation,
+        scopes=body.scopes,
         valid_days=body.valid_days,
     )
     return TokenCreated(**token_out(token).model_dump(), token=secret)

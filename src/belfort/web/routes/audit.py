@@ -36,8 +36,15 @@ def list_audit(
     session: Session = Depends(db_session),
 ) -> AuditPage:
     flt = AuditFilter(
-        person=person, camera=camera, purpose=purpose, outcome=outcome, action=action,
-        since=since, until=until, before_seq=before_seq, limit=limit,
+        person=person,
+        camera=camera,
+        purpose=purpose,
+        outcome=outcome,
+        action=action,
+        since=since,
+        until=until,
+        before_seq=before_seq,
+        limit=limit,
     )
     records = review_audit(services, session, actor, flt)
     next_before = records[-1].seq if len(records) == limit else None
@@ -53,6 +60,9 @@ def verify(
     enforce(services, session, actor, Action.VERIFY_AUDIT, Resource(ResourceKind.AUDIT_LOG, "audit", "audit log"))
     result = verify_chain(session)
     return VerifyOut(
-        ok=result.ok, count=result.count, problem=result.problem,
-        bad_record_id=result.bad_record_id, head_hash=result.head_hash,
+        ok=result.ok,
+        count=result.count,
+        problem=result.problem,
+        bad_record_id=result.bad_record_id,
+        head_hash=result.head_hash,
     )

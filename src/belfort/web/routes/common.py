@@ -36,7 +36,10 @@ def review_audit(services: Services, session: Session, actor: Actor, flt: AuditF
     """The records a reviewer asked for, within what they may see; the review is audited."""
     scope = audit_review_scope(actor)
     enforce(
-        services, session, actor, Action.REVIEW_AUDIT,
+        services,
+        session,
+        actor,
+        Action.REVIEW_AUDIT,
         Resource(ResourceKind.AUDIT_LOG, "audit", "audit log"),
         detail={"filter": flt.describe(), "scope": scope or "all organisations"},
     )

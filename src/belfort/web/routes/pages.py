@@ -84,7 +84,7 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, "login.html", next=_safe_next(next[:500]), error="")
 
 
@@ -93,19 +93,24 @@ def login_submit(
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
-    next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=500)] = "/",
     services: Services = Depends(get_services),
 ) -> Response:
     try:
         with services.db.session() as session:
             signed_in = services.accounts.login(session, username, password, kind="web")
     except LoginRefused as refusal:
-        return render(request, "login.html", status_code=401, next=_safe_next(next), error=refusal.message,
-                      username=username)
+        return render(
+            request, "login.html", status_code=401, next=_safe_next(next), error=refusal.message, username=username
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, signed_in.token, httponly=True, samesite="lax",
-        secure=services.settings.server.secure_cookies, expires=signed_in.expires_at,
+        SESSION_COOKIE,
+        signed_in.token,
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.server.secure_cookies,
+        expires=signed_in.expires_at,
     )
     return response
 
@@ -154,23 +159,40 @@ def audit_page(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    values = {"person": person, "camera": camera, "purpose": purpose, "outcome": outcome, "action": action,
-              "since": since, "until": until}
+    values = {
+        "person": person,
+        "camera": camera,
+        "purpose": purpose,
+        "outcome": outcome,
+        "action": action,
+        "since": since,
+        "until": until,
+    }
     error = ""
     try:
         flt = AuditFilter(
-            person=person.strip(), camera=camera.strip(), purpose=purpose.strip(),
+            person=person.strip(),
+            camera=camera.strip(),
+            purpose=purpose.strip(),
             outcome=outcome if outcome in ("granted", "refused") else "",
-            action=action.strip(), since=_parse_time(since, "from"), until=_parse_time(until, "until"),
-            before_seq=before_seq, limit=50,
+            action=action.strip(),
+            since=_parse_time(since, "from"),
+            until=_parse_time(until, "until"),
+            before_seq=before_seq,
+            limit=50,
         )
     except BelfortError as exc:
         error, flt = exc.message, AuditFilter(limit=50)
     records = review_audit(services, session, identity.actor, flt)
     may_verify = identity.actor.role in ACTIONS[Action.VERIFY_AUDIT].roles
     return render(
-        request, "audit.html", records=records, values=values, error=error,
-        actions=[a.value for a in Action] + ["auth.login"], may_verify=may_verify,
+        request,
+        "audit.html",
+        records=records,
+        values=values,
+        error=error,
+        actions=[a.value for a in Action] + ["auth.login"],
+        may_verify=may_verify,
         next_before=records[-1].seq if len(records) == flt.limit else None,
     )
 
@@ -219,8 +241,9 @@ def _after_admin_change(
         return render(request, "admin.html", status_code=exc.status_code, **context, notice="", error=exc.message)
     notice, extra = outcome if isinstance(outcome, tuple) else (outcome, {})
     session.flush()
-    return render(request, "admin.html", **_admin_context(services, session, identity), notice=notice, error="",
-                  **extra)
+    return render(
+        request, "admin.html", **_admin_context(services, session, identity), notice=notice, error="", **extra
+    )
 
 
 @router.post("/admin/organisations")
@@ -253,8 +276,13 @@ def admin_add_user(
 ) -> HTMLResponse:
     def change() -> str:
         user = services.accounts.add_user(
-            session, identity.actor, username=username, role=role, organisation=organisation,
-            password=password, full_name=full_name,
+            session,
+            identity.actor,
+            username=username,
+            role=role,
+            organisation=organisation,
+            password=password,
+            full_name=full_name,
         )
         return f"User '{user.username}' added as {user.role}."
 
@@ -295,7 +323,12 @@ def admin_create_token(
                 raise BelfortError("'Valid for' must be a whole number of days, or empty for no expiry.")
             days = int(valid_days)
         token, secret = services.accounts.create_token(
-            session, identity.actor, name=name, organisation=organisation, scopes=scopes, valid_days=days,
+            session,
+            identity.actor,
+            name=name,
+            organisation=organisation,
+            scopes=scopes,
+            valid_days=days,
         )
         notice = f"Token '{token.name}' issued. Copy the secret now: it is shown only once."
         return notice, {"new_secret": secret}

@@ -27,7 +27,7 @@ class LoginRequest(StrictBody):
 
 class LoginResponse(BaseModel):
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type name
     expires_at: datetime
     username: str
     role: str

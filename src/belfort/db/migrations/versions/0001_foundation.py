@@ -60,9 +60,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_record_actor_name"), ["actor_name"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_audit_record_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_record_organisation_id"), ["organisation_id"], unique=False)
         batch_op.create_index("ix_audit_record_outcome_ts", ["outcome", "ts_utc"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_record_ts_utc"), ["ts_utc"], unique=False)
 
@@ -137,9 +135,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
 
     # ### end Alembic commands ###
-    op.execute(
-        sa.text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)").bindparams(genesis="0" * 64)
-    )
+    op.execute(sa.text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)").bindparams(genesis="0" * 64))
     _create_append_only_triggers()
 
 

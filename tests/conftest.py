@@ -1,0 +1,119 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), services and a web client.
+
+Tests that take `services` run once per database backend. PostgreSQL is started for
+the session from a temporary folder; if it cannot start, the run fails with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from belfort.app import Services, build_services
+from belfort.db import Database
+from belfort.policy import Role
+from belfort.policy.model import Actor, ActorKind
+from belfort.settings import Settings, load_settings
+from belfort.timeutil import FrozenClock
+from belfort.web.app import create_app
+from tests.support.postgres import PostgresCluster, PostgresUnavailable
+
+PASSWORD = "correct-horse-battery"
+POLICE = "PZ Test"
+CITY = "City Test"
+SHOP = "Shop Test"
+TEMPLATE_DB = "belfort_template"
+
+SYSTEM = Actor(
+    kind=ActorKind.SYSTEM,
+    id=None,
+    name="test-setup",
+    role=None,
+    organisation_id=None,
+    organisation_name="",
+    organisation_kind=None,
+)
+
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        template = Database(cluster.create_database(TEMPLATE_DB))
+        template.migrate()
+        template.dispose()
+    except PostgresUnavailable as exc:
+        cluster.stop()
+        pytest.fail(f"PostgreSQL could not start, so the database tests cannot run: {exc}", pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'belfort.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.create_database(f"belfort_test_{next(_databases)}", template=TEMPLATE_DB)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(data_dir=tmp_path / "data", environ={"BELFORT_DATABASE__URL": database_url})
+
+
+@pytest.fixture
+def services(settings: Settings, clock: FrozenClock) -> Iterator[Services]:
+    built = build_services(settings, clock=clock)
+    yield built
+    built.close()
+
+
+@dataclass
+class Population:
+    """Organisations and one user per role; usernames are the role names."""
+
+    police_id: str
+    city_id: str
+    shop_id: str
+
+
+@pytest.fixture
+def population(services: Services) -> Population:
+    accounts = services.accounts
+    with services.db.session() as session:
+        police = accounts.add_organisation(session, SYSTEM, POLICE, "police_zone")
+        city = accounts.add_organisation(session, SYSTEM, CITY, "city")
+        shop = accounts.add_organisation(session, SYSTEM, SHOP, "business")
+        for role in Role:
+            org = SHOP if role is Role.PARTNER else POLICE
+            accounts.add_user(
+                session, SYSTEM, username=role.value, role=role.value, organisation=org, password=PASSWORD
+            )
+        return Population(str(police.id), str(city.id), str(shop.id))
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+def bearer(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}

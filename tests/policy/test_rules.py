@@ -1,0 +1,214 @@
+"""The policy's pure rules: every role against every action, organisation scope,
+purposes and the 30-day rule for police recordings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from belfort.policy import (
+    Action,
+    Actor,
+    ActorKind,
+    LegalRegime,
+    OrganisationKind,
+    PolicyRules,
+    Purpose,
+    PurposeKind,
+    Resource,
+    ResourceKind,
+    Role,
+    audit_review_scope,
+    capabilities,
+    decide,
+)
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+RULES = PolicyRules()
+POLICE_ORG = uuid.uuid4()
+SHOP_ORG = uuid.uuid4()
+ADMIN_PURPOSE = Purpose(PurposeKind.ADMINISTRATIVE, "Fight reported at the station square")
+
+EXPECTED: dict[Role, set[Action]] = {
+    Role.OPERATOR: {Action.VIEW_LIVE, Action.VIEW_RECORDING, Action.HANDLE_HITS},
+    Role.INSPECTOR: {
+        Action.VIEW_RECORDING,
+        Action.EXPORT_EVIDENCE,
+        Action.PLACE_HOLD,
+        Action.LIFT_HOLD,
+        Action.SEARCH_PLATES,
+        Action.HANDLE_HITS,
+    },
+    Role.SUPERVISOR: {
+        Action.VIEW_LIVE,
+        Action.VIEW_RECORDING,
+        Action.EXPORT_EVIDENCE,
+        Action.PLACE_HOLD,
+        Action.LIFT_HOLD,
+        Action.SEARCH_PLATES,
+        Action.HANDLE_HITS,
+        Action.MANAGE_HOTLISTS,
+        Action.REVIEW_AUDIT,
+    },
+    Role.DPO: {Action.REVIEW_AUDIT, Action.VERIFY_AUDIT},
+    Role.ADMIN: {
+        Action.VERIFY_AUDIT,
+        Action.MANAGE_USERS,
+        Action.MANAGE_ORGANISATIONS,
+        Action.MANAGE_TOKENS,
+        Action.MANAGE_CAMERAS,
+    },
+    Role.PARTNER: {Action.VIEW_LIVE, Action.VIEW_RECORDING},
+}
+
+
+def person(role: Role, org: uuid.UUID = POLICE_ORG) -> Actor:
+    kind = OrganisationKind.BUSINESS if org == SHOP_ORG else OrganisationKind.POLICE_ZONE
+    return Actor(ActorKind.USER, uuid.uuid4(), role.value, role, org, "org", kind)
+
+
+def machine(*scopes: str) -> Actor:
+    return Actor(
+        ActorKind.MACHINE,
+        uuid.uuid4(),
+        "token:x",
+        None,
+        POLICE_ORG,
+        "org",
+        OrganisationKind.POLICE_ZONE,
+        frozenset(scopes),
+    )
+
+
+def camera_recording(
+    age_days: float,
+    regime: LegalRegime = LegalRegime.POLICE,
+    owner: uuid.UUID = POLICE_ORG,
+    granted: frozenset[uuid.UUID] = frozenset(),
+) -> Resource:
+    start = NOW - timedelta(days=age_days)
+    return Resource(
+        ResourceKind.RECORDING, "cam-1", "Grote Markt", owner, regime, granted, start, start + timedelta(minutes=5)
+    )
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(Action))
+def test_each_role_may_do_exactly_its_actions(role: Role, action: Action) -> None:
+    decision = decide(person(role), action, camera_recording(1), ADMIN_PURPOSE, RULES, NOW)
+    assert decision.granted is (action in EXPECTED[role]), decision.reason
+    if not decision.granted:
+        assert decision.rule == "role"
+        assert "may not" in decision.reason
+
+
+def test_capabilities_list_matches_the_rules() -> None:
+    for role in Role:
+        assert {action for action, _ in capabilities(role)} == EXPECTED[role]
+
+
+def test_machine_tokens_act_only_within_their_scopes() -> None:
+    reads = Resource(ResourceKind.PLATE_READS)
+    assert decide(machine("anpr:ingest"), Action.INGEST_READS, reads, None, RULES, NOW).granted
+    refused = decide(machine("alarms:forward"), Action.INGEST_READS, reads, None, RULES, NOW)
+    assert not refused.granted and refused.rule == "scope" and "anpr:ingest" in refused.reason
+    human_only = decide(machine("anpr:ingest"), Action.VIEW_LIVE, camera_recording(0), ADMIN_PURPOSE, RULES, NOW)
+    assert not human_only.granted and "only people" in human_only.reason
+
+
+def test_people_never_use_machine_actions() -> None:
+    for role in Role:
+        assert not decide(
+            person(role), Action.INGEST_READS, Resource(ResourceKind.PLATE_READS), None, RULES, NOW
+        ).granted
+
+
+def test_other_organisations_cameras_need_a_grant() -> None:
+    shop_camera = camera_recording(1, LegalRegime.CAMERA_LAW, owner=SHOP_ORG)
+    refused = decide(person(Role.OPERATOR), Action.VIEW_LIVE, shop_camera, ADMIN_PURPOSE, RULES, NOW)
+    assert not refused.granted and refused.rule == "organisation"
+    granted_camera = camera_recording(1, LegalRegime.CAMERA_LAW, owner=SHOP_ORG, granted=frozenset({POLICE_ORG}))
+    assert decide(person(Role.OPERATOR), Action.VIEW_LIVE, granted_camera, ADMIN_PURPOSE, RULES, NOW).granted
+    own = decide(person(Role.PARTNER, SHOP_ORG), Action.VIEW_LIVE, shop_camera, ADMIN_PURPOSE, RULES, NOW)
+    assert own.granted
+    police_camera = camera_recording(1)
+    assert not decide(
+        person(Role.PARTNER, SHOP_ORG), Action.VIEW_LIVE, police_camera, ADMIN_PURPOSE, RULES, NOW
+    ).granted
+
+
+@pytest.mark.parametrize("purpose", [None, Purpose(PurposeKind.ADMINISTRATIVE, "  look  ")])
+def test_looking_at_images_needs_a_stated_purpose(purpose: Purpose | None) -> None:
+    decision = decide(person(Role.OPERATOR), Action.VIEW_LIVE, camera_recording(0), purpose, RULES, NOW)
+    assert not decision.granted
+    assert decision.rule == "purpose" and decision.needs == ("purpose",)
+
+
+def test_administrative_purpose_within_30_days_is_granted() -> None:
+    decision = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(29.9), ADMIN_PURPOSE, RULES, NOW)
+    assert decision.granted
+
+
+def test_administrative_purpose_after_30_days_is_refused_and_says_what_is_needed() -> None:
+    decision = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(31), ADMIN_PURPOSE, RULES, NOW)
+    assert not decision.granted
+    assert decision.rule == "30-day"
+    assert "judicial" in decision.reason and "prosecutor" in decision.reason
+    assert decision.needs == ("judicial_reference",)
+
+
+def test_judicial_purpose_after_30_days_needs_the_prosecutors_reference() -> None:
+    without = Purpose(PurposeKind.JUDICIAL, "Burglary investigation 2026/123")
+    refused = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), without, RULES, NOW)
+    assert not refused.granted and refused.needs == ("judicial_reference",)
+    with_ref = Purpose(PurposeKind.JUDICIAL, "Burglary investigation 2026/123", "KO.12.L7.004512/26")
+    granted = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), with_ref, RULES, NOW)
+    assert granted.granted and "prosecutor" in granted.reason
+
+
+def test_camera_law_recordings_have_no_30_day_consultation_rule() -> None:
+    shop = camera_recording(31, LegalRegime.CAMERA_LAW, owner=SHOP_ORG)
+    assert decide(person(Role.PARTNER, SHOP_ORG), Action.VIEW_RECORDING, shop, ADMIN_PURPOSE, RULES, NOW).granted
+
+
+def test_recordings_past_maximum_retention_are_never_consulted() -> None:
+    judicial = Purpose(PurposeKind.JUDICIAL, "Cold case review 2025/77", "KO.1")
+    decision = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(366), judicial, RULES, NOW)
+    assert not decision.granted and decision.rule == "retention" and decision.needs == ()
+
+
+def test_audit_review_scope() -> None:
+    assert audit_review_scope(person(Role.DPO)) == ""
+    assert audit_review_scope(person(Role.SUPERVISOR)) == str(POLICE_ORG)
+
+
+@given(
+    role=st.sampled_from(list(Role)),
+    action=st.sampled_from(list(Action)),
+    age=st.floats(min_value=0, max_value=400),
+    kind=st.sampled_from(list(PurposeKind)),
+    justification=st.text(max_size=40),
+    reference=st.text(max_size=20),
+    regime=st.sampled_from(list(LegalRegime)),
+)
+def test_decisions_are_total_and_always_explained(
+    role: Role,
+    action: Action,
+    age: float,
+    kind: PurposeKind,
+    justification: str,
+    reference: str,
+    regime: LegalRegime,
+) -> None:
+    purpose = Purpose(kind, justification, reference)
+    decision = decide(person(role), action, camera_recording(age, regime), purpose, RULES, NOW)
+    assert decision.reason.strip()
+    assert decision.action is action
+    if decision.granted:
+        assert action in EXPECTED[role]
+        if regime is LegalRegime.POLICE and age > 30 and action in {Action.VIEW_RECORDING, Action.EXPORT_EVIDENCE}:
+            assert kind is PurposeKind.JUDICIAL and reference.strip()

@@ -1,0 +1,1 @@
+"""Test helpers that start real parts (PostgreSQL, the web server) and drive them."""

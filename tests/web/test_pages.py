@@ -1,0 +1,127 @@
+"""Server-rendered pages: sign-in by cookie, CSRF on forms, home, audit and admin."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import PASSWORD
+
+
+def sign_in(client: TestClient, username: str) -> str:
+    """Sign in through the login form; return the CSRF token the pages carry."""
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/"})
+    assert response.status_code == 200, response.text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    assert match
+    return match.group(1)
+
+
+@pytest.mark.usefixtures("population")
+def test_login_form_sets_a_cookie_and_home_shows_capabilities(client: TestClient) -> None:
+    sign_in(client, "inspector")
+    cookie = client.cookies.get("belfort_session")
+    assert cookie
+    home = client.get("/")
+    assert "Export signed evidence packages" in home.text
+    assert "Review the audit log" not in home.text
+    assert 'data-testid="whoami">inspector<' in home.text
+
+
+@pytest.mark.usefixtures("population")
+def test_wrong_password_on_the_form(client: TestClient) -> None:
+    response = client.post("/login", data={"username": "inspector", "password": "nope", "next": "/"})
+    assert response.status_code == 401 and "Wrong user name or password" in response.text
+
+
+@pytest.mark.usefixtures("population")
+def test_next_parameter_cannot_leave_the_site(client: TestClient) -> None:
+    response = client.post(
+        "/login",
+        data={"username": "dpo", "password": PASSWORD, "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+@pytest.mark.usefixtures("population")
+def test_forms_need_the_csrf_token(client: TestClient) -> None:
+    csrf = sign_in(client, "admin")
+    refused = client.post("/admin/organisations", data={"name": "Port of Brussels", "kind": "other"})
+    assert refused.status_code == 403 and "security token" in refused.text
+    refused = client.post("/api/organisations", json={"name": "Port of Brussels", "kind": "other"})
+    assert refused.status_code == 403
+    accepted = client.post(
+        "/admin/organisations", data={"name": "Port of Brussels", "kind": "other", "csrf_token": csrf}
+    )
+    assert accepted.status_code == 200 and "Organisation &#39;Port of Brussels&#39; added." in accepted.text
+    via_header = client.post(
+        "/api/organisations", json={"name": "MIVB", "kind": "transit"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert via_header.status_code == 201
+
+
+@pytest.mark.usefixtures("population")
+def test_admin_page_adds_users_and_issues_tokens(client: TestClient) -> None:
+    csrf = sign_in(client, "admin")
+    bad = client.post(
+        "/admin/users",
+        data={"username": "x", "role": "operator", "organisation": "PZ Test", "password": PASSWORD, "csrf_token": csrf},
+    )
+    assert bad.status_code == 422 and "username must be" in bad.text
+    good = client.post(
+        "/admin/users",
+        data={
+            "username": "olivia",
+            "role": "operator",
+            "organisation": "PZ Test",
+            "password": PASSWORD,
+            "csrf_token": csrf,
+        },
+    )
+    assert good.status_code == 200 and "User &#39;olivia&#39; added as operator." in good.text
+    issued = client.post(
+        "/admin/tokens",
+        data={"name": "anpr-e40", "organisation": "PZ Test", "scopes": ["anpr:ingest"], "csrf_token": csrf},
+    )
+    secret = re.search(r'data-testid="new-secret">(blt_[^<]+)<', issued.text)
+    assert secret
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {secret.group(1)}"})
+    assert me.json()["kind"] == "machine"
+
+
+@pytest.mark.usefixtures("population")
+def test_non_admin_gets_a_plain_refusal_page(client: TestClient) -> None:
+    sign_in(client, "operator")
+    response = client.get("/admin")
+    assert response.status_code == 403 and "may not manage user accounts" in response.text
+
+
+@pytest.mark.usefixtures("population")
+def test_audit_page_filters_and_explains_bad_dates(client: TestClient) -> None:
+    sign_in(client, "supervisor")
+    page = client.get("/audit", params={"person": "supervisor", "action": "auth.login"})
+    assert page.status_code == 200 and "signed in (web)" in page.text
+    bad = client.get("/audit", params={"since": "last tuesday"})
+    assert bad.status_code == 200 and "is not a date and time" in bad.text
+
+
+@pytest.mark.usefixtures("population")
+def test_api_docs_are_local(client: TestClient) -> None:
+    sign_in(client, "operator")
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "/static/swagger/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    schema = client.get("/openapi.json").json()
+    assert "/api/auth/login" in schema["paths"]
+
+
+@pytest.mark.usefixtures("population")
+def test_logout_form(client: TestClient) -> None:
+    csrf = sign_in(client, "dpo")
+    response = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 401

@@ -1,0 +1,77 @@
+"""Every route of the app, present and future, answers 401 without credentials,
+except the health check, the login endpoints and static files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Mount
+
+try:  # FastAPI >= 0.160 keeps included routers as one entry each; this flattens them.
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # pragma: no cover - older FastAPI lists every route directly
+
+    def iter_route_contexts(routes: Iterable[BaseRoute]) -> Iterator[Any]:  # type: ignore[misc]
+        yield from routes
+
+
+PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/login"), ("POST", "/login")}
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+
+
+def all_routes(client: TestClient) -> list[tuple[str, str]]:
+    found = []
+    for route in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
+        if isinstance(route, Mount) or getattr(route, "path", "").startswith("/static"):
+            continue
+        assert getattr(route, "methods", None), (
+            f"route {getattr(route, 'path', route)} is not plain HTTP (a WebSocket?): extend this test so it is "
+            "checked for sign-in too"
+        )
+        for method in sorted(route.methods):
+            if method != "HEAD":
+                found.append((method, route.path))
+    return found
+
+
+def test_there_are_routes_to_check(client: TestClient) -> None:
+    routes = all_routes(client)
+    assert len(routes) > 15
+    assert set(routes) >= PUBLIC
+
+
+def test_every_non_public_route_needs_sign_in(client: TestClient) -> None:
+    checked = 0
+    for method, path in all_routes(client):
+        if (method, path) in PUBLIC:
+            continue
+        response = client.request(method, concrete(path), json={}, follow_redirects=False)
+        assert response.status_code == 401, f"{method} {path} answered {response.status_code} without sign-in"
+        checked += 1
+    assert checked > 10
+
+
+def test_a_bogus_or_expired_token_is_401(client: TestClient) -> None:
+    for header in ("Bearer bls_not-a-real-session", "Bearer blt_nope", "Basic abc", "Bearer "):
+        response = client.get("/api/auth/me", headers={"Authorization": header})
+        assert response.status_code == 401
+        assert response.json()["detail"]
+
+
+def test_public_routes_answer_without_sign_in(client: TestClient) -> None:
+    assert client.get("/api/health").json()["status"] == "ok"
+    assert client.get("/login").status_code == 200
+    assert client.get("/static/belfort.css").status_code == 200
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+
+
+def test_pages_send_people_to_the_login_page(client: TestClient) -> None:
+    response = client.get("/audit?person=x", follow_redirects=False)
+    assert response.status_code == 401
+    assert "/login?next=%2Faudit%3Fperson%3Dx" in response.text
