@@ -28,9 +28,17 @@ from belfort.timeutil import utcnow
 
 def entry(n: int) -> AuditEntry:
     return AuditEntry(
-        op="consult", action="recording.view", outcome="granted", actor_id=str(uuid.uuid4()), actor_name=f"user{n}",
-        role="inspector", organisation_name="Politiezone Demo", purpose="judicial", justification=f"case {n}",
-        legal_basis_ref=f"KO.{n}", resources=(ResourceRef("camera", str(uuid.uuid4()), "Grote Markt"),),
+        op="consult",
+        action="recording.view",
+        outcome="granted",
+        actor_id=str(uuid.uuid4()),
+        actor_name=f"user{n}",
+        role="inspector",
+        organisation_name="Politiezone Demo",
+        purpose="judicial",
+        justification=f"case {n}",
+        legal_basis_ref=f"KO.{n}",
+        resources=(ResourceRef("camera", str(uuid.uuid4()), "Grote Markt"),),
     )
 
 
@@ -57,12 +65,26 @@ def main() -> None:
             with services.db.session() as session:
                 session.execute(
                     insert(AuditRecord).values(
-                        id=uuid.uuid4(), seq=10_000_000 + n, ts_utc=utcnow(), op=item.op, action=item.action,
-                        outcome=item.outcome, actor_id=item.actor_id, actor_name=item.actor_name, role=item.role,
-                        organisation_id="", organisation_name=item.organisation_name, purpose=item.purpose,
-                        justification=item.justification, legal_basis_ref=item.legal_basis_ref,
-                        resources=encode_resources(item.resources), recipient="", reason="", detail="",
-                        prev_hash="0" * 64, hash="0" * 64,
+                        id=uuid.uuid4(),
+                        seq=10_000_000 + n,
+                        ts_utc=utcnow(),
+                        op=item.op,
+                        action=item.action,
+                        outcome=item.outcome,
+                        actor_id=item.actor_id,
+                        actor_name=item.actor_name,
+                        role=item.role,
+                        organisation_id="",
+                        organisation_name=item.organisation_name,
+                        purpose=item.purpose,
+                        justification=item.justification,
+                        legal_basis_ref=item.legal_basis_ref,
+                        resources=encode_resources(item.resources),
+                        recipient="",
+                        reason="",
+                        detail="",
+                        prev_hash="0" * 64,
+                        hash="0" * 64,
                     )
                 )
         plain = time.perf_counter() - start
