@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2 as httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
