@@ -1,0 +1,67 @@
+"""The gate against a real database: each decision leaves exactly one audit record
+carrying purpose, justification, the prosecutor's reference and the time range."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from belfort.app import Services
+from belfort.audit import AuditFilter, verify_chain
+from belfort.auth.service import actor_of_user
+from belfort.policy import Action, LegalRegime, Purpose, PurposeKind, Resource, ResourceKind
+from belfort.timeutil import FrozenClock
+from tests.conftest import Population
+
+
+def recording(population: Population, clock: FrozenClock, age_days: int) -> Resource:
+    start = clock() - timedelta(days=age_days)
+    return Resource(
+        ResourceKind.RECORDING,
+        str(uuid.uuid4()),
+        "Grote Markt PTZ",
+        uuid.UUID(population.police_id),
+        LegalRegime.POLICE,
+        frozenset(),
+        start,
+        start + timedelta(minutes=10),
+    )
+
+
+def test_31_day_old_police_footage(services: Services, population: Population, clock: FrozenClock) -> None:
+    resource = recording(population, clock, 31)
+    administrative = Purpose(PurposeKind.ADMINISTRATIVE, "Check of a reported traffic accident")
+    judicial = Purpose(PurposeKind.JUDICIAL, "Investigation of armed robbery", "KO.21.L7.000123/26")
+    with services.db.session() as session:
+        inspector = actor_of_user(services.accounts.user_by_name(session, "inspector"))
+        refused = services.gate.authorize(session, inspector, Action.VIEW_RECORDING, resource, administrative)
+        granted = services.gate.authorize(session, inspector, Action.VIEW_RECORDING, resource, judicial)
+    assert not refused.granted and "prosecutor" in refused.reason
+    assert granted.granted
+
+    with services.db.session() as session:
+        records = services.audit.query(session, AuditFilter(camera="Grote Markt PTZ"))
+        assert [r.outcome for r in records] == ["granted", "refused"]
+        newest, oldest = records
+        assert newest.purpose == "judicial" and newest.legal_basis_ref == "KO.21.L7.000123/26"
+        assert newest.justification == "Investigation of armed robbery"
+        assert newest.range_start == resource.start and newest.range_end == resource.end
+        assert newest.op == "consult" and newest.role == "inspector" and newest.organisation_name == "PZ Test"
+        assert oldest.purpose == "administrative" and oldest.reason == refused.reason
+        by_reference = services.audit.query(session, AuditFilter(purpose="KO.21.L7"))
+        assert [r.id for r in by_reference] == [newest.id]
+        assert verify_chain(session).ok
+
+
+def test_one_record_per_decision(services: Services, population: Population, clock: FrozenClock) -> None:
+    resource = recording(population, clock, 1)
+    purpose = Purpose(PurposeKind.ADMINISTRATIVE, "Crowd at the station square")
+    with services.db.session() as session:
+        before = verify_chain(session).count
+        operator = actor_of_user(services.accounts.user_by_name(session, "operator"))
+        for action in (Action.VIEW_LIVE, Action.VIEW_RECORDING, Action.EXPORT_EVIDENCE):
+            services.gate.authorize(session, operator, action, resource, purpose, recipient="court of Kortrijk")
+    with services.db.session() as session:
+        assert verify_chain(session).count == before + 3
+        export = services.audit.query(session, AuditFilter(action="evidence.export"))[0]
+        assert export.outcome == "refused" and export.op == "disclose" and export.recipient == "court of Kortrijk"
