@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from belfort.app import Services, build_services
 from belfort.db import Database
 from belfort.policy import Role
-from belfort.policy.model import Actor, ActorKind
+from belfort.policy.model import system_actor
 from belfort.settings import Settings, load_settings
 from belfort.timeutil import FrozenClock
 from belfort.web.app import create_app
@@ -30,15 +30,7 @@ CITY = "City Test"
 SHOP = "Shop Test"
 TEMPLATE_DB = "belfort_template"
 
-SYSTEM = Actor(
-    kind=ActorKind.SYSTEM,
-    id=None,
-    name="test-setup",
-    role=None,
-    organisation_id=None,
-    organisation_name="",
-    organisation_kind=None,
-)
+SYSTEM = system_actor("test-setup")
 
 _databases = itertools.count()
 

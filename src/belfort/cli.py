@@ -19,7 +19,7 @@ import click
 
 from belfort import __version__
 from belfort.errors import BelfortError
-from belfort.policy.model import Actor, ActorKind
+from belfort.policy.model import Actor, system_actor
 from belfort.settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,15 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def cli_actor() -> Actor:
     """The local operator of the command line: audited as `cli:<os user>`."""
-    return Actor(
-        kind=ActorKind.SYSTEM,
-        id=None,
-        name=f"cli:{getpass.getuser()}",
-        role=None,
-        organisation_id=None,
-        organisation_name="",
-        organisation_kind=None,
-    )
+    return system_actor(f"cli:{getpass.getuser()}")
 
 
 def fail(message: str, code: int = 1) -> None:

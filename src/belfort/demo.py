@@ -15,17 +15,9 @@ from pathlib import Path
 from belfort.app import Services
 from belfort.auth.service import generate_password
 from belfort.policy import Role
-from belfort.policy.model import Actor, ActorKind
+from belfort.policy.model import system_actor
 
-DEMO_ACTOR = Actor(
-    kind=ActorKind.SYSTEM,
-    id=None,
-    name="demo-seed",
-    role=None,
-    organisation_id=None,
-    organisation_name="",
-    organisation_kind=None,
-)
+DEMO_ACTOR = system_actor("demo-seed")
 
 POLICE = "Politiezone Demo"
 CITY = "Stad Demo"

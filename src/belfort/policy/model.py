@@ -104,20 +104,18 @@ class Actor:
     organisation_kind: OrganisationKind | None
     scopes: frozenset[str] = frozenset()
 
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.role or self.kind})"
 
-
-SYSTEM_ACTOR = Actor(
-    kind=ActorKind.SYSTEM,
-    id=None,
-    name="belfort",
-    role=None,
-    organisation_id=None,
-    organisation_name="",
-    organisation_kind=None,
-)
+def system_actor(name: str) -> Actor:
+    """Belfort itself or its local operator (CLI, demo seeding, retention): audited by name."""
+    return Actor(
+        kind=ActorKind.SYSTEM,
+        id=None,
+        name=name,
+        role=None,
+        organisation_id=None,
+        organisation_name="",
+        organisation_kind=None,
+    )
 
 
 @dataclass(frozen=True)
