@@ -1,0 +1,1 @@
+"""Media: ingest, recording, segments, live, playback. Video is never transcoded: packets are copied."""
