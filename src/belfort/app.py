@@ -10,8 +10,12 @@ from dataclasses import dataclass
 
 from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
+from belfort.cameras.service import CameraService
 from belfort.db import Database
+from belfort.media.service import MediaService
 from belfort.policy import PolicyGate, PolicyRules
+from belfort.retention.holds import HoldService
+from belfort.retention.sweeper import RetentionSweeper
 from belfort.settings import Settings
 from belfort.timeutil import Clock, utcnow
 
@@ -24,8 +28,23 @@ class Services:
     audit: AuditLog
     gate: PolicyGate
     accounts: AccountService
+    cameras: CameraService
+    holds: HoldService
+    media: MediaService
+    sweeper: RetentionSweeper | None = None
+
+    def start_recording(self) -> None:
+        """Open storage, recover after a crash, record every enabled camera and sweep retention."""
+        self.media.start()
+        assert self.media.storage is not None
+        budget = int(self.settings.recording.size_budget_gb * 1024**3)
+        self.sweeper = RetentionSweeper(self.db, self.gate, self.media.storage, budget, self.clock)
+        self.sweeper.start(self.settings.recording.sweep_interval_seconds)
 
     def close(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.stop()
+        self.media.stop()
         self.db.dispose()
 
 
@@ -45,5 +64,14 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         db.migrate()
     audit = AuditLog(clock)
     gate = PolicyGate(audit, policy_rules(settings), clock)
-    accounts = AccountService(gate, audit, settings.security, clock)
-    return Services(settings=settings, db=db, clock=clock, audit=audit, gate=gate, accounts=accounts)
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        audit=audit,
+        gate=gate,
+        accounts=AccountService(gate, audit, settings.security, clock),
+        cameras=CameraService(gate, settings.policy, clock),
+        holds=HoldService(gate, clock),
+        media=MediaService(settings, db, clock),
+    )

@@ -101,6 +101,8 @@ def _serve(services: Any, host: str, port: int) -> None:
 def serve(settings: Settings, host: str | None, port: int | None) -> None:
     """Run the platform: web app and API."""
     with opened(settings) as services:
+        if settings.recording.autostart:
+            services.start_recording()
         _serve(services, host or settings.server.host, port or settings.server.port)
 
 
@@ -124,6 +126,8 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
             click.echo(f"{account.username:<12}{account.role:<12}{account.organisation:<20}{account.password}")
         if no_serve:
             return
+        services.start_recording()
+        click.echo(f"Recording {len(services.media.running_cameras())} simulated cameras into {settings.storage_dir}")
         click.echo(f"Open {address} and sign in with one of the accounts above.")
         _serve(services, host or settings.server.host, port or settings.server.port)
 
@@ -304,6 +308,184 @@ def token_revoke(settings: Settings, token_id: str) -> None:
     with opened(settings) as services, services.db.session() as session:
         services.accounts.revoke_token(session, cli_actor(), token_id)
         click.echo(f"token {token_id} revoked")
+
+
+@main.group()
+def camera() -> None:
+    """Manage the camera registry."""
+
+
+def _camera_line(item: Any, status: dict[str, Any]) -> str:
+    state = "removed" if item.removed_at else ("enabled" if item.enabled else "disabled")
+    return (
+        f"{item.id}  {item.name:<28} {item.kind:<10} {item.legal_regime:<10} {state:<8} "
+        f"{status.get('state', ''):<13} {item.organisation.name}"
+    )
+
+
+@camera.command("add")
+@data_options
+@click.option("--name", required=True)
+@click.option("--org", "organisation", required=True, help="Owner organisation, name or id.")
+@click.option("--url", "main_url", required=True, help="Main stream, rtsp://[user:pass@]host/path or sim://NAME.")
+@click.option("--sub-url", default="", help="Optional sub-stream URL.")
+@click.option(
+    "--kind",
+    type=click.Choice(["fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr"]),
+    default="fixed",
+    show_default=True,
+)
+@click.option(
+    "--regime",
+    "legal_regime",
+    type=click.Choice(["police", "camera_law"]),
+    default=None,
+    help="Default: police for police zones, camera_law for other owners.",
+)
+@click.option("--transport", type=click.Choice(["tcp", "udp"]), default="tcp", show_default=True)
+@click.option("--street", default="")
+@click.option("--area", default="")
+@click.option("--lat", "latitude", type=float, default=None)
+@click.option("--lon", "longitude", type=float, default=None)
+@click.option(
+    "--retention-days",
+    "retention_max_days",
+    type=int,
+    default=None,
+    help="Maximum retention (default: the legal maximum of the regime).",
+)
+@click.option("--min-retention-days", "retention_min_days", type=int, default=None)
+@click.option(
+    "--consent",
+    "council_consent_ref",
+    default="",
+    help="Reference of the municipal council's consent (required to enable a police camera).",
+)
+@click.option("--enable/--disabled", "enabled", default=False, help="Start recording at once.")
+def camera_add(settings: Settings, **fields: Any) -> None:
+    """Register a camera."""
+    from belfort.cameras.service import CameraSpec
+
+    with opened(settings) as services, services.db.session() as session:
+        created = services.cameras.add(session, cli_actor(), CameraSpec(**fields))
+        click.echo(
+            f"camera {created.name} id {created.id} ({created.legal_regime}, "
+            f"{'enabled' if created.enabled else 'disabled'}, kept {created.retention_max_days} days)"
+        )
+
+
+@camera.command("list")
+@data_options
+@click.option("--all", "include_removed", is_flag=True, help="Include removed cameras.")
+def camera_list(settings: Settings, include_removed: bool) -> None:
+    """List cameras."""
+    with opened(settings) as services, services.db.session() as session:
+        for item in services.cameras.list(session, include_removed):
+            click.echo(_camera_line(item, {}))
+
+
+@camera.command("show")
+@data_options
+@click.argument("ref")
+def camera_show(settings: Settings, ref: str) -> None:
+    """Show one camera (by id or name); credentials are never shown."""
+    from belfort.cameras.service import redact_url
+
+    with opened(settings) as services, services.db.session() as session:
+        item = services.cameras.get(session, ref)
+        rows = {
+            "id": item.id,
+            "name": item.name,
+            "organisation": item.organisation.name,
+            "kind": item.kind,
+            "legal regime": item.legal_regime,
+            "main stream": redact_url(item.main_url),
+            "sub-stream": redact_url(item.sub_url) or "-",
+            "transport": item.transport,
+            "street": item.street or "-",
+            "area": item.area or "-",
+            "position": f"{item.latitude}, {item.longitude}" if item.latitude is not None else "-",
+            "retention": f"{item.retention_min_days} to {item.retention_max_days} days",
+            "council consent": item.council_consent_ref or "-",
+            "state": "removed" if item.removed_at else ("enabled" if item.enabled else "disabled"),
+        }
+        for key, value in rows.items():
+            click.echo(f"{key + ':':<17}{value}")
+
+
+def _camera_update(settings: Settings, ref: str, message: str, **fields: Any) -> None:
+    from belfort.cameras.service import CameraSpec
+
+    with opened(settings) as services, services.db.session() as session:
+        item = services.cameras.update(session, cli_actor(), ref, CameraSpec(**fields))
+        click.echo(f"camera {item.name} {message}")
+
+
+@camera.command("enable")
+@data_options
+@click.argument("ref")
+def camera_enable(settings: Settings, ref: str) -> None:
+    """Enable a camera (a police camera needs its council consent reference)."""
+    _camera_update(settings, ref, "enabled", enabled=True)
+
+
+@camera.command("disable")
+@data_options
+@click.argument("ref")
+def camera_disable(settings: Settings, ref: str) -> None:
+    """Stop recording a camera."""
+    _camera_update(settings, ref, "disabled", enabled=False)
+
+
+@camera.command("remove")
+@data_options
+@click.argument("ref")
+def camera_remove(settings: Settings, ref: str) -> None:
+    """Remove a camera; its footage stays until its retention ends."""
+    with opened(settings) as services, services.db.session() as session:
+        item = services.cameras.remove(session, cli_actor(), ref)
+        click.echo(f"camera {item.name} removed; its recordings are kept until retention erases them")
+
+
+@main.command()
+@data_options
+def record(settings: Settings) -> None:
+    """Record every enabled camera without the web app (one recording node)."""
+    import signal
+    import threading
+
+    with opened(settings) as services:
+        services.start_recording()
+        report = services.media.recovery
+        if report is not None and not report.clean:
+            click.echo(f"recovery: {report.summary()}")
+        click.echo(f"recording into {services.settings.storage_dir}; stop with Ctrl-C")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        while not stop.wait(5):
+            services.media.sync_cameras()
+
+
+@main.group()
+def storage() -> None:
+    """Check the recording storage."""
+
+
+@storage.command("check")
+@data_options
+def storage_check(settings: Settings) -> None:
+    """Reconcile every segment file with the index (run while nothing records)."""
+    from belfort.media.recovery import recover
+    from belfort.media.service import open_storage
+
+    with opened(settings) as services:
+        area = open_storage(services.db, settings.storage_dir, services.clock)
+        area.lock()
+        with services.db.session() as session:
+            report = recover(session, area, services.clock, full=True)
+        area.unlock()
+        click.echo(f"storage {area.root}: {report.summary()}")
 
 
 @main.group()

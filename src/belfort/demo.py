@@ -1,4 +1,5 @@
-"""The demo site: a police zone, a city and a shop owner, with one user per role.
+"""The demo site: a police zone, a city and a shop owner, with one user per role, and
+four simulated cameras (two police cameras, a city camera and a shop camera).
 
 Seeding is idempotent: a second `belfort demo` on the same folder reuses what is there.
 Passwords are generated on first run and kept in `<data>/demo-credentials.txt` (mode
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from belfort.app import Services
 from belfort.auth.service import generate_password
+from belfort.cameras.service import CameraSpec
+from belfort.media.simulated import DEMO_CLIPS, encode_clip
 from belfort.policy import Role
 from belfort.policy.model import system_actor
 
@@ -33,6 +36,15 @@ USERS: list[tuple[str, Role, str, str]] = [
     ("admin", Role.ADMIN, POLICE, "Ada Admin"),
     ("shop", Role.PARTNER, SHOP, "Sam Shopowner"),
     ("city", Role.PARTNER, CITY, "Charlotte City"),
+]
+
+
+# name, clip, owner, street, area, regime, consent reference, latitude, longitude
+CAMERAS: list[tuple[str, str, str, str, str, str, str, float, float]] = [
+    ("Grote Markt", "grote-markt", POLICE, "Grote Markt", "Centrum", "police", "GR/2026/041", 50.9307, 5.3378),
+    ("Stationsplein", "stationsplein", POLICE, "Stationsplein", "Station", "police", "GR/2026/041", 50.9311, 5.3263),
+    ("Kerkstraat (stad)", "kerkstraat", CITY, "Kerkstraat", "Centrum", "camera_law", "", 50.9296, 5.3391),
+    ("Juwelier ingang", "ring-noord", SHOP, "Ring Noord", "Noord", "camera_law", "", 50.9402, 5.3320),
 ]
 
 
@@ -76,7 +88,28 @@ def seed_demo(services: Services) -> list[DemoAccount]:
                     password=credentials[username],
                     full_name=full_name,
                 )
+        existing_cameras = {camera.name for camera in services.cameras.list(session, include_removed=True)}
+        for name, clip, owner, street, area, regime, consent, lat, lon in CAMERAS:
+            if name not in existing_cameras:
+                services.cameras.add(
+                    session,
+                    DEMO_ACTOR,
+                    CameraSpec(
+                        name=name,
+                        organisation=owner,
+                        main_url=f"sim://{clip}",
+                        street=street,
+                        area=area,
+                        legal_regime=regime,
+                        council_consent_ref=consent,
+                        latitude=lat,
+                        longitude=lon,
+                        enabled=True,
+                    ),
+                )
     _save_credentials(path, credentials)
+    for spec in DEMO_CLIPS:
+        encode_clip(spec, services.media.clip_path(spec.name))
     return [
         DemoAccount(username, role.value, org, credentials.get(username, "(changed; not known to the demo)"))
         for username, role, org, _ in USERS

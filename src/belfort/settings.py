@@ -66,6 +66,22 @@ class PolicySettings(_Section):
     justification_min_length: Annotated[int, Field(ge=1, le=200)] = 10
 
 
+class RecordingSettings(_Section):
+    storage_dir: Path | None = None
+    """Where segments are written; default `<data_dir>/recordings`."""
+    segment_seconds: Annotated[int, Field(ge=30, le=120)] = 60
+    """Target length of one segment file; files are cut at the first keyframe after it."""
+    size_budget_gb: Annotated[float, Field(ge=0)] = 0.0
+    """Evict oldest footage (with a warning) when the storage holds more; 0 means no budget."""
+    sweep_interval_seconds: Annotated[int, Field(ge=5, le=3600)] = 60
+    reconnect_min_seconds: Annotated[float, Field(gt=0, le=60)] = 1.0
+    reconnect_max_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    read_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    """A camera that sends nothing for this long is treated as offline."""
+    autostart: bool = True
+    """Record enabled cameras whenever `belfort serve` runs."""
+
+
 class Settings(_Section):
     data_dir: Path = DEFAULT_DATA_DIR
     site_name: Annotated[str, Field(min_length=1, max_length=100)] = "Belfort"
@@ -73,6 +89,11 @@ class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.recording.storage_dir or self.data_dir / "recordings"
 
     @property
     def database_url(self) -> str:

@@ -8,6 +8,7 @@ such help: the audit head row is locked with `SELECT ... FOR UPDATE` style updat
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +63,7 @@ class Database:
         """Bring the schema to the newest migration; safe to call on every start."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

@@ -5,6 +5,9 @@ A capability that adds tables imports its models module here.
 
 from belfort.audit import models as _audit_models  # noqa: F401
 from belfort.auth import models as _auth_models  # noqa: F401
+from belfort.cameras import models as _camera_models  # noqa: F401
 from belfort.db.base import Base
+from belfort.media import models as _media_models  # noqa: F401
+from belfort.retention import models as _retention_models  # noqa: F401
 
 target_metadata = Base.metadata

@@ -20,7 +20,15 @@ from belfort.policy.model import (
     ResourceKind,
     Role,
 )
-from belfort.policy.rules import PolicyRules, audit_review_scope, capabilities, decide
+from belfort.policy.rules import (
+    PolicyRules,
+    audit_review_scope,
+    capabilities,
+    decide,
+    sees_camera,
+    sees_exact_position,
+    sees_stream_addresses,
+)
 
 __all__ = [
     "Action",
@@ -39,4 +47,7 @@ __all__ = [
     "audit_review_scope",
     "capabilities",
     "decide",
+    "sees_camera",
+    "sees_exact_position",
+    "sees_stream_addresses",
 ]

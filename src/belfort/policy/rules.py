@@ -8,6 +8,7 @@ that fails decides, and its reason says what would make the request acceptable.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -275,3 +276,30 @@ def audit_review_scope(actor: Actor) -> str:
     if actor.role is Role.DPO or actor.kind is ActorKind.SYSTEM:
         return ""
     return str(actor.organisation_id) if actor.organisation_id else "-"
+
+
+_POSITION_ROLES = frozenset({Role.OPERATOR, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})
+
+
+def sees_camera(actor: Actor, owner: uuid.UUID, granted: frozenset[uuid.UUID] = frozenset()) -> bool:
+    """Whether the camera appears in the actor's camera lists (name, street, area, status).
+
+    Administrators and the DPO see every camera (to configure and to review); everyone
+    else sees the cameras of their own organisation and those granted to it.
+    """
+    if actor.kind is ActorKind.SYSTEM or actor.role in (Role.ADMIN, Role.DPO):
+        return True
+    return actor.organisation_id == owner or actor.organisation_id in granted
+
+
+def sees_exact_position(actor: Actor, owner: uuid.UUID, granted: frozenset[uuid.UUID] = frozenset()) -> bool:
+    """The exact position is restricted to the people who work with the camera; the public
+    register shows only street and area."""
+    if actor.kind is ActorKind.SYSTEM:
+        return True
+    return actor.role in _POSITION_ROLES and sees_camera(actor, owner, granted)
+
+
+def sees_stream_addresses(actor: Actor) -> bool:
+    """Stream URLs (always without credentials) are shown to administrators only."""
+    return actor.kind is ActorKind.SYSTEM or actor.role is Role.ADMIN

@@ -110,7 +110,7 @@ def login_submit(
         httponly=True,
         samesite="lax",
         secure=services.settings.server.secure_cookies,
-        expires=signed_in.expires_at,
+        max_age=int(services.settings.security.session_hours * 3600),
     )
     return response
 

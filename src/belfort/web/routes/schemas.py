@@ -140,3 +140,77 @@ class VerifyOut(BaseModel):
     problem: str
     bad_record_id: str
     head_hash: str
+
+
+class CameraIn(StrictBody):
+    """A new camera. Stream URLs may carry credentials; they are never shown back."""
+
+    name: Annotated[str, StringConstraints(min_length=2, max_length=120, strip_whitespace=True)]
+    organisation: Name
+    kind: Annotated[str, StringConstraints(max_length=20)] = "fixed"
+    legal_regime: Annotated[str, StringConstraints(max_length=20)] | None = None
+    main_url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    sub_url: Annotated[str, StringConstraints(max_length=2000)] = ""
+    transport: Annotated[str, StringConstraints(max_length=10)] = "tcp"
+    street: Annotated[str, StringConstraints(max_length=200)] = ""
+    area: Annotated[str, StringConstraints(max_length=200)] = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    retention_max_days: int | None = None
+    retention_min_days: int | None = None
+    council_consent_ref: Annotated[str, StringConstraints(max_length=200)] = ""
+    enabled: bool = False
+
+
+class CameraPatch(StrictBody):
+    """Fields to change; omitted fields stay as they are."""
+
+    name: Annotated[str, StringConstraints(min_length=2, max_length=120, strip_whitespace=True)] | None = None
+    organisation: Name | None = None
+    kind: Annotated[str, StringConstraints(max_length=20)] | None = None
+    legal_regime: Annotated[str, StringConstraints(max_length=20)] | None = None
+    main_url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    sub_url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    transport: Annotated[str, StringConstraints(max_length=10)] | None = None
+    street: Annotated[str, StringConstraints(max_length=200)] | None = None
+    area: Annotated[str, StringConstraints(max_length=200)] | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    clear_position: bool = False
+    retention_max_days: int | None = None
+    retention_min_days: int | None = None
+    council_consent_ref: Annotated[str, StringConstraints(max_length=200)] | None = None
+    enabled: bool | None = None
+
+
+class CameraStatusOut(BaseModel):
+    state: str
+    since: datetime | None
+    last_error: str
+    fps: float
+    bitrate_kbps: float
+
+
+class CameraOut(BaseModel):
+    id: str
+    name: str
+    organisation: str
+    kind: str
+    legal_regime: str
+    street: str
+    area: str
+    latitude: float | None
+    """Only for people who work with the camera; null otherwise."""
+    longitude: float | None
+    main_url: str | None
+    """Without credentials, and only for administrators."""
+    sub_url: str | None
+    transport: str
+    retention_max_days: int
+    retention_min_days: int
+    council_consent_ref: str
+    enabled: bool
+    removed: bool
+    created_at: datetime
+    updated_at: datetime
+    status: CameraStatusOut

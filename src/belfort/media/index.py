@@ -1,0 +1,159 @@
+"""The index writer: one thread that applies the recorders' changes to the database.
+
+Recorders run in camera threads and must never wait for the database, so they queue
+small operations here; the writer applies them in batches, one transaction per batch.
+If the database is unavailable, operations wait in the queue and are retried; the
+segment files on disk stay the source of truth and recovery re-indexes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import struct
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from belfort.db import Database
+from belfort.media.models import Gap, MediaEvent, Segment
+from belfort.timeutil import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+Operation = Callable[[Session], None]
+FRAGMENT = struct.Struct("<QIIH")
+"""One fragment in a segment's index: byte offset, size, start in ms from segment start, frames."""
+
+
+@dataclass(frozen=True)
+class FragmentEntry:
+    offset: int
+    size: int
+    start_ms: int
+    frames: int
+
+
+def pack_fragments(entries: Sequence[FragmentEntry]) -> bytes:
+    return b"".join(FRAGMENT.pack(e.offset, e.size, e.start_ms, min(e.frames, 0xFFFF)) for e in entries)
+
+
+def unpack_fragments(blob: bytes) -> list[FragmentEntry]:
+    return [FragmentEntry(*values) for values in FRAGMENT.iter_unpack(blob)]
+
+
+class IndexWriter:
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+        self.db = db
+        self._clock = clock
+        self._queue: queue.Queue[Operation | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="index-writer", daemon=True)
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(30)
+
+    def submit(self, operation: Operation) -> None:
+        self._idle.clear()
+        self._queue.put(operation)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until every queued operation is applied (for shutdown and tests)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[Operation] = []
+            item = self._queue.get()
+            while True:
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._apply(batch)
+            if self._queue.empty():
+                self._idle.set()
+
+    def _apply(self, batch: list[Operation]) -> None:
+        delay = 0.5
+        while batch:
+            try:
+                with self.db.session() as session:
+                    for operation in batch:
+                        operation(session)
+                return
+            except Exception:
+                log.exception("index write failed; retrying in %.1f s", delay)
+                threading.Event().wait(delay)
+                delay = min(delay * 2, 30)
+
+    # -- operations --------------------------------------------------------------------
+
+    def segment_opened(self, segment: Segment) -> None:
+        values = {c.key: getattr(segment, c.key) for c in Segment.__table__.columns}
+        self.submit(lambda session: session.add(Segment(**values)))
+
+    def segment_closed(
+        self,
+        segment_id: uuid.UUID,
+        end: datetime,
+        size: int,
+        frames: int,
+        keyframes: int,
+        fragments: Sequence[FragmentEntry],
+        state: str = "complete",
+    ) -> None:
+        blob = pack_fragments(fragments)
+
+        def apply(session: Session) -> None:
+            session.execute(
+                update(Segment)
+                .where(Segment.id == segment_id)
+                .values(end_time=end, bytes=size, frames=frames, keyframes=keyframes, fragments=blob, state=state)
+            )
+
+        self.submit(apply)
+
+    def gap(self, camera_id: uuid.UUID, start: datetime, end: datetime | None, reason: str, detail: str = "") -> None:
+        self.submit(
+            lambda session: session.add(
+                Gap(
+                    id=uuid.uuid4(),
+                    camera_id=camera_id,
+                    start_time=start,
+                    end_time=end,
+                    reason=reason,
+                    detail=detail[:2000],
+                )
+            )
+        )
+
+    def close_open_gap(self, camera_id: uuid.UUID, end: datetime) -> None:
+        def apply(session: Session) -> None:
+            for gap in session.scalars(select(Gap).where(Gap.camera_id == camera_id, Gap.end_time.is_(None))):
+                gap.end_time = max(end, gap.start_time)
+
+        self.submit(apply)
+
+    def event(self, level: str, kind: str, message: str, camera_id: uuid.UUID | None = None) -> None:
+        ts = self._clock()
+        self.submit(
+            lambda session: session.add(
+                MediaEvent(id=uuid.uuid4(), ts=ts, camera_id=camera_id, level=level, kind=kind, message=message)
+            )
+        )

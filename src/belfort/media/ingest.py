@@ -1,0 +1,340 @@
+"""Ingest: one upstream connection per camera, shared by every consumer.
+
+A thread per camera reads packets from its source, merges the slices of one frame
+(packets with the same timestamp), strips parameter sets into a `TrackInfo`, anchors
+timestamps to the wall clock at connect and keeps them monotonic, and hands each frame
+to its consumers (recorder now; live view and analytics later). When the camera fails
+it reconnects with exponential back-off and tells the consumers, so a gap is recorded.
+Nothing here decodes video.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from belfort.media import nal
+from belfort.media.fmp4 import TrackInfo
+from belfort.media.frames import (
+    TICKS_PER_SECOND,
+    Frame,
+    FrameConsumer,
+    PacketSource,
+    RawPacket,
+    SourceError,
+    StreamInfo,
+)
+from belfort.timeutil import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+DRIFT_LIMIT = timedelta(seconds=5)
+"""Re-anchor the wall clock when the camera's timestamps drift further than this from ours."""
+
+
+def parameter_sets_from_extradata(codec: str, extradata: bytes) -> list[bytes]:
+    """SPS/PPS (and VPS) from a decoder configuration: Annex B, avcC or hvcC."""
+    if not extradata:
+        return []
+    if extradata.startswith((b"\x00\x00\x01", b"\x00\x00\x00\x01")):
+        return [n for n in nal.split_annexb(extradata) if nal.is_parameter_set(codec, n)]
+    sets: list[bytes] = []
+    try:
+        if codec == "h264":
+            pos = 5
+            for _ in range(2):
+                count = extradata[pos] & (0x1F if not sets else 0xFF)
+                pos += 1
+                for _ in range(count):
+                    (length,) = struct.unpack_from(">H", extradata, pos)
+                    sets.append(extradata[pos + 2 : pos + 2 + length])
+                    pos += 2 + length
+        else:
+            pos = 22
+            arrays = extradata[pos]
+            pos += 1
+            for _ in range(arrays):
+                (count,) = struct.unpack_from(">H", extradata, pos + 1)
+                pos += 3
+                for _ in range(count):
+                    (length,) = struct.unpack_from(">H", extradata, pos)
+                    sets.append(extradata[pos + 2 : pos + 2 + length])
+                    pos += 2 + length
+    except (IndexError, struct.error):
+        return [s for s in sets if s]
+    return [s for s in sets if s]
+
+
+class FrameAssembler:
+    """Turns demuxed packets into whole frames with wall-clock times (pure, no threads)."""
+
+    def __init__(self, info: StreamInfo, clock: Clock, not_before: datetime | None = None) -> None:
+        self.info = info
+        self._clock = clock
+        self._annexb = info.packet_format == "annexb"
+        num, den = info.time_base
+        self._scale = (num * TICKS_PER_SECOND, den)
+        self._params: dict[int, bytes] = {}
+        for ps in parameter_sets_from_extradata(info.codec, info.extradata):
+            self._params[nal.nal_type(info.codec, ps)] = ps
+        self._track: TrackInfo | None = None
+        self._pending: list[RawPacket] = []
+        self._anchor: tuple[datetime, int] | None = None
+        self._last_wall = not_before
+        self._last_dts: int | None = None
+        self._started = False
+
+    def _ticks(self, value: int) -> int:
+        num, den = self._scale
+        return value * num // den if (num, den) != (TICKS_PER_SECOND, TICKS_PER_SECOND) else value
+
+    def push(self, packet: RawPacket) -> Iterator[Frame]:
+        """Feed one packet; yields the previous frame once a packet of a new frame arrives."""
+        if packet.pts is None and packet.dts is None:
+            return
+        if self._pending and packet.pts != self._pending[0].pts:
+            frame = self._assemble(self._pending)
+            self._pending = []
+            if frame is not None:
+                yield frame
+        self._pending.append(packet)
+
+    def flush(self) -> Iterator[Frame]:
+        if self._pending:
+            frame = self._assemble(self._pending)
+            self._pending = []
+            if frame is not None:
+                yield frame
+
+    def _split(self, data: bytes) -> list[bytes]:
+        return nal.split_annexb(data) if self._annexb else nal.split_avcc(data)
+
+    def _assemble(self, packets: Sequence[RawPacket]) -> Frame | None:
+        codec = self.info.codec
+        units: list[bytes] = []
+        params_changed = False
+        for packet in packets:
+            for unit in self._split(packet.data):
+                if not unit:
+                    continue
+                if nal.is_parameter_set(codec, unit):
+                    kind = nal.nal_type(codec, unit)
+                    if self._params.get(kind) != unit:
+                        self._params[kind] = unit
+                        params_changed = True
+                elif not nal.is_access_unit_delimiter(codec, unit):
+                    units.append(unit)
+        if not units:
+            return None
+        keyframe = any(nal.is_keyframe_nal(codec, u) for u in units) or packets[0].keyframe
+        if self._track is None or params_changed:
+            try:
+                self._track = TrackInfo.from_nals(
+                    codec, list(self._params.values()), self.info.width or None, self.info.height or None
+                )
+            except ValueError:
+                return None
+        if not self._started:
+            if not keyframe:
+                return None
+            self._started = True
+        first = packets[0]
+        raw_dts = first.dts if first.dts is not None else first.pts
+        assert raw_dts is not None
+        dts = self._ticks(raw_dts)
+        pts = self._ticks(first.pts) if first.pts is not None else dts
+        if self._last_dts is not None and dts <= self._last_dts:
+            dts = self._last_dts + 1
+        self._last_dts = dts
+        return Frame(
+            data=nal.to_avcc(units),
+            dts=dts,
+            pts=max(pts, dts),
+            keyframe=keyframe,
+            wallclock=self._wallclock(dts),
+            arrival=first.arrival,
+            track=self._track,
+        )
+
+    def _wallclock(self, dts: int) -> datetime:
+        now = self._clock()
+        if self._anchor is None:
+            self._anchor = (now, dts)
+        wall = self._anchor[0] + timedelta(microseconds=(dts - self._anchor[1]) * 1_000_000 // TICKS_PER_SECOND)
+        if abs(wall - now) > DRIFT_LIMIT:
+            self._anchor = (now, dts)
+            wall = now
+        if self._last_wall is not None and wall <= self._last_wall:
+            wall = self._last_wall + timedelta(microseconds=1)
+        self._last_wall = wall
+        return wall
+
+    @property
+    def last_wallclock(self) -> datetime | None:
+        return self._last_wall
+
+
+@dataclass
+class CameraStatus:
+    """What the admin page and the API show about one camera's stream."""
+
+    state: str = "starting"
+    """`starting`, `connecting`, `online` or `offline`."""
+    since: datetime | None = None
+    last_error: str = ""
+    codec: str = ""
+    width: int = 0
+    height: int = 0
+    frames_total: int = 0
+    bytes_total: int = 0
+    reconnects: int = 0
+    fps: float = 0.0
+    bitrate_kbps: float = 0.0
+    _window: tuple[float, int, int] = field(default=(0.0, 0, 0), repr=False)
+
+    def count(self, size: int) -> None:
+        self.frames_total += 1
+        self.bytes_total += size
+        now = time.monotonic()
+        started, frames, size_then = self._window
+        elapsed = now - started
+        if elapsed >= 5.0:
+            if started:
+                self.fps = round((self.frames_total - frames) / elapsed, 2)
+                self.bitrate_kbps = round((self.bytes_total - size_then) * 8 / elapsed / 1000, 1)
+            self._window = (now, self.frames_total, self.bytes_total)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "state": self.state,
+            "since": self.since,
+            "last_error": self.last_error,
+            "codec": self.codec,
+            "width": self.width,
+            "height": self.height,
+            "fps": self.fps if self.state == "online" else 0.0,
+            "bitrate_kbps": self.bitrate_kbps if self.state == "online" else 0.0,
+            "frames_total": self.frames_total,
+            "reconnects": self.reconnects,
+        }
+
+
+class CameraIngest:
+    """Owns the one upstream connection of a camera and fans its frames out."""
+
+    def __init__(
+        self,
+        camera_id: str,
+        make_source: Callable[[], PacketSource],
+        consumers: Sequence[FrameConsumer],
+        clock: Clock = utcnow,
+        backoff: tuple[float, float] = (1.0, 30.0),
+        not_before: datetime | None = None,
+    ) -> None:
+        self.camera_id = camera_id
+        self._make_source = make_source
+        self._consumers = list(consumers)
+        self._clock = clock
+        self._backoff = backoff
+        self._not_before = not_before
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._source: PacketSource | None = None
+        self.status = CameraStatus()
+        self._thread = threading.Thread(target=self._run, name=f"ingest-{camera_id[:8]}", daemon=True)
+
+    def add_consumer(self, consumer: FrameConsumer) -> None:
+        with self._lock:
+            self._consumers = [*self._consumers, consumer]
+
+    def remove_consumer(self, consumer: FrameConsumer) -> None:
+        with self._lock:
+            self._consumers = [c for c in self._consumers if c is not consumer]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        source = self._source
+        if source is not None:
+            source.close()
+        self._thread.join(timeout)
+
+    def _set_state(self, state: str, error: str = "") -> None:
+        if self.status.state != state:
+            self.status.since = self._clock()
+        self.status.state = state
+        if error:
+            self.status.last_error = error
+
+    def _run(self) -> None:
+        delay = self._backoff[0]
+        while not self._stop.is_set():
+            self._set_state("connecting")
+            source = self._make_source()
+            self._source = source
+            try:
+                info = source.open()
+            except SourceError as exc:
+                self._set_state("offline", str(exc))
+                self._stop.wait(delay)
+                delay = min(delay * 2, self._backoff[1])
+                self.status.reconnects += 1
+                continue
+            reason = self._pump(source, info)
+            source.close()
+            self._source = None
+            if self._stop.is_set():
+                reason = "recorder stopped"
+            self._disconnected(reason)
+            if self._stop.is_set():
+                break
+            self._set_state("offline", reason)
+            delay = self._backoff[0] if self.status.frames_total else min(delay * 2, self._backoff[1])
+            self._stop.wait(delay)
+            self.status.reconnects += 1
+
+    def _disconnected(self, reason: str) -> None:
+        at = self._not_before or self._clock()
+        for consumer in self._consumers:
+            try:
+                consumer.on_disconnect(self.camera_id, at, reason)
+            except Exception:
+                log.exception("consumer failed on disconnect of camera %s", self.camera_id)
+
+    def _pump(self, source: PacketSource, info: StreamInfo) -> str:
+        assembler = FrameAssembler(info, self._clock, self._not_before)
+        self.status.codec, self.status.width, self.status.height = info.codec, info.width, info.height
+        online = False
+        try:
+            while not self._stop.is_set():
+                packet = source.read()
+                if packet is None:
+                    return "the camera ended the stream"
+                for frame in assembler.push(packet):
+                    if not online:
+                        online = True
+                        self._set_state("online")
+                        self.status.width, self.status.height = frame.track.width, frame.track.height
+                    self._deliver(frame)
+            return "recorder stopped"
+        except SourceError as exc:
+            return str(exc)
+        finally:
+            for frame in assembler.flush():
+                self._deliver(frame)
+            self._not_before = assembler.last_wallclock or self._not_before
+
+    def _deliver(self, frame: Frame) -> None:
+        self.status.count(len(frame.data))
+        for consumer in self._consumers:
+            try:
+                consumer.on_frame(self.camera_id, frame)
+            except Exception:
+                log.exception("consumer failed on a frame of camera %s", self.camera_id)

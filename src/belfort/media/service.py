@@ -1,0 +1,149 @@
+"""The media service: starts and stops one ingest (and its recorder) per enabled camera.
+
+Start-up order matters: open the storage folder and check it belongs to this database,
+recover what a crash left behind, then start recording. `sync_cameras` is called after
+every registry change so a camera enabled in the admin page starts recording at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from belfort.cameras.models import Camera
+from belfort.db import Database
+from belfort.media.index import IndexWriter
+from belfort.media.ingest import CameraIngest
+from belfort.media.models import Gap, Segment, StorageArea
+from belfort.media.recorder import SegmentRecorder
+from belfort.media.recovery import RecoveryReport, recover
+from belfort.media.sources import source_for
+from belfort.media.storage import Storage
+from belfort.settings import Settings
+from belfort.timeutil import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Running:
+    ingest: CameraIngest
+    recorder: SegmentRecorder
+    key: tuple[str, str]
+
+
+def open_storage(db: Database, root: Path, clock: Clock = utcnow) -> Storage:
+    """Open the storage folder and register it, refusing a folder of another database."""
+    with db.session() as session:
+        known = {area.id for area in session.scalars(select(StorageArea))}
+        storage, new = Storage.open(root, known)
+        if new:
+            session.add(StorageArea(id=storage.id, path=str(root.resolve()), created_at=clock()))
+    return storage
+
+
+class MediaService:
+    def __init__(self, settings: Settings, db: Database, clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.db = db
+        self._clock = clock
+        self.index = IndexWriter(db, clock)
+        self.storage: Storage | None = None
+        self.recovery: RecoveryReport | None = None
+        self._running: dict[uuid.UUID, _Running] = {}
+        self._lock = threading.Lock()
+        self.clips_dir = settings.data_dir / "demo-clips"
+
+    def clip_path(self, name: str) -> Path:
+        return self.clips_dir / f"{name}.mp4"
+
+    def start(self) -> None:
+        self.storage = open_storage(self.db, self.settings.storage_dir, self._clock)
+        self.storage.lock()
+        with self.db.session() as session:
+            self.recovery = recover(session, self.storage, self._clock)
+        self.index.start()
+        self.sync_cameras()
+
+    def stop(self) -> None:
+        if self.storage is None:
+            return
+        with self._lock:
+            running, self._running = self._running, {}
+        for item in running.values():
+            item.ingest.stop()
+            item.recorder.close()
+        self.index.stop()
+        self.storage.unlock()
+        self.storage = None
+
+    def sync_cameras(self) -> None:
+        """Start recording newly enabled cameras, stop disabled or removed ones, restart changed ones."""
+        if self.storage is None:
+            return
+        with self.db.session() as session:
+            cameras = {
+                c.id: c
+                for c in session.scalars(select(Camera).where(Camera.enabled.is_(True), Camera.removed_at.is_(None)))
+            }
+            resume = dict(
+                session.execute(select(Segment.camera_id, func.max(Segment.end_time)).group_by(Segment.camera_id)).all()
+            )
+            open_gaps = set(session.scalars(select(Gap.camera_id).where(Gap.end_time.is_(None))))
+        with self._lock:
+            for camera_id in list(self._running):
+                camera = cameras.get(camera_id)
+                if camera is None or (camera.main_url, camera.transport) != self._running[camera_id].key:
+                    item = self._running.pop(camera_id)
+                    item.ingest.stop()
+                    item.recorder.close()
+            for camera_id, camera in cameras.items():
+                if camera_id not in self._running:
+                    self._running[camera_id] = self._start_camera(camera, resume.get(camera_id), camera_id in open_gaps)
+
+    def _start_camera(self, camera: Camera, resume_after: datetime | None, open_gap: bool) -> _Running:
+        assert self.storage is not None
+        recording = self.settings.recording
+        recorder = SegmentRecorder(
+            camera.id,
+            self.storage,
+            self.index,
+            recording.segment_seconds,
+            resume_after=resume_after,
+            open_gap=open_gap,
+        )
+        url, transport = camera.main_url, camera.transport
+
+        def make_source() -> Any:
+            return source_for(url, transport, recording.read_timeout_seconds, self.clip_path)
+
+        ingest = CameraIngest(
+            str(camera.id),
+            make_source,
+            [recorder],
+            self._clock,
+            (recording.reconnect_min_seconds, recording.reconnect_max_seconds),
+            not_before=resume_after,
+        )
+        ingest.start()
+        return _Running(ingest, recorder, (url, transport))
+
+    def running_cameras(self) -> list[uuid.UUID]:
+        return list(self._running)
+
+    def ingest(self, camera_id: uuid.UUID) -> CameraIngest | None:
+        item = self._running.get(camera_id)
+        return item.ingest if item else None
+
+    def status(self, camera_id: uuid.UUID) -> dict[str, object]:
+        item = self._running.get(camera_id)
+        if item is None:
+            return {"state": "not recording", "since": None, "last_error": "", "fps": 0.0, "bitrate_kbps": 0.0}
+        return item.ingest.status.as_dict()
