@@ -12,6 +12,7 @@ from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
 from belfort.cameras.service import CameraService
 from belfort.db import Database
+from belfort.keys import SiteKeys
 from belfort.media.service import MediaService
 from belfort.policy import PolicyGate, PolicyRules
 from belfort.retention.holds import HoldService
@@ -31,6 +32,7 @@ class Services:
     cameras: CameraService
     holds: HoldService
     media: MediaService
+    keys: SiteKeys
     sweeper: RetentionSweeper | None = None
 
     def start_recording(self) -> None:
@@ -74,4 +76,5 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         cameras=CameraService(gate, settings.policy, clock),
         holds=HoldService(gate, clock),
         media=MediaService(settings, db, clock),
+        keys=SiteKeys(settings.data_dir),
     )

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
 from belfort.db import Database
 from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
-from belfort.media.models import Gap, Segment, StorageArea
+from belfort.media.models import Gap, MediaEvent, Segment, StorageArea
 from belfort.media.recorder import SegmentRecorder
 from belfort.media.recovery import RecoveryReport, recover
 from belfort.media.sources import source_for
@@ -134,6 +135,19 @@ class MediaService:
         )
         ingest.start()
         return _Running(ingest, recorder, (url, transport))
+
+    def storage_for(self, storage_id: str) -> Storage | None:
+        """The storage folder holding segments of `storage_id`, when it is this node's."""
+        if self.storage is not None and self.storage.id == storage_id:
+            return self.storage
+        with self.db.session() as session:
+            area = session.get(StorageArea, storage_id)
+        return Storage(Path(area.path), area.id) if area is not None else None
+
+    @staticmethod
+    def recent_events(session: Session, limit: int = 20) -> list[MediaEvent]:
+        """The newest recovery reports, storage warnings and the like, for the cameras page."""
+        return list(session.scalars(select(MediaEvent).order_by(MediaEvent.ts.desc()).limit(limit)))
 
     def running_cameras(self) -> list[uuid.UUID]:
         return list(self._running)

@@ -26,7 +26,7 @@ from belfort import __version__
 from belfort.app import Services
 from belfort.errors import BelfortError
 from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
-from belfort.web.routes import admin, audit, auth, cameras, pages
+from belfort.web.routes import admin, audit, auth, cameras, pages, recordings
 
 STATIC_DIR = Path(__file__).parent / "static"
 PUBLIC_PATHS = frozenset({"/api/health", "/api/auth/login", "/login"})
@@ -128,7 +128,7 @@ def create_app(services: Services) -> FastAPI:
             swagger_favicon_url="/static/favicon.svg",
         )
 
-    for router in (auth.router, admin.router, audit.router, cameras.router, pages.router):
+    for router in (auth.router, admin.router, audit.router, cameras.router, recordings.router, pages.router):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

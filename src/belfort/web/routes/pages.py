@@ -7,7 +7,7 @@ state carry the session's CSRF token (checked in `belfort.web.deps`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -21,8 +21,19 @@ from belfort.app import Services
 from belfort.audit import AuditFilter
 from belfort.audit.chain import decode_resources
 from belfort.auth.service import KNOWN_SCOPES, Identity
-from belfort.errors import BelfortError, LoginRefused
-from belfort.policy import Action, OrganisationKind, Resource, ResourceKind, Role, capabilities
+from belfort.cameras.service import KINDS, CameraSpec
+from belfort.errors import BelfortError, InvalidInput, LoginRefused, NotFound
+from belfort.media.recordings import gaps_overlapping, holds_overlapping, segments_overlapping
+from belfort.policy import (
+    Action,
+    OrganisationKind,
+    Resource,
+    ResourceKind,
+    Role,
+    capabilities,
+    sees_camera,
+    sees_exact_position,
+)
 from belfort.policy.rules import ACTIONS, ROLE_TITLES
 from belfort.timeutil import iso_utc, parse_iso
 from belfort.web.deps import SESSION_COOKIE, current_identity, db_session, get_services
@@ -63,7 +74,7 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
     if identity is None or identity.actor.role is None:
         return []
     role = identity.actor.role
-    links = [("Home", "/")]
+    links = [("Home", "/"), ("Cameras", "/cameras")]
     if role in ACTIONS[Action.REVIEW_AUDIT].roles:
         links.append(("Audit", "/audit"))
     if role in ACTIONS[Action.MANAGE_USERS].roles:
@@ -349,3 +360,159 @@ def admin_revoke_token(
         return f"Token '{token.name}' revoked."
 
     return _after_admin_change(request, services, session, identity, change)
+
+
+def _camera_rows(services: Services, session: Session, identity: Identity) -> list[dict[str, Any]]:
+    rows = []
+    for camera in services.cameras.list(session):
+        if not sees_camera(identity.actor, camera.organisation_id):
+            continue
+        rows.append({"camera": camera, "status": services.media.status(camera.id)})
+    return rows
+
+
+@router.get("/cameras")
+def cameras_page(
+    request: Request,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    return _render_cameras(request, services, session, identity)
+
+
+def _render_cameras(
+    request: Request,
+    services: Services,
+    session: Session,
+    identity: Identity,
+    status_code: int = 200,
+    notice: str = "",
+    error: str = "",
+) -> HTMLResponse:
+    role = identity.actor.role
+    return render(
+        request,
+        "cameras.html",
+        status_code=status_code,
+        rows=_camera_rows(services, session, identity),
+        may_manage=role in ACTIONS[Action.MANAGE_CAMERAS].roles,
+        may_play=role in ACTIONS[Action.VIEW_RECORDING].roles,
+        organisations=services.accounts.list_organisations(session) if role is Role.ADMIN else [],
+        kinds=KINDS,
+        notice=notice,
+        error=error,
+        events=services.media.recent_events(session) if role is Role.ADMIN else [],
+    )
+
+
+def _camera_change(
+    request: Request, services: Services, session: Session, identity: Identity, change: Callable[[], str]
+) -> HTMLResponse:
+    try:
+        notice = change()
+    except BelfortError as exc:
+        if exc.status_code == 403:
+            raise
+        session.rollback()
+        return _render_cameras(request, services, session, identity, exc.status_code, error=exc.message)
+    session.commit()
+    services.media.sync_cameras()
+    return _render_cameras(request, services, session, identity, notice=notice)
+
+
+def _optional_float(value: str, label: str) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidInput(f"{label} must be a number, like 50.9307") from None
+
+
+@router.post("/cameras")
+def cameras_add(
+    request: Request,
+    name: FormText,
+    organisation: FormText,
+    main_url: Annotated[str, Form(max_length=2000)],
+    kind: Annotated[str, Form(max_length=20)] = "fixed",
+    street: FormText = "",
+    area: FormText = "",
+    latitude: Annotated[str, Form(max_length=30)] = "",
+    longitude: Annotated[str, Form(max_length=30)] = "",
+    council_consent_ref: FormText = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    def change() -> str:
+        spec = CameraSpec(
+            name=name,
+            organisation=organisation,
+            main_url=main_url,
+            kind=kind,
+            street=street,
+            area=area,
+            latitude=_optional_float(latitude, "latitude"),
+            longitude=_optional_float(longitude, "longitude"),
+            council_consent_ref=council_consent_ref,
+        )
+        camera = services.cameras.add(session, identity.actor, spec)
+        return f"Camera '{camera.name}' registered (disabled until you enable it)."
+
+    return _camera_change(request, services, session, identity, change)
+
+
+@router.post("/cameras/{ref}/state")
+def cameras_state(
+    request: Request,
+    ref: str,
+    state: Annotated[str, Form(pattern="^(enable|disable|remove)$")],
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    def change() -> str:
+        if state == "remove":
+            camera = services.cameras.remove(session, identity.actor, ref)
+            return f"Camera '{camera.name}' removed; its recordings stay until their retention ends."
+        camera = services.cameras.update(session, identity.actor, ref, CameraSpec(enabled=state == "enable"))
+        return f"Camera '{camera.name}' {state}d."
+
+    return _camera_change(request, services, session, identity, change)
+
+
+@router.get("/cameras/{ref}")
+def camera_page(
+    request: Request,
+    ref: str,
+    day: QueryText = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    camera = services.cameras.get(session, ref)
+    if not sees_camera(identity.actor, camera.organisation_id):
+        raise NotFound(f"no camera '{ref}'")
+    now = services.clock()
+    error = ""
+    try:
+        first = parse_iso(day + "T00:00:00") if day.strip() else now.replace(hour=0, minute=0, second=0, microsecond=0)
+    except ValueError:
+        error, first = f"'{day}' is not a day: use YYYY-MM-DD.", now.replace(hour=0, minute=0, second=0, microsecond=0)
+    last = first + timedelta(days=1)
+    role = identity.actor.role
+    return render(
+        request,
+        "camera.html",
+        camera=camera,
+        status=services.media.status(camera.id),
+        day=first.date().isoformat(),
+        segments=segments_overlapping(session, camera.id, first, last),
+        gaps=gaps_overlapping(session, camera.id, first, last),
+        holds=holds_overlapping(session, camera.id, first, last),
+        may_play=role in ACTIONS[Action.VIEW_RECORDING].roles,
+        error=error,
+        position=sees_exact_position(identity.actor, camera.organisation_id),
+    )

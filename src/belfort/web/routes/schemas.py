@@ -7,7 +7,7 @@ value is answered with a 422 that names the field, never silently ignored.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -214,3 +214,60 @@ class CameraOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     status: CameraStatusOut
+
+
+class PurposeIn(StrictBody):
+    """Why the caller looks: administrative or judicial, in their own words."""
+
+    kind: Literal["administrative", "judicial"]
+    justification: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
+    legal_basis_ref: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] = ""
+    """For judicial access to police footage older than 30 days: the prosecutor's decision reference."""
+
+
+class PlaybackIn(StrictBody):
+    camera: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    start: datetime
+    end: datetime
+    purpose: PurposeIn
+
+
+class SegmentOut(BaseModel):
+    id: str
+    start: datetime
+    end: datetime
+    frames: int
+    bytes: int
+    state: str
+    codec: str
+    url: str | None = None
+    """With a playback grant only: where to fetch the file (HTTP range requests work)."""
+
+
+class GapOut(BaseModel):
+    start: datetime
+    end: datetime | None
+    reason: str
+
+
+class HoldOut(BaseModel):
+    id: str
+    start: datetime
+    end: datetime
+    case_number: str
+
+
+class RecordingIndexOut(BaseModel):
+    camera: str
+    start: datetime
+    end: datetime
+    segments: list[SegmentOut]
+    gaps: list[GapOut]
+    holds: list[HoldOut]
+
+
+class PlaybackOut(BaseModel):
+    granted: bool
+    reason: str
+    expires_in: int
+    segments: list[SegmentOut]

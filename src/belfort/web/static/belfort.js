@@ -23,3 +23,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const verify = document.getElementById("verify-chain");
   if (verify) verify.addEventListener("click", () => verifyChain(verify));
 });
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});

@@ -1,0 +1,55 @@
+"""Reading the recording index: which segments and gaps cover a camera's time range.
+
+Only the index (times, sizes, states) is read here, never images; showing footage goes
+through a playback grant issued after the policy gate has decided (see the web routes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from belfort.media.models import Gap, Segment
+from belfort.retention.models import Hold
+
+MAX_ROWS = 2000
+
+
+def segments_overlapping(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[Segment]:
+    """Segments of the camera that overlap [start, end), oldest first."""
+    return list(
+        session.scalars(
+            select(Segment)
+            .where(Segment.camera_id == camera_id, Segment.start_time < end, Segment.end_time > start)
+            .order_by(Segment.start_time)
+            .limit(MAX_ROWS)
+        )
+    )
+
+
+def gaps_overlapping(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[Gap]:
+    return list(
+        session.scalars(
+            select(Gap)
+            .where(
+                Gap.camera_id == camera_id,
+                Gap.start_time < end,
+                or_(Gap.end_time.is_(None), Gap.end_time > start),
+            )
+            .order_by(Gap.start_time)
+            .limit(MAX_ROWS)
+        )
+    )
+
+
+def holds_overlapping(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[Hold]:
+    return list(
+        session.scalars(
+            select(Hold)
+            .where(Hold.camera_id == camera_id, Hold.lifted_at.is_(None), Hold.start_time < end, Hold.end_time > start)
+            .order_by(Hold.start_time)
+        )
+    )

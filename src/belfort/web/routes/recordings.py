@@ -1,0 +1,147 @@
+"""Recordings API: the index of a camera's footage, and playback under a stated purpose.
+
+Playback is one consultation: `POST /api/recordings/playback` passes the policy gate
+(role, organisation, purpose, the 30-day rule) and leaves one audit record; if granted
+it returns links carrying a signed, short-lived grant bound to the person, the camera
+and the time range. The browser's many HTTP range requests for those files then need
+no new decision, and a link is useless to anyone else or for any other range.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from belfort.app import Services
+from belfort.errors import Forbidden, InvalidInput, NotFound
+from belfort.media.models import Segment
+from belfort.media.recordings import gaps_overlapping, holds_overlapping, segments_overlapping
+from belfort.policy import Action, Actor, Purpose, PurposeKind
+from belfort.retention.holds import recording_resource
+from belfort.timeutil import as_utc
+from belfort.web.deps import current_actor, db_session, get_services
+from belfort.web.routes.cameras import visible
+from belfort.web.routes.schemas import GapOut, HoldOut, PlaybackIn, PlaybackOut, RecordingIndexOut, SegmentOut
+
+router = APIRouter(tags=["recordings"])
+GRANT_SECONDS = 3600
+MAX_RANGE = timedelta(days=7)
+
+
+def _segment_out(segment: Segment, url: str | None = None) -> SegmentOut:
+    return SegmentOut(
+        id=str(segment.id),
+        start=segment.start_time,
+        end=segment.end_time,
+        frames=segment.frames,
+        bytes=segment.bytes,
+        state=segment.state,
+        codec=segment.codec,
+        url=url,
+    )
+
+
+def _range(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+    end = as_utc(end) if end else now
+    start = as_utc(start) if start else end - timedelta(days=1)
+    if end <= start:
+        raise InvalidInput("end must be after start")
+    if end - start > MAX_RANGE:
+        raise InvalidInput("ask for at most 7 days at a time")
+    return start, end
+
+
+@router.get(
+    "/api/cameras/{ref}/recordings",
+    response_model=RecordingIndexOut,
+    summary="Recorded spans, gaps and holds of a camera (the index only, no images)",
+)
+def recording_index(
+    ref: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> RecordingIndexOut:
+    camera = visible(services, session, actor, ref)
+    start, end = _range(start, end, services.clock())
+    return RecordingIndexOut(
+        camera=camera.name,
+        start=start,
+        end=end,
+        segments=[_segment_out(s) for s in segments_overlapping(session, camera.id, start, end)],
+        gaps=[
+            GapOut(start=g.start_time, end=g.end_time, reason=g.reason)
+            for g in gaps_overlapping(session, camera.id, start, end)
+        ],
+        holds=[
+            HoldOut(id=str(h.id), start=h.start_time, end=h.end_time, case_number=h.case_number)
+            for h in holds_overlapping(session, camera.id, start, end)
+        ],
+    )
+
+
+@router.post(
+    "/api/recordings/playback",
+    response_model=PlaybackOut,
+    summary="Ask to play back a camera's range for a stated purpose (audited)",
+)
+def request_playback(
+    body: PlaybackIn,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> PlaybackOut:
+    camera = visible(services, session, actor, body.camera)
+    start, end = _range(body.start, body.end, services.clock())
+    purpose = Purpose(PurposeKind(body.purpose.kind), body.purpose.justification, body.purpose.legal_basis_ref)
+    segments = segments_overlapping(session, camera.id, start, end)
+    decision = services.gate.authorize(
+        session,
+        actor,
+        Action.VIEW_RECORDING,
+        recording_resource(camera, start, end),
+        purpose,
+        detail={"segments": len(segments)},
+    )
+    if not decision.granted:
+        raise Forbidden(decision.reason)
+    grant = services.keys.sign_grant(
+        {"sub": str(actor.id), "cam": str(camera.id), "s": start.timestamp(), "e": end.timestamp()}, GRANT_SECONDS
+    )
+    return PlaybackOut(
+        granted=True,
+        reason=decision.reason,
+        expires_in=GRANT_SECONDS,
+        segments=[_segment_out(s, f"/api/recordings/segments/{s.id}?grant={grant}") for s in segments],
+    )
+
+
+@router.get(
+    "/api/recordings/segments/{segment_id}",
+    summary="A recorded segment file, under a playback grant",
+    response_class=FileResponse,
+)
+def segment_file(
+    segment_id: uuid.UUID,
+    grant: str = Query(max_length=2000),
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> FileResponse:
+    claims = services.keys.read_grant(grant)
+    segment = session.get(Segment, segment_id)
+    if segment is None or claims.get("sub") != str(actor.id) or claims.get("cam") != str(segment.camera_id):
+        raise NotFound("no such segment under this playback grant")
+    if not (segment.start_time.timestamp() < claims["e"] and segment.end_time.timestamp() > claims["s"]):
+        raise Forbidden("this segment lies outside the range your playback was granted for")
+    storage = services.media.storage_for(segment.storage_id)
+    path = storage.path(segment.path) if storage else None
+    if path is None or not path.exists():
+        raise NotFound("the segment file is not available on this node")
+    return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "private, max-age=3600"})
