@@ -66,7 +66,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         db.migrate()
     audit = AuditLog(clock)
     gate = PolicyGate(audit, policy_rules(settings), clock)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         clock=clock,
@@ -78,3 +78,5 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         media=MediaService(settings, db, clock),
         keys=SiteKeys(settings.data_dir),
     )
+    services.media.load_storage_areas()
+    return services

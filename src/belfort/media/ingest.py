@@ -244,7 +244,6 @@ class CameraIngest:
         self._not_before = not_before
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._source: PacketSource | None = None
         self.status = CameraStatus()
         self._thread = threading.Thread(target=self._run, name=f"ingest-{camera_id[:8]}", daemon=True)
 
@@ -259,12 +258,23 @@ class CameraIngest:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def request_stop(self) -> None:
+        """Ask the thread to stop after the packet it is waiting for (or its read timeout).
+
+        The connection is closed by the ingest thread itself: closing an FFmpeg context
+        while another thread reads from it crashes the process.
+        """
         self._stop.set()
-        source = self._source
-        if source is not None:
-            source.close()
-        self._thread.join(timeout)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.request_stop()
+        self.join(timeout)
+
+    def join(self, timeout: float = 15.0) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("ingest of camera %s did not stop within %.0f s", self.camera_id, timeout)
 
     def _set_state(self, state: str, error: str = "") -> None:
         if self.status.state != state:
@@ -278,7 +288,6 @@ class CameraIngest:
         while not self._stop.is_set():
             self._set_state("connecting")
             source = self._make_source()
-            self._source = source
             try:
                 info = source.open()
             except SourceError as exc:
@@ -289,12 +298,9 @@ class CameraIngest:
                 continue
             reason = self._pump(source, info)
             source.close()
-            self._source = None
             if self._stop.is_set():
-                reason = "recorder stopped"
+                break  # a clean stop is not a camera failure; consumers are closed by the owner
             self._disconnected(reason)
-            if self._stop.is_set():
-                break
             self._set_state("offline", reason)
             delay = self._backoff[0] if self.status.frames_total else min(delay * 2, self._backoff[1])
             self._stop.wait(delay)

@@ -61,6 +61,7 @@ class MediaService:
         self._running: dict[uuid.UUID, _Running] = {}
         self._lock = threading.Lock()
         self.clips_dir = settings.data_dir / "demo-clips"
+        self._areas: dict[str, Storage] = {}
 
     def clip_path(self, name: str) -> Path:
         return self.clips_dir / f"{name}.mp4"
@@ -68,6 +69,7 @@ class MediaService:
     def start(self) -> None:
         self.storage = open_storage(self.db, self.settings.storage_dir, self._clock)
         self.storage.lock()
+        self.load_storage_areas()
         with self.db.session() as session:
             self.recovery = recover(session, self.storage, self._clock)
         self.index.start()
@@ -78,9 +80,7 @@ class MediaService:
             return
         with self._lock:
             running, self._running = self._running, {}
-        for item in running.values():
-            item.ingest.stop()
-            item.recorder.close()
+        self._stop_all(list(running.values()))
         self.index.stop()
         self.storage.unlock()
         self.storage = None
@@ -99,15 +99,25 @@ class MediaService:
             )
             open_gaps = set(session.scalars(select(Gap.camera_id).where(Gap.end_time.is_(None))))
         with self._lock:
-            for camera_id in list(self._running):
-                camera = cameras.get(camera_id)
-                if camera is None or (camera.main_url, camera.transport) != self._running[camera_id].key:
-                    item = self._running.pop(camera_id)
-                    item.ingest.stop()
-                    item.recorder.close()
+            stopping = [
+                self._running.pop(camera_id)
+                for camera_id in list(self._running)
+                if camera_id not in cameras
+                or (cameras[camera_id].main_url, cameras[camera_id].transport) != self._running[camera_id].key
+            ]
+            self._stop_all(stopping)
             for camera_id, camera in cameras.items():
                 if camera_id not in self._running:
                     self._running[camera_id] = self._start_camera(camera, resume.get(camera_id), camera_id in open_gaps)
+
+    @staticmethod
+    def _stop_all(items: list[_Running]) -> None:
+        """Stop several ingests at once: ask all, then wait for each, then close recorders."""
+        for item in items:
+            item.ingest.request_stop()
+        for item in items:
+            item.ingest.join()
+            item.recorder.close()
 
     def _start_camera(self, camera: Camera, resume_after: datetime | None, open_gap: bool) -> _Running:
         assert self.storage is not None
@@ -137,12 +147,18 @@ class MediaService:
         return _Running(ingest, recorder, (url, transport))
 
     def storage_for(self, storage_id: str) -> Storage | None:
-        """The storage folder holding segments of `storage_id`, when it is this node's."""
+        """The storage folder holding segments of `storage_id`, when this node can read it.
+
+        Answered from memory: callers hold a database session, and on SQLite a second one
+        in the same thread would wait for the first.
+        """
         if self.storage is not None and self.storage.id == storage_id:
             return self.storage
+        return self._areas.get(storage_id)
+
+    def load_storage_areas(self) -> None:
         with self.db.session() as session:
-            area = session.get(StorageArea, storage_id)
-        return Storage(Path(area.path), area.id) if area is not None else None
+            self._areas = {a.id: Storage(Path(a.path), a.id) for a in session.scalars(select(StorageArea))}
 
     @staticmethod
     def recent_events(session: Session, limit: int = 20) -> list[MediaEvent]:
