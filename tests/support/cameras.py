@@ -10,8 +10,10 @@ may be imported by belfort itself.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ __all__ = [
     "FRAME_COUNTER_UUID",
     "H264",
     "H265",
+    "CameraServerError",
     "Clip",
     "ReceivedFrame",
     "RtspCameraServer",
@@ -94,11 +97,6 @@ def cached_clip(
     slices: int = 1,
 ) -> Clip:
     """The clip for these parameters from the cache folder, encoded on first use."""
-    name = (
-        f"{codec}-{width}x{height}-{fps}fps-{seconds:g}s-{bitrate // 1000}k-gop{gop_seconds:g}s-"
-        f"{slices}slice-v{_CLIP_VERSION}{_SUFFIXES[codec]}"
-    )
-    path = clip_cache_dir() / name
     parameters = {
         "codec": codec,
         "width": width,
@@ -109,20 +107,25 @@ def cached_clip(
         "gop_seconds": gop_seconds,
         "slices": slices,
     }
-    if path.is_file():
-        return _describe(path, **parameters)
-    # Encode beside the target and rename, so that concurrent test runs never see half a file.
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".partial")
-    os.close(handle)
-    try:
-        encode_clip(Path(partial), **parameters)
-        os.replace(partial, path)
-    finally:
-        Path(partial).unlink(missing_ok=True)
-    return _describe(path, **parameters)
+    clip = _checked_clip(Path(), **parameters)  # checks the parameters before anything is encoded
+    name = (
+        f"{codec}-{width}x{height}-{fps}fps-{seconds:g}s-{bitrate // 1000}k-gop{gop_seconds:g}s-"
+        f"{slices}slice-v{_CLIP_VERSION}{_SUFFIXES[codec]}"
+    )
+    path = clip_cache_dir() / name
+    if not path.is_file():
+        # Encode beside the target and rename, so that concurrent test runs never see half a file.
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".partial")
+        os.close(handle)
+        try:
+            encode_clip(Path(partial), **parameters)
+            os.replace(partial, path)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+    return dataclasses.replace(clip, path=path)
 
 
-def _describe(
+def _checked_clip(
     path: Path,
     *,
     codec: str,
@@ -139,6 +142,8 @@ def _describe(
         raise ValueError(f"codec must be one of {sorted(_ENCODERS)}, not {codec!r}")
     if width % 2 or height % 2:
         raise ValueError(f"width and height must be even for 4:2:0 video, not {width}x{height}")
+    if slices < 1:
+        raise ValueError(f"a frame holds at least one slice, not {slices}")
     if gop_frames < 1 or frames < gop_frames or frames % gop_frames:
         raise ValueError(
             f"the clip must hold whole GOPs so that it loops on a keyframe: {seconds} s at {fps} fps "
@@ -164,7 +169,7 @@ def encode_clip(
     The stream is Annex B with the parameter sets repeated before every keyframe, as cameras send it.
     `slices > 1` uses x264's sliced threads, so every frame holds that many slices.
     """
-    clip = _describe(
+    clip = _checked_clip(
         path,
         codec=codec,
         width=width,
@@ -254,13 +259,15 @@ def _nal_units(data: bytes) -> list[bytes]:
     return nals
 
 
-def read_frame_counters(data: bytes | av.Packet | Iterable[bytes | av.Packet], codec: str = H264) -> list[int]:
+def read_frame_counters(
+    data: bytes | bytearray | memoryview | av.Packet | Iterable[bytes | av.Packet], codec: str = H264
+) -> list[int]:
     """The frame counters found in one access unit or in a sequence of them, in order.
 
     Accepts Annex B and AVCC (4-byte length-prefixed) data; a packet without a counter adds
     nothing, so a caller checks continuity with `counters == list(range(counters[0], ...))`.
     """
-    chunks = [data] if isinstance(data, bytes | av.Packet) else data
+    chunks = [data] if isinstance(data, bytes | bytearray | memoryview | av.Packet) else data
     counters = []
     for chunk in chunks:
         for nal in _nal_units(bytes(chunk)):
@@ -417,6 +424,14 @@ class RtspCameraServer:
 
     def set_online(self, name: str) -> None:
         self._control(f"online {self._known(name)}")
+
+    def mounts_that_dropped_frames(self) -> set[str]:
+        """Mounts that dropped frames because their server-side queue overflowed.
+
+        That happens when a reader falls more than 5 s behind: the counter gaps it then sees are
+        the reader's slowness, not frames lost after they were received.
+        """
+        return set(re.findall(r"^mount (\S+): its queue is full", self.stderr_text(), flags=re.MULTILINE))
 
     def stderr_text(self) -> str:
         if self._stderr is None:
