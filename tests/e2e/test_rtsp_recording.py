@@ -45,6 +45,7 @@ def clips() -> dict[str, Clip]:
     return {
         "plain": cached_clip(width=640, height=360, fps=FPS, seconds=10, bitrate=800_000, gop_seconds=2),
         "sliced": cached_clip(width=640, height=360, fps=FPS, seconds=10, bitrate=800_000, gop_seconds=2, slices=4),
+        "hevc": cached_clip(codec="h265", width=640, height=360, fps=FPS, seconds=4, bitrate=600_000, gop_seconds=2),
     }
 
 
@@ -69,7 +70,7 @@ def add_cameras(services: Services, server: RtspCameraServer, *names: str) -> di
     return ids
 
 
-def recorded_counters(services: Services, camera_id: uuid.UUID) -> list[int]:
+def recorded_counters(services: Services, camera_id: uuid.UUID, codec: str = "h264") -> list[int]:
     counters: list[int] = []
     with services.db.session() as session:
         segments = session.scalars(
@@ -80,7 +81,7 @@ def recorded_counters(services: Services, camera_id: uuid.UUID) -> list[int]:
         with av.open(str(storage_root / segment.path)) as container:
             for packet in container.demux(video=0):
                 if packet.size:
-                    counters.extend(read_frame_counters(bytes(packet)))
+                    counters.extend(read_frame_counters(bytes(packet), codec=codec))
     return counters
 
 
@@ -109,6 +110,25 @@ def test_a_minute_of_two_cameras_recorded_frame_for_frame(
         segments = session.scalars(select(Segment).where(Segment.camera_id == ids["sliced"])).all()
     assert len(segments) >= 2 and all(s.state == "complete" for s in segments)
     assert sum(s.frames for s in segments) == len(recorded_counters(services, ids["sliced"]))
+
+
+def test_h265_camera_is_recorded_without_transcoding(
+    services: Services, population: Population, server: RtspCameraServer
+) -> None:
+    ids = add_cameras(services, server, "hevc")
+    services.start_recording()
+    time.sleep(12)
+    services.media.stop()
+    with services.db.session() as session:
+        segments = session.scalars(select(Segment).where(Segment.camera_id == ids["hevc"])).all()
+    assert segments and all(s.codec.startswith("hvc1.") for s in segments)
+    counters = recorded_counters(services, ids["hevc"], codec="h265")
+    assert_no_frame_lost(counters)
+    assert len(counters) >= 8 * FPS
+    with av.open(str(services.settings.storage_dir / segments[0].path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "hevc" and (stream.width, stream.height) == (640, 360)
+        assert sum(1 for _ in container.decode(stream)) == segments[0].frames
 
 
 def test_camera_that_disappears_leaves_a_gap_and_resumes(
