@@ -1,6 +1,8 @@
-"""Packet sources: a real camera over RTSP (PyAV/FFmpeg), or a simulated one for the demo.
+"""Packet sources: a real camera over RTSP, or a simulated one for the demo.
 
-Both hand over encoded packets exactly as they come, without decoding. Error messages
+RTSP over TCP is read by Belfort's own client (`belfort.media.rtsp`); UDP and RTSP over
+TLS go through FFmpeg (PyAV). Both hand over encoded packets exactly as they come, without
+decoding. Error messages
 are scrubbed of stream credentials before they leave this module. The simulated source
 replays a pre-encoded clip at real-time pace with ever-increasing timestamps, so the
 rest of the pipeline cannot tell it from a camera.
@@ -19,6 +21,7 @@ import av
 
 from belfort.cameras.service import redact_text
 from belfort.media.frames import RawPacket, SourceError, StreamInfo
+from belfort.media.rtsp import RtspClientSource
 
 CODECS = {"h264": "h264", "hevc": "h265", "h265": "h265"}
 
@@ -153,7 +156,13 @@ class SimulatedSource:
 
 
 def source_for(url: str, transport: str, read_timeout: float, clips: Callable[[str], Path]) -> Any:
-    """The source behind a camera URL: `sim://NAME` for simulated cameras, else RTSP."""
+    """The source behind a camera URL: `sim://NAME` for simulated cameras, else RTSP.
+
+    Plain RTSP over TCP is read by Belfort's own client (a fraction of FFmpeg's CPU per stream);
+    UDP and RTSP over TLS (`rtsps://`) stay with FFmpeg.
+    """
     if url.startswith("sim://"):
         return SimulatedSource(clips(url[len("sim://") :]))
+    if transport == "tcp" and url[:7].lower() == "rtsp://":
+        return RtspClientSource(url, open_timeout=read_timeout, read_timeout=read_timeout)
     return RtspSource(url, transport, read_timeout=read_timeout, open_timeout=read_timeout)
