@@ -1,9 +1,9 @@
 """Packet sources: a real camera over RTSP, or a simulated one for the demo.
 
 RTSP over TCP is read by Belfort's own client (`belfort.media.rtsp`); UDP and RTSP over
-TLS go through FFmpeg (PyAV). Both hand over encoded packets exactly as they come, without
-decoding. Error messages
-are scrubbed of stream credentials before they leave this module. The simulated source
+TLS go through FFmpeg (PyAV). All hand over encoded packets exactly as they come, without
+decoding. Error messages are scrubbed of stream credentials before they leave this
+module. The simulated source
 replays a pre-encoded clip at real-time pace with ever-increasing timestamps, so the
 rest of the pipeline cannot tell it from a camera.
 """
