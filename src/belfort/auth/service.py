@@ -99,6 +99,17 @@ def generate_password(length: int = 16) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def find_organisation(session: Session, ref: str) -> Organisation:
+    """An organisation by id or exact name, or NotFound."""
+    try:
+        org = session.get(Organisation, uuid.UUID(ref))
+    except ValueError:
+        org = session.scalars(select(Organisation).where(Organisation.name == ref)).first()
+    if org is None:
+        raise NotFound(f"no organisation named '{ref}'; list them with `belfort org list`")
+    return org
+
+
 class AccountService:
     def __init__(self, gate: PolicyGate, audit: AuditLog, security: SecuritySettings, clock: Clock = utcnow) -> None:
         self.gate = gate
@@ -114,20 +125,6 @@ class AccountService:
         decision = self.gate.authorize(session, actor, action, resource, detail=detail or None)
         if not decision.granted:
             raise Forbidden(decision.reason)
-
-    def organisation_by_name(self, session: Session, name: str) -> Organisation:
-        org = session.scalars(select(Organisation).where(Organisation.name == name)).first()
-        if org is None:
-            raise NotFound(f"no organisation named '{name}'; list them with `belfort org list`")
-        return org
-
-    def organisation_by_ref(self, session: Session, ref: str) -> Organisation:
-        """Find an organisation by id or exact name."""
-        try:
-            org = session.get(Organisation, uuid.UUID(ref))
-        except ValueError:
-            org = None
-        return org or self.organisation_by_name(session, ref)
 
     def add_organisation(self, session: Session, actor: Actor, name: str, kind: str) -> Organisation:
         name = name.strip()
@@ -181,7 +178,7 @@ class AccountService:
             raise InvalidInput("password must be at most 256 characters")
         if len(full_name) > 200:
             raise InvalidInput("full name must be at most 200 characters")
-        org = self.organisation_by_ref(session, organisation)
+        org = find_organisation(session, organisation)
         if session.scalars(select(User).where(User.username == username)).first():
             raise Conflict(f"a user named '{username}' already exists")
         user = User(
@@ -263,7 +260,7 @@ class AccountService:
             )
         if valid_days is not None and not 1 <= valid_days <= 3650:
             raise InvalidInput("valid_days must be between 1 and 3650")
-        org = self.organisation_by_ref(session, organisation)
+        org = find_organisation(session, organisation)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._clock()
         token = ApiToken(

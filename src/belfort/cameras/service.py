@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from belfort.auth.models import Organisation
+from belfort.auth.service import find_organisation
 from belfort.cameras.models import Camera
 from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
 from belfort.policy import Action, Actor, LegalRegime, OrganisationKind, PolicyGate, Resource, ResourceKind
@@ -147,7 +147,7 @@ class CameraService:
                 raise Conflict(f"a camera named '{name}' already exists")
             put("name", name)
         if spec.organisation is not None:
-            put("organisation_id", self._organisation(session, spec.organisation).id)
+            put("organisation_id", find_organisation(session, spec.organisation).id)
         if spec.kind is not None:
             if spec.kind not in KINDS:
                 raise InvalidInput(f"unknown camera kind '{spec.kind}'; choose one of {', '.join(KINDS)}")
@@ -215,20 +215,10 @@ class CameraService:
         put("retention_max_days", max_days)
         put("retention_min_days", min_days)
 
-    def _organisation(self, session: Session, ref: str) -> Organisation:
-        org = None
-        try:
-            org = session.get(Organisation, uuid.UUID(ref))
-        except ValueError:
-            org = session.scalars(select(Organisation).where(Organisation.name == ref)).first()
-        if org is None:
-            raise NotFound(f"no organisation '{ref}'")
-        return org
-
     def add(self, session: Session, actor: Actor, spec: CameraSpec) -> Camera:
         if not spec.name or not spec.organisation or not spec.main_url:
             raise InvalidInput("a camera needs at least a name, an owner organisation and a main stream URL")
-        owner = self._organisation(session, spec.organisation)
+        owner = find_organisation(session, spec.organisation)
         now = self._clock()
         camera = Camera(
             id=uuid.uuid4(),
