@@ -131,6 +131,29 @@ def test_h265_camera_is_recorded_without_transcoding(
         assert sum(1 for _ in container.decode(stream)) == segments[0].frames
 
 
+def test_udp_transport_is_an_option(services: Services, population: Population, server: RtspCameraServer) -> None:
+    with services.db.session() as session:
+        camera = services.cameras.add(
+            session,
+            SYSTEM,
+            CameraSpec(
+                name="udp",
+                organisation=POLICE,
+                main_url=server.url("plain"),
+                transport="udp",
+                council_consent_ref="GR/1",
+                enabled=True,
+            ),
+        )
+    services.start_recording()
+    time.sleep(8)
+    status = services.media.status(camera.id)
+    services.media.stop()
+    counters = recorded_counters(services, camera.id)
+    assert status["state"] == "online", status
+    assert len(counters) >= 4 * FPS and counters == sorted(set(counters))
+
+
 def test_camera_that_disappears_leaves_a_gap_and_resumes(
     services: Services, population: Population, server: RtspCameraServer
 ) -> None:
