@@ -80,6 +80,7 @@ def test_recorded_segment_plays_in_chromium(live_server: str, recording: str, pa
 def test_playback_without_a_reason_is_refused_and_explained(live_server: str, recording: str, page: Page) -> None:
     page.goto(f"{live_server}/login?next=/cameras/{recording}")
     sign_in(page, "operator")
+    expect(page.locator("#player")).to_be_attached()
     page.evaluate(
         """async (camera) => {
             const r = await fetch('/api/recordings/playback', {method: 'POST', credentials: 'same-origin',

@@ -511,8 +511,15 @@ def _parse_track(moov: bytes) -> TrackInfo:
     width, height = struct.unpack_from(">HH", moov, entry + 24)
     config, config_end = _child(moov, config_kind, entry + 78, entry_end)
     record = moov[config:config_end]
-    sets = _avcc_parameter_sets(record) if codec == "h264" else _hvcc_parameter_sets(record)
+    sets = parameter_sets_from_record(codec, record)
     return TrackInfo(codec, width, height, tuple(sets), timescale)
+
+
+def parameter_sets_from_record(codec: str, record: bytes) -> list[bytes]:
+    """The SPS/PPS (and VPS) of an avcC or hvcC decoder configuration record.
+
+    Raises ValueError (or IndexError/struct.error on a record cut short)."""
+    return _avcc_parameter_sets(record) if codec == "h264" else _hvcc_parameter_sets(record)
 
 
 def _avcc_parameter_sets(record: bytes) -> list[bytes]:

@@ -43,6 +43,8 @@ class RawPacket:
     dts: int | None
     keyframe: bool
     arrival: float
+    complete: bool = False
+    """True when the source knows this packet is a whole access unit (RTP marker bit)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from belfort.media import nal
-from belfort.media.fmp4 import TrackInfo
+from belfort.media.fmp4 import TrackInfo, parameter_sets_from_record
 from belfort.media.frames import (
     TICKS_PER_SECOND,
     Frame,
@@ -38,36 +38,15 @@ DRIFT_LIMIT = timedelta(seconds=5)
 
 
 def parameter_sets_from_extradata(codec: str, extradata: bytes) -> list[bytes]:
-    """SPS/PPS (and VPS) from a decoder configuration: Annex B, avcC or hvcC."""
+    """SPS/PPS (and VPS) from a decoder configuration: Annex B, avcC or hvcC; [] if unreadable."""
     if not extradata:
         return []
     if extradata.startswith((b"\x00\x00\x01", b"\x00\x00\x00\x01")):
         return [n for n in nal.split_annexb(extradata) if nal.is_parameter_set(codec, n)]
-    sets: list[bytes] = []
     try:
-        if codec == "h264":
-            pos = 5
-            for _ in range(2):
-                count = extradata[pos] & (0x1F if not sets else 0xFF)
-                pos += 1
-                for _ in range(count):
-                    (length,) = struct.unpack_from(">H", extradata, pos)
-                    sets.append(extradata[pos + 2 : pos + 2 + length])
-                    pos += 2 + length
-        else:
-            pos = 22
-            arrays = extradata[pos]
-            pos += 1
-            for _ in range(arrays):
-                (count,) = struct.unpack_from(">H", extradata, pos + 1)
-                pos += 3
-                for _ in range(count):
-                    (length,) = struct.unpack_from(">H", extradata, pos)
-                    sets.append(extradata[pos + 2 : pos + 2 + length])
-                    pos += 2 + length
-    except (IndexError, struct.error):
-        return [s for s in sets if s]
-    return [s for s in sets if s]
+        return [s for s in parameter_sets_from_record(codec, extradata) if s]
+    except (ValueError, IndexError, struct.error):
+        return []
 
 
 class FrameAssembler:
@@ -94,7 +73,8 @@ class FrameAssembler:
         return value * num // den if (num, den) != (TICKS_PER_SECOND, TICKS_PER_SECOND) else value
 
     def push(self, packet: RawPacket) -> Iterator[Frame]:
-        """Feed one packet; yields the previous frame once a packet of a new frame arrives."""
+        """Feed one packet; yields a frame once it is known to be whole: at once for a packet
+        that holds a complete access unit, else when a packet of the next frame arrives."""
         if packet.pts is None and packet.dts is None:
             return
         if self._pending and packet.pts != self._pending[0].pts:
@@ -102,6 +82,11 @@ class FrameAssembler:
             self._pending = []
             if frame is not None:
                 yield frame
+        if packet.complete and not self._pending:
+            frame = self._assemble((packet,))
+            if frame is not None:
+                yield frame
+            return
         self._pending.append(packet)
 
     def flush(self) -> Iterator[Frame]:

@@ -128,7 +128,9 @@ class Depacketizer:
         elif self.parts:
             assert self._timestamp is not None
             extended = self._extend(self._timestamp)
-            self.units.append(RawPacket(b"".join(self.parts), extended, extended, self._keyframe, self._arrival))
+            self.units.append(
+                RawPacket(b"".join(self.parts), extended, extended, self._keyframe, self._arrival, complete=True)
+            )
         self.parts = []
         self._timestamp = None
         self._keyframe = self._in_fragment = self._damaged = False
