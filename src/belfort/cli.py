@@ -88,10 +88,10 @@ def main() -> None:
 def _serve(services: Any, host: str, port: int) -> None:
     import uvicorn
 
-    from belfort.web.app import create_app
+    from belfort.web.app import create_app, server_config
 
-    app = create_app(services)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True, server_header=False)
+    config = server_config(create_app(services), host=host, port=port, log_level="info", access_log=True)
+    uvicorn.Server(config).run()
 
 
 @main.command()

@@ -36,6 +36,11 @@ class Refusal(BelfortError):
 class Forbidden(Refusal):
     """The policy gate refused; the message is the decision's reason."""
 
+    def __init__(self, message: str, needs: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.needs = needs
+        """What the person could supply to be allowed (e.g. `purpose`), as in the decision."""
+
 
 class LoginRefused(Refusal):
     status_code = 401

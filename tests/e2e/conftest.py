@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 
 from belfort.app import Services
 from belfort.timeutil import FrozenClock
-from belfort.web.app import create_app
+from belfort.web.app import create_app, server_config
 from tests.conftest import Population
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -80,7 +80,7 @@ def live_server(services: Services, population: Population) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(services), log_level="warning", lifespan="off")
+    config = server_config(create_app(services), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="belfort-e2e", daemon=True)
     thread.start()

@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from fastapi.routing import APIWebSocketRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, WebSocketRoute
+from starlette.websockets import WebSocketDisconnect
 
 try:  # FastAPI >= 0.160 keeps included routers as one entry each; this flattens them.
     from fastapi.routing import iter_route_contexts
@@ -26,30 +28,49 @@ def concrete(path: str) -> str:
 
 
 def all_routes(client: TestClient) -> list[tuple[str, str]]:
+    """(method, path) of every route; WebSocket routes come as ("WEBSOCKET", path)."""
     found = []
-    for route in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
+    for context in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
+        route = getattr(context, "route", context)
         if isinstance(route, Mount) or getattr(route, "path", "").startswith("/static"):
             continue
-        assert getattr(route, "methods", None), (
-            f"route {getattr(route, 'path', route)} is not plain HTTP (a WebSocket?): extend this test so it is "
-            "checked for sign-in too"
-        )
+        if isinstance(route, APIWebSocketRoute | WebSocketRoute):
+            found.append(("WEBSOCKET", route.path))
+            continue
+        assert getattr(route, "methods", None), f"route {getattr(route, 'path', route)} is of an unknown kind"
         for method in sorted(route.methods):
             if method != "HEAD":
                 found.append((method, route.path))
     return found
 
 
+def websocket_close_code(client: TestClient, path: str) -> int:
+    """WebSockets answer a missing sign-in with an error message, then close code 4401."""
+    with client.websocket_connect(path) as socket:
+        error = socket.receive_json()
+        assert error["type"] == "error" and error["status"] == 401 and error["detail"]
+        try:
+            socket.receive_text()
+        except WebSocketDisconnect as closed:
+            return closed.code
+    raise AssertionError(f"{path} did not close")
+
+
 def test_there_are_routes_to_check(client: TestClient) -> None:
     routes = all_routes(client)
     assert len(routes) > 15
     assert set(routes) >= PUBLIC
+    assert any(method == "WEBSOCKET" for method, _ in routes)
 
 
 def test_every_non_public_route_needs_sign_in(client: TestClient) -> None:
     checked = 0
     for method, path in all_routes(client):
         if (method, path) in PUBLIC:
+            continue
+        if method == "WEBSOCKET":
+            assert websocket_close_code(client, concrete(path)) == 4401, f"WebSocket {path} opened without sign-in"
+            checked += 1
             continue
         response = client.request(method, concrete(path), json={}, follow_redirects=False)
         assert response.status_code == 401, f"{method} {path} answered {response.status_code} without sign-in"

@@ -52,6 +52,11 @@ class UserSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    live_purpose_kind: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    """The purpose stated for live viewing during this sign-in (one shift); empty until stated."""
+    live_purpose_justification: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    live_purpose_legal_ref: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    live_purpose_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship(lazy="joined")
 

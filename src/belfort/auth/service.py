@@ -29,6 +29,8 @@ from belfort.policy import (
     ActorKind,
     OrganisationKind,
     PolicyGate,
+    Purpose,
+    PurposeKind,
     Resource,
     ResourceKind,
     Role,
@@ -371,6 +373,33 @@ class AccountService:
 
     def logout(self, session: Session, token: str) -> None:
         session.execute(delete(UserSession).where(UserSession.token_hash == _digest(token)))
+
+    def live_purpose(self, session: Session, session_id: uuid.UUID | None) -> Purpose | None:
+        """The purpose stated for live viewing in this sign-in (the shift), if any."""
+        user_session = session.get(UserSession, session_id) if session_id else None
+        if user_session is None or not user_session.live_purpose_kind:
+            return None
+        return Purpose(
+            PurposeKind(user_session.live_purpose_kind),
+            user_session.live_purpose_justification,
+            user_session.live_purpose_legal_ref,
+        )
+
+    def set_live_purpose(self, session: Session, session_id: uuid.UUID | None, purpose: Purpose | None) -> None:
+        """State (or with None, withdraw) the shift's purpose; it lasts as long as the sign-in."""
+        user_session = session.get(UserSession, session_id) if session_id else None
+        if user_session is None:
+            raise InvalidInput(
+                "Only a person's sign-in carries a shift purpose; API clients send the purpose with each stream "
+                "(?purpose=administrative&justification=...)."
+            )
+        minimum = self.gate.rules.justification_min_length
+        if purpose is not None and len(purpose.justification.strip()) < minimum:
+            raise InvalidInput(f"The justification is too short: describe the reason in at least {minimum} characters.")
+        user_session.live_purpose_kind = purpose.kind.value if purpose else ""
+        user_session.live_purpose_justification = purpose.justification.strip() if purpose else ""
+        user_session.live_purpose_legal_ref = purpose.legal_basis_ref.strip() if purpose else ""
+        user_session.live_purpose_set_at = self._clock() if purpose else None
 
     def resolve(self, session: Session, secret: str, via: str) -> Identity | None:
         """Who holds this session or API token now, or None if it is unknown or expired."""

@@ -57,6 +57,17 @@ def redact_text(text: str, *urls: str) -> str:
     return text
 
 
+def live_resource(camera: Camera) -> Resource:
+    """The policy's view of a camera's live images."""
+    return Resource(
+        ResourceKind.CAMERA,
+        str(camera.id),
+        camera.name,
+        camera.organisation_id,
+        LegalRegime(camera.legal_regime),
+    )
+
+
 def _check_url(value: str, label: str, required: bool) -> str:
     value = value.strip()
     if not value:

@@ -22,6 +22,7 @@ from belfort.cameras.models import Camera
 from belfort.db import Database
 from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
+from belfort.media.live import LiveFeed, LiveHub
 from belfort.media.models import Gap, MediaEvent, Segment, StorageArea
 from belfort.media.recorder import SegmentRecorder
 from belfort.media.recovery import RecoveryReport, recover
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 class _Running:
     ingest: CameraIngest
     recorder: SegmentRecorder
+    feed: LiveFeed
     key: tuple[str, str]
 
 
@@ -62,6 +64,7 @@ class MediaService:
         self._lock = threading.Lock()
         self.clips_dir = settings.data_dir / "demo-clips"
         self._areas: dict[str, Storage] = {}
+        self.live = LiveHub()
 
     def clip_path(self, name: str) -> Path:
         return self.clips_dir / f"{name}.mp4"
@@ -110,14 +113,14 @@ class MediaService:
                 if camera_id not in self._running:
                     self._running[camera_id] = self._start_camera(camera, resume.get(camera_id), camera_id in open_gaps)
 
-    @staticmethod
-    def _stop_all(items: list[_Running]) -> None:
-        """Stop several ingests at once: ask all, then wait for each, then close recorders."""
+    def _stop_all(self, items: list[_Running]) -> None:
+        """Stop several ingests at once: ask all, then wait for each, then close recorders and feeds."""
         for item in items:
             item.ingest.request_stop()
         for item in items:
             item.ingest.join()
             item.recorder.close()
+            self.live.drop(item.ingest.camera_id, item.feed)
 
     def _start_camera(self, camera: Camera, resume_after: datetime | None, open_gap: bool) -> _Running:
         assert self.storage is not None
@@ -135,16 +138,17 @@ class MediaService:
         def make_source() -> Any:
             return source_for(url, transport, recording.read_timeout_seconds, self.clip_path)
 
+        feed = self.live.feed_for(str(camera.id))
         ingest = CameraIngest(
             str(camera.id),
             make_source,
-            [recorder],
+            [recorder, feed],
             self._clock,
             (recording.reconnect_min_seconds, recording.reconnect_max_seconds),
             not_before=resume_after,
         )
         ingest.start()
-        return _Running(ingest, recorder, (url, transport))
+        return _Running(ingest, recorder, feed, (url, transport))
 
     def storage_for(self, storage_id: str) -> Storage | None:
         """The storage folder holding segments of `storage_id`, when this node can read it.

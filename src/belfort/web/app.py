@@ -26,7 +26,8 @@ from belfort import __version__
 from belfort.app import Services
 from belfort.errors import BelfortError
 from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
-from belfort.web.routes import admin, audit, auth, cameras, pages, recordings
+from belfort.web.routes import admin, audit, auth, cameras, live, pages, recordings, wall
+from belfort.web.transport import ExposeTransport
 
 STATIC_DIR = Path(__file__).parent / "static"
 PUBLIC_PATHS = frozenset({"/api/health", "/api/auth/login", "/login"})
@@ -128,8 +129,26 @@ def create_app(services: Services) -> FastAPI:
             swagger_favicon_url="/static/favicon.svg",
         )
 
-    for router in (auth.router, admin.router, audit.router, cameras.router, recordings.router, pages.router):
+    for router in (
+        auth.router,
+        admin.router,
+        audit.router,
+        cameras.router,
+        recordings.router,
+        live.router,
+        wall.router,
+        pages.router,
+    ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(ExposeTransport)
     return app
+
+
+def server_config(app: FastAPI, **options: Any) -> Any:
+    """uvicorn's settings for Belfort: WebSockets without per-message compression (video
+    does not compress, and deflating it per viewer would cost more than all the rest)."""
+    import uvicorn
+
+    return uvicorn.Config(app, ws="websockets-sansio", ws_per_message_deflate=False, server_header=False, **options)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from belfort.app import Services
 from belfort.auth.service import Identity
@@ -43,7 +44,7 @@ def db_session(services: Services = Depends(get_services)) -> Iterator[Session]:
         yield session
 
 
-def _credentials(request: Request) -> tuple[str, str] | None:
+def _credentials(request: HTTPConnection) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, value = header.partition(" ")
@@ -87,3 +88,20 @@ async def current_identity(request: Request, services: Services = Depends(get_se
 
 def current_actor(identity: Identity = Depends(current_identity)) -> Actor:
     return identity.actor
+
+
+async def connection_identity(connection: HTTPConnection, services: Services) -> Identity:
+    """Who opens a WebSocket: like `current_identity`, but a cookie only counts when the
+    page that opens the socket is served by this site (browsers send cookies cross-site)."""
+    credentials = _credentials(connection)
+    if credentials is None:
+        raise NotAuthenticated
+    if credentials[1] == "cookie":
+        origin = connection.headers.get("origin", "")
+        host = connection.headers.get("host", "")
+        if origin and origin.split("://", 1)[-1] != host:
+            raise NotAuthenticated(f"WebSocket from another site ({origin}) refused: open it from this site's pages.")
+    identity = await run_in_threadpool(_resolve, services, *credentials)
+    if identity is None:
+        raise NotAuthenticated("Your session has expired or the token is not valid: sign in again.")
+    return identity

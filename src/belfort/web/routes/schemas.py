@@ -271,3 +271,22 @@ class PlaybackOut(BaseModel):
     reason: str
     expires_in: int
     segments: list[SegmentOut]
+
+
+class LivePurposeOut(BaseModel):
+    stated: bool
+    kind: str = ""
+    justification: str = ""
+    legal_basis_ref: str = ""
+
+
+class LiveCameraOut(BaseModel):
+    id: str
+    name: str
+    organisation: str
+    area: str
+    street: str
+    kind: str
+    state: str
+    """`online`, `offline`, `starting`, or `not streaming` (disabled or not ingested here)."""
+    may_watch: bool

@@ -1,0 +1,424 @@
+"""Live view: each camera's frames as fragmented MP4, fanned out to WebSocket viewers.
+
+A `LiveFeed` is one more consumer of a camera's shared ingest: it never opens a
+connection of its own and never decodes. Every frame becomes one `moof`+`mdat`
+fragment, built once and written to every viewer as the same bytes. The feed keeps the
+frames since the latest keyframe, so a late joiner starts there at once; a viewer whose
+unsent backlog grows past about a second stops receiving and resumes at the next
+keyframe, so nobody watches a growing delay.
+
+Fragments carry a media time taken from the frames' wall clock (monotonic across
+reconnects), and a header with the time their first packet reached the server, so a
+page can show how far behind reality each tile is. Frames arrive in ingest threads;
+viewers live in the web server's event loop: the feed hands each frame over with one
+`call_soon_threadsafe`, and writes go straight to the viewers' transports when the
+server exposes them (see `belfort.web.live_transport`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import struct
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+import av
+
+from belfort.media import nal
+from belfort.media.fmp4 import Sample, TrackInfo, init_segment, media_fragment
+from belfort.media.frames import TICKS_PER_SECOND, Frame
+
+log = logging.getLogger(__name__)
+
+HEADER = struct.Struct(">BBHIdd")
+"""Before every binary message: kind, flags, reserved, sequence, server arrival time
+(ms since the Unix epoch) and media time (s) of the fragment."""
+KIND_INIT = 1
+KIND_MEDIA = 2
+FLAG_KEYFRAME = 1
+
+MIN_BACKLOG_BYTES = 256 * 1024
+BACKLOG_SECONDS = 1.0
+"""A viewer with more unsent bytes than this much of the stream skips to the next keyframe."""
+SNAPSHOT_CACHE_SECONDS = 2.0
+DEFAULT_FRAME_TICKS = TICKS_PER_SECOND // 25
+
+
+def websocket_frame(opcode: int, payload: bytes) -> bytes:
+    """An unmasked, unfragmented server-to-client WebSocket frame (RFC 6455, 5.2)."""
+    size = len(payload)
+    if size < 126:
+        head = struct.pack(">BB", 0x80 | opcode, size)
+    elif size < 1 << 16:
+        head = struct.pack(">BBH", 0x80 | opcode, 126, size)
+    else:
+        head = struct.pack(">BBQ", 0x80 | opcode, 127, size)
+    return head + payload
+
+
+def text_message(**fields: object) -> str:
+    return json.dumps(fields, separators=(",", ":"), default=str)
+
+
+@dataclass(eq=False, slots=True)
+class LiveEntry:
+    """One frame on its way to viewers; the message is built at most once, when first needed."""
+
+    seq: int
+    frame: Frame
+    media_ticks: int
+    duration: int
+    arrival_ms: float
+    _framed: bytes | None = None
+
+    @property
+    def keyframe(self) -> bool:
+        return self.frame.keyframe
+
+    @property
+    def track(self) -> TrackInfo:
+        return self.frame.track
+
+    @property
+    def framed(self) -> bytes:
+        """The whole WebSocket frame: header, live header, fragment."""
+        if self._framed is None:
+            frame = self.frame
+            fragment = media_fragment(
+                self.seq,
+                self.media_ticks,
+                [Sample(frame.data, self.duration, frame.keyframe, frame.pts - frame.dts)],
+            )
+            head = HEADER.pack(
+                KIND_MEDIA,
+                FLAG_KEYFRAME if frame.keyframe else 0,
+                0,
+                self.seq & 0xFFFFFFFF,
+                self.arrival_ms,
+                self.media_ticks / TICKS_PER_SECOND,
+            )
+            self._framed = websocket_frame(0x2, head + fragment)
+        return self._framed
+
+
+def init_message(track: TrackInfo) -> bytes:
+    return websocket_frame(0x2, HEADER.pack(KIND_INIT, 0, 0, 0, time.time() * 1000, 0.0) + init_segment(track))
+
+
+def unframe(message: bytes) -> bytes:
+    """The payload of a frame made by `websocket_frame` (for servers that frame themselves)."""
+    size = message[1] & 0x7F
+    return message[2 + {126: 2, 127: 8}.get(size, 0) :]
+
+
+class ViewerSink:
+    """Where a viewer's bytes go: non-blocking writes of whole WebSocket frames."""
+
+    def backlog(self) -> int:
+        """Bytes accepted but not yet sent to the viewer."""
+        raise NotImplementedError
+
+    def write(self, framed: bytes) -> None:
+        raise NotImplementedError
+
+    def closed(self) -> bool:
+        raise NotImplementedError
+
+
+class TransportSink(ViewerSink):
+    """Writes frames straight to the connection's transport: one syscall per frame and viewer."""
+
+    def __init__(self, transport: asyncio.WriteTransport) -> None:
+        self.transport = transport
+
+    def backlog(self) -> int:
+        return self.transport.get_write_buffer_size()
+
+    def write(self, framed: bytes) -> None:
+        self.transport.write(framed)
+
+    def closed(self) -> bool:
+        return self.transport.is_closing()
+
+
+class QueueSink(ViewerSink):
+    """For servers that do not expose the transport: a queue drained by `pump`."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._pending = 0
+        self._closed = False
+
+    def backlog(self) -> int:
+        return self._pending
+
+    def write(self, framed: bytes) -> None:
+        self._pending += len(framed)
+        self._queue.put_nowait(framed)
+
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        self._closed = True
+        self._queue.put_nowait(None)
+
+    async def pump(
+        self, send_bytes: Callable[[bytes], Awaitable[None]], send_text: Callable[[str], Awaitable[None]]
+    ) -> None:
+        while True:
+            framed = await self._queue.get()
+            if framed is None:
+                return
+            self._pending -= len(framed)
+            payload = unframe(framed)
+            if framed[0] & 0x0F == 0x1:
+                await send_text(payload.decode())
+            else:
+                await send_bytes(payload)
+
+
+@dataclass
+class Viewer:
+    """One person's stream of one camera; counts what it was sent and what it skipped."""
+
+    feed: LiveFeed
+    sink: ViewerSink
+    track: TrackInfo | None = None
+    last_seq: int = -1
+    waiting_for_keyframe: bool = False
+    frames_sent: int = 0
+    frames_skipped: int = 0
+    bytes_sent: int = 0
+    skips: int = 0
+    opened: float = field(default_factory=time.monotonic)
+
+    def offer(self, entry: LiveEntry) -> None:
+        """Send `entry` unless the viewer is too far behind (then wait for a keyframe)."""
+        if entry.seq <= self.last_seq or self.sink.closed():
+            return
+        self.last_seq = entry.seq
+        if self.sink.backlog() > self.feed.backlog_limit():
+            if not self.waiting_for_keyframe:
+                self.skips += 1
+            self.waiting_for_keyframe = True
+            self.frames_skipped += 1
+            return
+        if self.waiting_for_keyframe and not entry.keyframe:
+            self.frames_skipped += 1
+            return
+        self.waiting_for_keyframe = False
+        if entry.track != self.track:
+            self.track = entry.track
+            track = entry.track
+            self.send_text(
+                text_message(type="track", codec=track.codec_string(), width=track.width, height=track.height)
+            )
+            message = init_message(entry.track)
+            self.sink.write(message)
+            self.bytes_sent += len(message)
+        framed = entry.framed
+        self.sink.write(framed)
+        self.frames_sent += 1
+        self.bytes_sent += len(framed)
+
+    def send_text(self, text: str) -> None:
+        if not self.sink.closed():
+            self.sink.write(websocket_frame(0x1, text.encode()))
+
+    def stats(self) -> dict[str, object]:
+        return {
+            "seconds": round(time.monotonic() - self.opened, 1),
+            "frames_sent": self.frames_sent,
+            "frames_skipped": self.frames_skipped,
+            "skips_to_keyframe": self.skips,
+            "bytes_sent": self.bytes_sent,
+        }
+
+
+class LiveFeed:
+    """The live side of one camera: a frame consumer of its ingest, and its viewers."""
+
+    def __init__(self, camera_id: str) -> None:
+        self.camera_id = camera_id
+        self._lock = threading.Lock()
+        self._gop: list[LiveEntry] = []
+        self._viewers: list[Viewer] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._epoch: datetime | None = None
+        self._last_ticks: int | None = None
+        self._last_duration = DEFAULT_FRAME_TICKS
+        self._seq = 0
+        self.state = "starting"
+        self.reason = ""
+        self._rate_window = (time.monotonic(), 0)
+        self._byte_rate = 0.0
+        self._snapshot: tuple[float, bytes] | None = None
+        self._closed = False
+
+    # -- ingest thread -------------------------------------------------------
+
+    def on_frame(self, camera_id: str, frame: Frame) -> None:
+        if self._epoch is None:
+            self._epoch = frame.wallclock
+        ticks = media_ticks(frame.wallclock - self._epoch)
+        if self._last_ticks is not None and ticks > self._last_ticks:
+            self._last_duration = ticks - self._last_ticks
+        self._last_ticks = ticks
+        self._count_rate(len(frame.data))
+        arrival_ms = (time.time() - (time.monotonic() - frame.arrival)) * 1000
+        came_back = self.state != "online"
+        with self._lock:
+            self._seq += 1
+            entry = LiveEntry(self._seq, frame, ticks, self._last_duration, arrival_ms)
+            if frame.keyframe:
+                self._gop = [entry]
+            elif self._gop:
+                self._gop.append(entry)
+            self.state, self.reason = "online", ""
+            loop = self._loop if self._viewers else None
+        if loop is not None:
+            entry.framed  # noqa: B018 - build the message here, not in the event loop
+            if came_back:
+                loop.call_soon_threadsafe(self._broadcast_state)
+            loop.call_soon_threadsafe(self._fan_out, entry)
+
+    def on_disconnect(self, camera_id: str, at: datetime, reason: str) -> None:
+        with self._lock:
+            self._gop = []
+            self.state, self.reason = "offline", reason
+            loop = self._loop if self._viewers else None
+        if loop is not None:
+            loop.call_soon_threadsafe(self._broadcast_state)
+
+    def _count_rate(self, size: int) -> None:
+        started, total = self._rate_window
+        total += size
+        elapsed = time.monotonic() - started
+        if elapsed >= 2.0:
+            self._byte_rate = total / elapsed
+            self._rate_window = (time.monotonic(), 0)
+        else:
+            self._rate_window = (started, total)
+
+    # -- event loop ----------------------------------------------------------
+
+    def backlog_limit(self) -> int:
+        return max(MIN_BACKLOG_BYTES, int(self._byte_rate * BACKLOG_SECONDS))
+
+    def join(self, sink: ViewerSink) -> Viewer:
+        """Add a viewer (call in the event loop): it gets the state, then the current GOP."""
+        viewer = Viewer(self, sink)
+        with self._lock:
+            if self._closed:
+                raise LookupError("this camera's live feed has stopped")
+            self._loop = asyncio.get_running_loop()
+            self._viewers = [*self._viewers, viewer]
+            gop = list(self._gop)
+        viewer.send_text(text_message(type="state", state=self.state, reason=self.reason))
+        for entry in gop:
+            viewer.offer(entry)
+        return viewer
+
+    def leave(self, viewer: Viewer) -> None:
+        with self._lock:
+            self._viewers = [v for v in self._viewers if v is not viewer]
+
+    def _fan_out(self, entry: LiveEntry) -> None:
+        for viewer in self._viewers:
+            viewer.offer(entry)
+
+    def _broadcast_state(self) -> None:
+        message = text_message(type="state", state=self.state, reason=self.reason)
+        for viewer in self._viewers:
+            viewer.send_text(message)
+
+    def close(self) -> None:
+        """The camera stopped: tell viewers (thread-safe); they close their connections."""
+        with self._lock:
+            self._closed = True
+            self._gop = []
+            self.state, self.reason = "stopped", "the camera was stopped or reconfigured"
+            loop = self._loop if self._viewers else None
+        if loop is not None:
+            loop.call_soon_threadsafe(self._broadcast_state)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def viewer_count(self) -> int:
+        return len(self._viewers)
+
+    # -- snapshots -----------------------------------------------------------
+
+    def snapshot_jpeg(self) -> bytes | None:
+        """A JPEG of the latest keyframe (one decode, cached briefly); None while none is known."""
+        cached = self._snapshot
+        if cached is not None and time.monotonic() - cached[0] < SNAPSHOT_CACHE_SECONDS:
+            return cached[1]
+        with self._lock:
+            keyframe = self._gop[0].frame if self._gop else None
+        if keyframe is None:
+            return None
+        jpeg = encode_jpeg(keyframe)
+        self._snapshot = (time.monotonic(), jpeg)
+        return jpeg
+
+
+def media_ticks(delta: timedelta) -> int:
+    microseconds = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return microseconds * TICKS_PER_SECOND // 1_000_000
+
+
+def encode_jpeg(frame: Frame) -> bytes:
+    """Decode one keyframe and encode it as JPEG (the only decode live view ever does)."""
+    start_code = b"\x00\x00\x00\x01"
+    units = [*frame.track.parameter_sets, *nal.split_avcc(frame.data)]
+    annexb = b"".join(start_code + unit for unit in units)
+    decoder = av.CodecContext.create("h264" if frame.track.codec == "h264" else "hevc", "r")
+    pictures = [*decoder.decode(av.Packet(annexb)), *decoder.decode(None)]
+    if not pictures:
+        raise ValueError("the keyframe could not be decoded")
+    picture = pictures[0]
+    encoder = av.CodecContext.create("mjpeg", "w")
+    encoder.width, encoder.height = picture.width, picture.height
+    encoder.pix_fmt = "yuvj420p"
+    encoder.time_base = Fraction(1, 25)
+    packets = [*encoder.encode(picture.reformat(format="yuvj420p")), *encoder.encode(None)]
+    return b"".join(bytes(p) for p in packets)
+
+
+class LiveHub:
+    """The feeds of the cameras this node ingests, by camera id."""
+
+    def __init__(self) -> None:
+        self._feeds: dict[str, LiveFeed] = {}
+        self._lock = threading.Lock()
+
+    def feed_for(self, camera_id: str) -> LiveFeed:
+        """A new feed for a camera that starts (replacing and closing any previous one)."""
+        feed = LiveFeed(camera_id)
+        with self._lock:
+            old, self._feeds[camera_id] = self._feeds.get(camera_id), feed
+        if old is not None:
+            old.close()
+        return feed
+
+    def drop(self, camera_id: str, feed: LiveFeed) -> None:
+        with self._lock:
+            if self._feeds.get(camera_id) is feed:
+                del self._feeds[camera_id]
+        feed.close()
+
+    def get(self, camera_id: str) -> LiveFeed | None:
+        return self._feeds.get(camera_id)
+
+    def viewers(self) -> dict[str, int]:
+        return {camera_id: feed.viewer_count() for camera_id, feed in self._feeds.items() if feed.viewer_count()}
