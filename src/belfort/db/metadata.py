@@ -9,5 +9,6 @@ from belfort.cameras import models as _camera_models  # noqa: F401
 from belfort.db.base import Base
 from belfort.media import models as _media_models  # noqa: F401
 from belfort.retention import models as _retention_models  # noqa: F401
+from belfort.wall import models as _wall_models  # noqa: F401
 
 target_metadata = Base.metadata

@@ -22,7 +22,7 @@ from belfort.audit import AuditFilter
 from belfort.audit.chain import decode_resources
 from belfort.auth.service import KNOWN_SCOPES, Identity
 from belfort.cameras.service import KINDS, CameraSpec
-from belfort.errors import BelfortError, InvalidInput, LoginRefused, NotFound
+from belfort.errors import BelfortError, Forbidden, InvalidInput, LoginRefused, NotFound
 from belfort.media.recordings import gaps_overlapping, holds_overlapping, segments_overlapping
 from belfort.policy import (
     Action,
@@ -74,7 +74,10 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
     if identity is None or identity.actor.role is None:
         return []
     role = identity.actor.role
-    links = [("Home", "/"), ("Cameras", "/cameras")]
+    links = [("Home", "/")]
+    if role in ACTIONS[Action.VIEW_LIVE].roles:
+        links.append(("Wall", "/wall"))
+    links.append(("Cameras", "/cameras"))
     if role in ACTIONS[Action.REVIEW_AUDIT].roles:
         links.append(("Audit", "/audit"))
     if role in ACTIONS[Action.MANAGE_USERS].roles:
@@ -140,10 +143,30 @@ def logout(
 
 
 @router.get("/")
-def home(request: Request, identity: Identity = Depends(current_identity)) -> HTMLResponse:
+def home(request: Request, identity: Identity = Depends(current_identity)) -> Response:
     actor = identity.actor
+    if actor.role is Role.OPERATOR:
+        return RedirectResponse("/wall", status_code=303)
     allowed = [(action, text, PAGES.get(action)) for action, text in capabilities(actor.role)] if actor.role else []
     return render(request, "home.html", allowed=allowed)
+
+
+WALL_LAYOUTS = (("1", "1"), ("2x2", "2x2"), ("3x3", "3x3"), ("4x4", "4x4"), ("1+5", "1+5"))
+
+
+@router.get("/wall")
+def wall_page(request: Request, identity: Identity = Depends(current_identity)) -> HTMLResponse:
+    """The video wall (control-room operators land here)."""
+    if identity.actor.role not in ACTIONS[Action.VIEW_LIVE].roles:
+        title = ROLE_TITLES[identity.actor.role] if identity.actor.role else "this account"
+        raise Forbidden(f"A {title} may not watch cameras live; the video wall is for designated operators.")
+    services: Services = request.app.state.services
+    return render(
+        request,
+        "wall.html",
+        layouts=WALL_LAYOUTS,
+        min_justification=services.settings.policy.justification_min_length,
+    )
 
 
 def _parse_time(value: str, label: str) -> datetime | None:

@@ -1,0 +1,231 @@
+"""Saving and listing wall layouts and camera tours.
+
+A layout belongs to one person; a tour to the control room of one organisation. Only
+people whose role watches live may keep either. Every camera id is checked on save
+against what the person may see, and on reading, cameras that were removed or are no
+longer visible are left out (an empty tile, a shorter tour), so a saved layout never
+reveals a camera or opens a stream the reader may not see.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from belfort.cameras.models import Camera
+from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
+from belfort.policy import Action, Actor, ActorKind, sees_camera
+from belfort.policy.rules import ACTIONS, ROLE_TITLES
+from belfort.timeutil import Clock, utcnow
+from belfort.wall.models import CameraTour, WallLayout
+
+TILES = {"1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6}
+"""Each layout and its number of tiles."""
+NAME_MAX = 80
+TOUR_MAX_CAMERAS = 64
+DWELL_MIN_SECONDS = 5
+DWELL_MAX_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class SavedLayout:
+    name: str
+    layout: str
+    tiles: list[str | None]
+    is_default: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SavedTour:
+    name: str
+    camera_ids: list[str]
+    dwell_seconds: int
+    created_by: str
+    updated_at: datetime
+
+
+def check_name(name: str, what: str) -> str:
+    """The name stripped, or InvalidInput saying what a name may be."""
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > NAME_MAX:
+        raise InvalidInput(f"a {what} needs a name of 1 to {NAME_MAX} characters")
+    if "/" in cleaned or any(not c.isprintable() for c in cleaned):
+        raise InvalidInput(f"a {what} name may not contain '/' or control characters")
+    return cleaned
+
+
+def check_tiles(layout: str, tiles: Sequence[str | None]) -> None:
+    if layout not in TILES:
+        raise InvalidInput(f"layout must be one of {', '.join(TILES)}; got '{layout}'")
+    wanted = TILES[layout]
+    if len(tiles) != wanted:
+        noun = "tile" if wanted == 1 else "tiles"
+        raise InvalidInput(f"a {layout} layout has {wanted} {noun}; got {len(tiles)}")
+
+
+def check_tour(camera_ids: Sequence[str], dwell_seconds: int) -> None:
+    if not 1 <= len(camera_ids) <= TOUR_MAX_CAMERAS:
+        raise InvalidInput(f"a tour shows 1 to {TOUR_MAX_CAMERAS} cameras; got {len(camera_ids)}")
+    if not DWELL_MIN_SECONDS <= dwell_seconds <= DWELL_MAX_SECONDS:
+        raise InvalidInput(
+            f"dwell_seconds must be between {DWELL_MIN_SECONDS} and {DWELL_MAX_SECONDS}; got {dwell_seconds}"
+        )
+
+
+def _as_uuid(ref: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        return None
+
+
+def visible_camera_ids(session: Session, actor: Actor, refs: Iterable[str]) -> set[str]:
+    """Of `refs`, the canonical ids of cameras that exist, are not removed and that the actor sees."""
+    ids = {parsed for parsed in map(_as_uuid, refs) if parsed is not None}
+    if not ids:
+        return set()
+    cameras = session.scalars(select(Camera).where(Camera.id.in_(ids), Camera.removed_at.is_(None)))
+    return {str(c.id) for c in cameras if sees_camera(actor, c.organisation_id)}
+
+
+def _canonical(ref: str) -> str:
+    parsed = _as_uuid(ref)
+    return str(parsed) if parsed is not None else ref
+
+
+def require_visible(session: Session, actor: Actor, refs: Iterable[str | None]) -> list[str | None]:
+    """The refs in canonical form, or InvalidInput naming the first the actor cannot use."""
+    given = list(refs)
+    canonical = [None if ref is None else _canonical(ref) for ref in given]
+    visible = visible_camera_ids(session, actor, (ref for ref in canonical if ref is not None))
+    for ref, clean in zip(given, canonical, strict=True):
+        if clean is not None and clean not in visible:
+            raise InvalidInput(f"camera '{ref}' is not a camera you can see; list them with GET /api/cameras")
+    return canonical
+
+
+def require_watcher(actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
+    """The actor's user and organisation ids, or Forbidden if they may not use the wall."""
+    if actor.kind is not ActorKind.USER or actor.id is None or actor.organisation_id is None:
+        raise Forbidden("Only people signed in to the video wall keep layouts and tours; an API token cannot.")
+    if actor.role not in ACTIONS[Action.VIEW_LIVE].roles:
+        title = ROLE_TITLES[actor.role] if actor.role else "this account"
+        raise Forbidden(f"A {title} may not keep video wall layouts or camera tours: only roles that watch live may.")
+    return actor.id, actor.organisation_id
+
+
+class WallService:
+    """Stateless: one per request is fine."""
+
+    def __init__(self, clock: Clock = utcnow) -> None:
+        self._clock = clock
+
+    def list_layouts(self, session: Session, actor: Actor) -> list[SavedLayout]:
+        user_id, _ = require_watcher(actor)
+        rows = list(session.scalars(select(WallLayout).where(WallLayout.user_id == user_id).order_by(WallLayout.name)))
+        stored = [json.loads(row.tiles) for row in rows]
+        visible = visible_camera_ids(session, actor, (ref for tiles in stored for ref in tiles if ref is not None))
+        return [
+            SavedLayout(
+                row.name, row.layout, [ref if ref in visible else None for ref in tiles], row.is_default, row.updated_at
+            )
+            for row, tiles in zip(rows, stored, strict=True)
+        ]
+
+    def save_layout(
+        self, session: Session, actor: Actor, name: str, layout: str, tiles: Sequence[str | None], is_default: bool
+    ) -> SavedLayout:
+        """Create or replace the actor's layout called `name`; a new default unsets the previous one."""
+        user_id, _ = require_watcher(actor)
+        name = check_name(name, "layout")
+        check_tiles(layout, tiles)
+        canonical = require_visible(session, actor, tiles)
+        if is_default:
+            session.execute(
+                update(WallLayout)
+                .where(WallLayout.user_id == user_id, WallLayout.name != name)
+                .values(is_default=False)
+            )
+        row = self._layout(session, user_id, name)
+        if row is None:
+            row = WallLayout(user_id=user_id, name=name)
+            session.add(row)
+        row.layout = layout
+        row.tiles = json.dumps(canonical)
+        row.is_default = is_default
+        row.updated_at = self._clock()
+        _flush(session, f"the layout '{name}' was saved twice at the same moment; save it again")
+        return SavedLayout(row.name, row.layout, canonical, row.is_default, row.updated_at)
+
+    def delete_layout(self, session: Session, actor: Actor, name: str) -> None:
+        user_id, _ = require_watcher(actor)
+        row = self._layout(session, user_id, name.strip())
+        if row is None:
+            raise NotFound(f"you have no layout '{name}'; list them with GET /api/wall/layouts")
+        session.delete(row)
+        session.flush()
+
+    def list_tours(self, session: Session, actor: Actor) -> list[SavedTour]:
+        _, organisation_id = require_watcher(actor)
+        statement = select(CameraTour).where(CameraTour.organisation_id == organisation_id).order_by(CameraTour.name)
+        rows = list(session.scalars(statement))
+        stored = [json.loads(row.camera_ids) for row in rows]
+        visible = visible_camera_ids(session, actor, (ref for ids in stored for ref in ids))
+        return [
+            SavedTour(
+                row.name, [ref for ref in ids if ref in visible], row.dwell_seconds, row.created_by, row.updated_at
+            )
+            for row, ids in zip(rows, stored, strict=True)
+        ]
+
+    def save_tour(
+        self, session: Session, actor: Actor, name: str, camera_ids: Sequence[str], dwell_seconds: int
+    ) -> SavedTour:
+        """Create or replace the organisation's tour called `name`; its creator stays on record."""
+        _, organisation_id = require_watcher(actor)
+        name = check_name(name, "tour")
+        check_tour(camera_ids, dwell_seconds)
+        canonical = [ref for ref in require_visible(session, actor, camera_ids) if ref is not None]
+        row = self._tour(session, organisation_id, name)
+        if row is None:
+            row = CameraTour(organisation_id=organisation_id, name=name, created_by=actor.name)
+            session.add(row)
+        row.camera_ids = json.dumps(canonical)
+        row.dwell_seconds = dwell_seconds
+        row.updated_at = self._clock()
+        _flush(session, f"the tour '{name}' was saved twice at the same moment; save it again")
+        return SavedTour(row.name, canonical, row.dwell_seconds, row.created_by, row.updated_at)
+
+    def delete_tour(self, session: Session, actor: Actor, name: str) -> None:
+        _, organisation_id = require_watcher(actor)
+        row = self._tour(session, organisation_id, name.strip())
+        if row is None:
+            raise NotFound(f"your organisation has no tour '{name}'; list them with GET /api/wall/tours")
+        session.delete(row)
+        session.flush()
+
+    @staticmethod
+    def _layout(session: Session, user_id: uuid.UUID, name: str) -> WallLayout | None:
+        statement = select(WallLayout).where(WallLayout.user_id == user_id, WallLayout.name == name)
+        return session.scalars(statement).first()
+
+    @staticmethod
+    def _tour(session: Session, organisation_id: uuid.UUID, name: str) -> CameraTour | None:
+        statement = select(CameraTour).where(CameraTour.organisation_id == organisation_id, CameraTour.name == name)
+        return session.scalars(statement).first()
+
+
+def _flush(session: Session, conflict: str) -> None:
+    """Flush; a concurrent insert of the same name becomes a Conflict, not a server error."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(conflict) from exc

@@ -1,0 +1,142 @@
+"""Video wall API: a person's saved layouts and their control room's camera tours.
+
+Only roles that watch live may use these routes; the service checks that every camera
+named is one the caller may see, and answers leave out cameras they no longer may.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field, StringConstraints
+from sqlalchemy.orm import Session
+
+from belfort.app import Services
+from belfort.policy import Actor
+from belfort.wall.service import SavedLayout, SavedTour, WallService
+from belfort.web.deps import current_actor, db_session, get_services
+from belfort.web.routes.schemas import StrictBody
+
+router = APIRouter(tags=["wall"])
+
+CameraRef = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+
+
+class LayoutIn(StrictBody):
+    layout: Annotated[str, StringConstraints(max_length=10)]
+    """One of "1", "2x2", "3x3", "4x4", "1+5"."""
+    tiles: Annotated[list[CameraRef | None], Field(max_length=16)]
+    """A camera id or null for each tile, left to right, top to bottom; "1+5" starts with the large tile."""
+    is_default: bool = False
+
+
+class LayoutOut(BaseModel):
+    name: str
+    layout: str
+    tiles: list[str | None]
+    """Cameras removed since, or no longer visible to you, come back as null."""
+    is_default: bool
+    updated_at: datetime
+
+
+class TourIn(StrictBody):
+    cameras: Annotated[list[CameraRef], Field(min_length=1, max_length=64)]
+    dwell_seconds: int
+    """How long each camera stays on screen: 5 to 600 seconds."""
+
+
+class TourOut(BaseModel):
+    name: str
+    cameras: list[str]
+    """Cameras removed since, or no longer visible to you, are left out."""
+    dwell_seconds: int
+    created_by: str
+    updated_at: datetime
+
+
+def layout_out(saved: SavedLayout) -> LayoutOut:
+    return LayoutOut(
+        name=saved.name,
+        layout=saved.layout,
+        tiles=saved.tiles,
+        is_default=saved.is_default,
+        updated_at=saved.updated_at,
+    )
+
+
+def tour_out(saved: SavedTour) -> TourOut:
+    return TourOut(
+        name=saved.name,
+        cameras=saved.camera_ids,
+        dwell_seconds=saved.dwell_seconds,
+        created_by=saved.created_by,
+        updated_at=saved.updated_at,
+    )
+
+
+@router.get("/api/wall/layouts", response_model=list[LayoutOut], summary="Your saved video wall layouts")
+def list_layouts(
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> list[LayoutOut]:
+    return [layout_out(saved) for saved in WallService(services.clock).list_layouts(session, actor)]
+
+
+@router.put("/api/wall/layouts/{name}", response_model=LayoutOut, summary="Save a layout under a name (replaces)")
+def save_layout(
+    name: str,
+    body: LayoutIn,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> LayoutOut:
+    saved = WallService(services.clock).save_layout(session, actor, name, body.layout, body.tiles, body.is_default)
+    session.commit()
+    return layout_out(saved)
+
+
+@router.delete("/api/wall/layouts/{name}", status_code=204, summary="Delete one of your layouts")
+def delete_layout(
+    name: str,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> None:
+    WallService(services.clock).delete_layout(session, actor, name)
+    session.commit()
+
+
+@router.get("/api/wall/tours", response_model=list[TourOut], summary="Your organisation's camera tours")
+def list_tours(
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> list[TourOut]:
+    return [tour_out(saved) for saved in WallService(services.clock).list_tours(session, actor)]
+
+
+@router.put("/api/wall/tours/{name}", response_model=TourOut, summary="Save a camera tour for your organisation")
+def save_tour(
+    name: str,
+    body: TourIn,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> TourOut:
+    saved = WallService(services.clock).save_tour(session, actor, name, body.cameras, body.dwell_seconds)
+    session.commit()
+    return tour_out(saved)
+
+
+@router.delete("/api/wall/tours/{name}", status_code=204, summary="Delete one of your organisation's tours")
+def delete_tour(
+    name: str,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> None:
+    WallService(services.clock).delete_tour(session, actor, name)
+    session.commit()
