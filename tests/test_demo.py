@@ -2,65 +2,45 @@
 
 from __future__ import annotations
 
-import os
-import re
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx2 as httpx
 
-BELFORT = str(Path(sys.executable).parent / "belfort")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.demo import BELFORT, DEMO_ENV, running_demo
 
 
 def test_demo_seeds_prints_and_serves(tmp_path: Path) -> None:
     data = tmp_path / "demo"
-    port = free_port()
-    env = {**os.environ, "BELFORT_CONFIG": "", "BELFORT_DATABASE__URL": ""}
-    process = subprocess.Popen(
-        [BELFORT, "demo", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            lines.append(line)
-            if "Open http://" in line:
-                break
-        output = "".join(lines)
-        accounts = dict(re.findall(r"^(\w+)\s+\w+\s+.+?\s+(\S+)$", output, re.MULTILINE))
-        assert {"operator", "inspector", "supervisor", "dpo", "admin", "shop", "city"} <= set(accounts)
-        base = f"http://127.0.0.1:{port}"
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        login = httpx.post(f"{base}/api/auth/login", json={"username": "dpo", "password": accounts["dpo"]})
+    with running_demo(data) as demo:
+        assert {"operator", "inspector", "supervisor", "dpo", "admin", "shop", "city"} <= set(demo.accounts)
+        base = demo.base_url
+        login = httpx.post(f"{base}/api/auth/login", json={"username": "dpo", "password": demo.accounts["dpo"]})
         assert login.status_code == 200
         orgs = httpx.get(f"{base}/api/auth/me", headers={"Authorization": f"Bearer {login.json()['token']}"})
         assert orgs.json()["organisation"] == "Politiezone Demo"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+        token = httpx.post(
+            f"{base}/api/auth/login", json={"username": "operator", "password": demo.accounts["operator"]}
+        ).json()["token"]
+        operator = {"Authorization": f"Bearer {token}"}
+        home = httpx.get(f"{base}/", headers=operator)
+        assert home.status_code == 303 and home.headers["location"] == "/wall", "operators land on the wall"
+        layouts = httpx.get(f"{base}/api/wall/layouts", headers=operator).json()
+        tree = {c["id"]: c["name"] for c in httpx.get(f"{base}/api/live/cameras", headers=operator).json()}
+        assert [(layout["name"], layout["layout"], layout["is_default"]) for layout in layouts] == [
+            ("Centrum", "2x2", True)
+        ]
+        assert [tree[camera] for camera in layouts[0]["tiles"]] == [
+            "Grote Markt",
+            "Stationsplein",
+            "Kolonel Dusartplein",
+            "Havermarkt",
+        ]
+        tours = httpx.get(f"{base}/api/wall/tours", headers=operator).json()
+        assert [(tour["name"], len(tour["cameras"])) for tour in tours] == [("Stationsomgeving", 4)]
     again = subprocess.run(
-        [BELFORT, "demo", "--data", str(data), "--no-serve"], capture_output=True, text=True, env=env
+        [BELFORT, "demo", "--data", str(data), "--no-serve"], capture_output=True, text=True, env=DEMO_ENV
     )
     assert again.returncode == 0
-    assert accounts["operator"] in again.stdout
+    assert demo.accounts["operator"] in again.stdout
     assert (data / "belfort.db").exists() and oct((data / "demo-credentials.txt").stat().st_mode)[-3:] == "600"

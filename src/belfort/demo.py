@@ -1,5 +1,6 @@
 """The demo site: a police zone, a city and a shop owner, with one user per role, and
-four simulated cameras (two police cameras, a city camera and a shop camera).
+six simulated cameras (four police cameras, a city camera and a shop camera). The
+operator's video wall opens on the four police cameras, and a tour of them is ready.
 
 Seeding is idempotent: a second `belfort demo` on the same folder reuses what is there.
 Passwords are generated on first run and kept in `<data>/demo-credentials.txt` (mode
@@ -13,12 +14,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from belfort.app import Services
-from belfort.auth.service import generate_password
+from belfort.auth.models import User
+from belfort.auth.service import actor_of_user, generate_password
 from belfort.cameras.service import CameraSpec
 from belfort.media.simulated import DEMO_CLIPS, encode_clip
 from belfort.policy import Role
 from belfort.policy.model import system_actor
+from belfort.wall.service import WallService
 
 DEMO_ACTOR = system_actor("demo-seed")
 
@@ -43,9 +49,40 @@ USERS: list[tuple[str, Role, str, str]] = [
 CAMERAS: list[tuple[str, str, str, str, str, str, str, float, float]] = [
     ("Grote Markt", "grote-markt", POLICE, "Grote Markt", "Centrum", "police", "GR/2026/041", 50.9307, 5.3378),
     ("Stationsplein", "stationsplein", POLICE, "Stationsplein", "Station", "police", "GR/2026/041", 50.9311, 5.3263),
+    (
+        "Kolonel Dusartplein",
+        "kolonel-dusart",
+        POLICE,
+        "Kolonel Dusartplein",
+        "Centrum",
+        "police",
+        "GR/2026/041",
+        50.9299,
+        5.3402,
+    ),
+    ("Havermarkt", "havermarkt", POLICE, "Havermarkt", "Centrum", "police", "GR/2026/041", 50.9290, 5.3360),
     ("Kerkstraat (stad)", "kerkstraat", CITY, "Kerkstraat", "Centrum", "camera_law", "", 50.9296, 5.3391),
     ("Juwelier ingang", "ring-noord", SHOP, "Ring Noord", "Noord", "camera_law", "", 50.9402, 5.3320),
 ]
+
+
+WALL_CAMERAS = ["Grote Markt", "Stationsplein", "Kolonel Dusartplein", "Havermarkt"]
+
+
+def _seed_wall(services: Services, session: Session) -> None:
+    """The operator's wall opens on the police cameras; a tour of them is ready to run."""
+    user = session.scalars(select(User).where(User.username == "operator")).first()
+    if user is None:
+        return
+    actor = actor_of_user(user)
+    wall = WallService(services.clock)
+    if wall.list_layouts(session, actor):
+        return
+    ids = {camera.name: str(camera.id) for camera in services.cameras.list(session)}
+    cameras = [ids[name] for name in WALL_CAMERAS if name in ids]
+    wall.save_layout(session, actor, "Centrum", "2x2", cameras + [None] * (4 - len(cameras)), is_default=True)
+    if not wall.list_tours(session, actor):
+        wall.save_tour(session, actor, "Stationsomgeving", cameras, 15)
 
 
 @dataclass(frozen=True)
@@ -107,6 +144,7 @@ def seed_demo(services: Services) -> list[DemoAccount]:
                         enabled=True,
                     ),
                 )
+        _seed_wall(services, session)
     _save_credentials(path, credentials)
     for spec in DEMO_CLIPS:
         encode_clip(spec, services.media.clip_path(spec.name))

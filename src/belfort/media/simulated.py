@@ -49,6 +49,8 @@ DEMO_CLIPS = (
     ClipSpec("stationsplein", "Stationsplein", seed=2),
     ClipSpec("kerkstraat", "Kerkstraat", seed=3),
     ClipSpec("ring-noord", "Ring Noord", seed=4),
+    ClipSpec("kolonel-dusart", "Kolonel Dusartplein", seed=5),
+    ClipSpec("havermarkt", "Havermarkt", seed=6),
 )
 
 

@@ -386,12 +386,12 @@ async function loadTours() {
   list.replaceChildren();
   for (const tour of state.tours) {
     const item = document.createElement("li");
-    item.innerHTML = `<span class="tour-name"></span><span class="muted small"></span>
+    item.innerHTML = `<span class="tour-name"></span><span class="tour-meta muted small"></span>
       <button type="button" data-mode="tile" title="Cycle on the selected tile">▶ tile</button>
       <button type="button" data-mode="wall" title="Cycle over the whole wall">▶ wall</button>
       <button type="button" data-delete title="Delete this tour">×</button>`;
     item.querySelector(".tour-name").textContent = tour.name;
-    item.querySelector(".muted").textContent = ` ${tour.cameras.length} cameras, ${tour.dwell_seconds} s`;
+    item.querySelector(".tour-meta").textContent = `${tour.cameras.length} cameras, ${tour.dwell_seconds} s`;
     item.querySelectorAll("[data-mode]").forEach((b) => b.addEventListener("click", () => startTour(tour, b.dataset.mode)));
     item.querySelector("[data-delete]").addEventListener("click", async () => {
       try {
