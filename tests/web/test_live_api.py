@@ -245,3 +245,28 @@ def test_operators_land_on_the_wall_and_others_may_not_open_it(client: TestClien
     assert wall.status_code == 200 and 'id="camera-tree"' in wall.text
     refused = client.get("/wall", headers=bearer(client, "inspector"))
     assert refused.status_code == 403 and "may not watch cameras live" in refused.text
+
+
+def test_the_team_chief_sees_who_watches_what_now_and_why(
+    client: TestClient, services: Services, camera_id: str, feed: LiveFeed, frames: list[Frame]
+) -> None:
+    headers = operator(client)
+    supervisor = bearer(client, "supervisor")
+    push(feed, frames[:5])
+    with client.websocket_connect(f"/api/live/{camera_id}/ws", headers=headers) as socket:
+        assert socket.receive_json()["type"] == "hello"
+        now = client.get("/api/live/watching", headers=supervisor).json()
+        assert [(w["person"], w["camera"], w["purpose"], w["justification"]) for w in now] == [
+            ("operator", "Station square", "administrative", PURPOSE["justification"])
+        ]
+        assert len(client.get("/api/live/watching", headers=bearer(client, "dpo")).json()) == 1
+        refused = client.get("/api/live/watching", headers=headers)
+        assert refused.status_code == 403
+        page = client.get("/audit", headers=supervisor)
+        assert "Watching live now" in page.text and "Virtual patrol around the station" in page.text
+    deadline = time.monotonic() + 10
+    while client.get("/api/live/watching", headers=supervisor).json() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.get("/api/live/watching", headers=supervisor).json() == []
+    reviews = [r for r in live_records(services, "audit.review") if "streams open now" in r.resources]
+    assert len(reviews) >= 2, "looking at who watches is itself audited"

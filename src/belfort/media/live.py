@@ -184,6 +184,25 @@ class QueueSink(ViewerSink):
                 await send_bytes(payload)
 
 
+@dataclass(frozen=True)
+class Watcher:
+    person: str
+    organisation_id: str
+    organisation: str
+    purpose: str
+    justification: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Watching:
+    """One stream open now: which camera, who, why, since when, and what it was sent."""
+
+    camera_id: str
+    watcher: Watcher
+    stats: dict[str, object]
+
+
 @dataclass
 class Viewer:
     """One person's stream of one camera; counts what it was sent and what it skipped."""
@@ -198,6 +217,8 @@ class Viewer:
     bytes_sent: int = 0
     skips: int = 0
     opened: float = field(default_factory=time.monotonic)
+    watcher: Watcher | None = None
+    """Who watches and why, for the team chief's list of streams open now."""
 
     def offer(self, entry: LiveEntry) -> None:
         """Send `entry` unless the viewer is too far behind (then wait for a keyframe)."""
@@ -312,9 +333,9 @@ class LiveFeed:
     def backlog_limit(self) -> int:
         return max(MIN_BACKLOG_BYTES, int(self._byte_rate * BACKLOG_SECONDS))
 
-    def join(self, sink: ViewerSink) -> Viewer:
+    def join(self, sink: ViewerSink, watcher: Watcher | None = None) -> Viewer:
         """Add a viewer (call in the event loop): it gets the state, then the current GOP."""
-        viewer = Viewer(self, sink)
+        viewer = Viewer(self, sink, watcher=watcher)
         with self._lock:
             if self._closed:
                 raise LookupError("this camera's live feed has stopped")
@@ -355,6 +376,9 @@ class LiveFeed:
 
     def viewer_count(self) -> int:
         return len(self._viewers)
+
+    def viewers(self) -> list[Viewer]:
+        return list(self._viewers)
 
     # -- snapshots -----------------------------------------------------------
 
@@ -420,5 +444,14 @@ class LiveHub:
     def get(self, camera_id: str) -> LiveFeed | None:
         return self._feeds.get(camera_id)
 
-    def viewers(self) -> dict[str, int]:
-        return {camera_id: feed.viewer_count() for camera_id, feed in self._feeds.items() if feed.viewer_count()}
+    def watching(self) -> list[Watching]:
+        """Every stream open now, oldest first."""
+        with self._lock:
+            feeds = list(self._feeds.items())
+        streams = [
+            Watching(camera_id, viewer.watcher, viewer.stats())
+            for camera_id, feed in feeds
+            for viewer in feed.viewers()
+            if viewer.watcher is not None
+        ]
+        return sorted(streams, key=lambda stream: stream.watcher.since)

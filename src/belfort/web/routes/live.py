@@ -31,13 +31,31 @@ from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
 from belfort.cameras.service import live_resource
 from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
-from belfort.media.live import LiveFeed, QueueSink, TransportSink, ViewerSink
-from belfort.policy import Action, Actor, Decision, Purpose, PurposeKind, sees_camera
+from belfort.media.live import LiveFeed, QueueSink, TransportSink, ViewerSink, Watcher, Watching
+from belfort.policy import (
+    Action,
+    Actor,
+    Decision,
+    Purpose,
+    PurposeKind,
+    Resource,
+    ResourceKind,
+    audit_review_scope,
+    sees_camera,
+)
 from belfort.policy.gate import actor_fields
 from belfort.policy.rules import ACTIONS
-from belfort.web.deps import NotAuthenticated, connection_identity, current_identity, db_session, get_services
+from belfort.web.deps import (
+    NotAuthenticated,
+    connection_identity,
+    current_actor,
+    current_identity,
+    db_session,
+    get_services,
+)
 from belfort.web.routes.cameras import visible
-from belfort.web.routes.schemas import LiveCameraOut, LivePurposeOut, PurposeIn
+from belfort.web.routes.common import enforce
+from belfort.web.routes.schemas import LiveCameraOut, LivePurposeOut, PurposeIn, WatchingOut
 from belfort.web.transport import SCOPE_KEY
 
 router = APIRouter(tags=["live"])
@@ -129,6 +147,53 @@ def camera_tree(
     session: Session = Depends(db_session),
 ) -> list[LiveCameraOut]:
     return live_cameras(services, session, identity.actor)
+
+
+def watching_now(services: Services, session: Session, actor: Actor, gate: bool = True) -> list[tuple[Watching, str]]:
+    """Streams open now, with camera names, for a reviewer: the team chief sees the people
+    of their organisation, the DPO everyone's. Looking is itself an audited review; pass
+    `gate=False` only when the caller's review already passed the gate (the audit page)."""
+    scope = audit_review_scope(actor)
+    if gate:
+        enforce(
+            services,
+            session,
+            actor,
+            Action.REVIEW_AUDIT,
+            Resource(ResourceKind.AUDIT_LOG, "live", "streams open now"),
+            detail={"scope": scope or "all organisations"},
+        )
+    names = {str(camera.id): camera.name for camera in services.cameras.list(session, include_removed=True)}
+    return [
+        (stream, names.get(stream.camera_id, stream.camera_id))
+        for stream in services.media.live.watching()
+        if not scope or stream.watcher.organisation_id == scope
+    ]
+
+
+@router.get(
+    "/api/live/watching",
+    response_model=list[WatchingOut],
+    summary="Who watches which camera live now, and why (team chief: own organisation; DPO: all)",
+)
+def list_watching(
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> list[WatchingOut]:
+    return [
+        WatchingOut(
+            camera_id=stream.camera_id,
+            camera=name,
+            person=stream.watcher.person,
+            organisation=stream.watcher.organisation,
+            purpose=stream.watcher.purpose,
+            justification=stream.watcher.justification,
+            since=stream.watcher.since,
+            seconds=float(stream.stats["seconds"]),  # type: ignore[arg-type]
+        )
+        for stream, name in watching_now(services, session, actor)
+    ]
 
 
 def _authorize_live(
@@ -279,7 +344,16 @@ async def live_stream(
     )
     transport = websocket.scope.get(SCOPE_KEY)
     sink: ViewerSink = TransportSink(transport) if transport is not None else QueueSink()
-    viewer = opened.feed.join(sink)
+    actor = opened.actor
+    watcher = Watcher(
+        person=actor.name,
+        organisation_id=str(actor.organisation_id or ""),
+        organisation=actor.organisation_name,
+        purpose=opened.purpose.kind.value,
+        justification=opened.purpose.justification,
+        since=started,
+    )
+    viewer = opened.feed.join(sink, watcher)
     try:
         await _watch(websocket, opened.feed, sink)
     finally:

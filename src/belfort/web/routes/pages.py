@@ -38,6 +38,7 @@ from belfort.policy.rules import ACTIONS, ROLE_TITLES
 from belfort.timeutil import iso_utc, parse_iso
 from belfort.web.deps import SESSION_COOKIE, current_identity, db_session, get_services
 from belfort.web.routes.common import enforce, review_audit
+from belfort.web.routes.live import watching_now
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 TEMPLATES.env.filters["utc"] = lambda value: iso_utc(value)[:19].replace("T", " ") if value else ""
@@ -218,6 +219,7 @@ def audit_page(
     except BelfortError as exc:
         error, flt = exc.message, AuditFilter(limit=50)
     records = review_audit(services, session, identity.actor, flt)
+    watching = watching_now(services, session, identity.actor, gate=False)
     may_verify = identity.actor.role in ACTIONS[Action.VERIFY_AUDIT].roles
     return render(
         request,
@@ -227,6 +229,7 @@ def audit_page(
         error=error,
         actions=[a.value for a in Action] + ["auth.login"],
         may_verify=may_verify,
+        watching=watching,
         next_before=records[-1].seq if len(records) == flt.limit else None,
     )
 

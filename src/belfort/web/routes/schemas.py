@@ -290,3 +290,14 @@ class LiveCameraOut(BaseModel):
     state: str
     """`online`, `offline`, `starting`, or `not streaming` (disabled or not ingested here)."""
     may_watch: bool
+
+
+class WatchingOut(BaseModel):
+    camera_id: str
+    camera: str
+    person: str
+    organisation: str
+    purpose: str
+    justification: str
+    since: datetime
+    seconds: float
