@@ -18,9 +18,11 @@ server exposes them (see `belfort.web.live_transport`).
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
 import struct
+import termios
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -48,6 +50,9 @@ BACKLOG_SECONDS = 1.0
 """A viewer with more unsent bytes than this much of the stream skips to the next keyframe."""
 SNAPSHOT_CACHE_SECONDS = 2.0
 DEFAULT_FRAME_TICKS = TICKS_PER_SECOND // 25
+
+
+_INT = b"\x00" * 4
 
 
 def websocket_frame(opcode: int, payload: bytes) -> bytes:
@@ -132,13 +137,26 @@ class ViewerSink:
 
 
 class TransportSink(ViewerSink):
-    """Writes frames straight to the connection's transport: one syscall per frame and viewer."""
+    """Writes frames straight to the connection's transport: one syscall per frame and viewer.
+
+    The backlog counts the transport's buffer and the socket's send queue (bytes the
+    viewer has not acknowledged): over a slow link the kernel's buffer alone can hold
+    seconds of video, and a viewer must not fall behind unseen.
+    """
 
     def __init__(self, transport: asyncio.WriteTransport) -> None:
         self.transport = transport
+        sock = transport.get_extra_info("socket")
+        self._fd = sock.fileno() if sock is not None else -1
 
     def backlog(self) -> int:
-        return self.transport.get_write_buffer_size()
+        queued = self.transport.get_write_buffer_size()
+        if self._fd >= 0:
+            try:
+                queued += struct.unpack("i", fcntl.ioctl(self._fd, termios.TIOCOUTQ, _INT))[0]
+            except OSError:
+                self._fd = -1
+        return queued
 
     def write(self, framed: bytes) -> None:
         self.transport.write(framed)
