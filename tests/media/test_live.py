@@ -16,12 +16,14 @@ import pytest
 from belfort.media.frames import Frame
 from belfort.media.ingest import FrameAssembler
 from belfort.media.live import (
+    COALESCE_VIEWERS,
     HEADER,
     KIND_INIT,
     KIND_MEDIA,
     LiveFeed,
     LiveHub,
     ViewerSink,
+    split_frames,
     unframe,
     websocket_frame,
 )
@@ -49,16 +51,18 @@ class RecordingSink(ViewerSink):
     def closed(self) -> bool:
         return self.is_closed
 
+    def frames(self) -> list[tuple[int, bytes]]:
+        return [frame for data in self.writes for frame in split_frames(data)]
+
     def texts(self) -> list[dict[str, object]]:
-        return [json.loads(unframe(w)) for w in self.writes if w[0] & 0x0F == 0x1]
+        return [json.loads(payload) for opcode, payload in self.frames() if opcode == 0x1]
 
     def binaries(self) -> list[tuple[int, int, bool, float, bytes]]:
         """(kind, sequence, keyframe, media time, payload) of each binary message."""
         out = []
-        for framed in self.writes:
-            if framed[0] & 0x0F != 0x2:
+        for opcode, payload in self.frames():
+            if opcode != 0x2:
                 continue
-            payload = unframe(framed)
             kind, flags, _, seq, _arrival, media_time = HEADER.unpack_from(payload)
             out.append((kind, seq, bool(flags & 1), media_time, payload[HEADER.size :]))
         return out
@@ -154,6 +158,32 @@ def test_viewers_share_one_message_per_frame_and_hear_of_disconnects(frames: lis
         assert [s["state"] for s in states] == ["starting", "online", "offline", "online"]
         assert states[2]["reason"] == "camera went away"
         assert feed.viewer_count() == 3
+
+    run_with_feed(scenario)
+
+
+def test_a_large_audience_gets_frames_two_at_a_time_and_nothing_is_held_back(frames: list[Frame]) -> None:
+    async def scenario(feed: LiveFeed) -> None:
+        sinks = [RecordingSink() for _ in range(COALESCE_VIEWERS)]
+        for sink in sinks:
+            feed.join(sink)
+        push(feed, frames[: GOP + 5])
+        await settle()
+
+        def media_per_write(sink: RecordingSink) -> list[int]:
+            counts = [
+                sum(1 for opcode, payload in split_frames(data) if opcode == 0x2 and payload[0] == KIND_MEDIA)
+                for data in sink.writes
+            ]
+            return [count for count in counts if count]
+
+        assert media_per_write(sinks[0]) == [2] * ((GOP + 5) // 2), "the last frame waits for its pair"
+        assert all(sink.writes[-1] is sinks[0].writes[-1] for sink in sinks), "one joined message for all"
+        threading.Thread(target=feed.on_disconnect, args=("cam", START, "gone")).start()
+        await asyncio.sleep(0.05)
+        assert media_per_write(sinks[0]) == [2] * ((GOP + 5) // 2) + [1]
+        sequences = [seq for kind, seq, *_ in sinks[0].binaries() if kind == KIND_MEDIA]
+        assert sequences == list(range(1, GOP + 6)), "a held frame goes out when the camera drops"
 
     run_with_feed(scenario)
 

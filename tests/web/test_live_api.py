@@ -270,3 +270,23 @@ def test_the_team_chief_sees_who_watches_what_now_and_why(
     assert client.get("/api/live/watching", headers=supervisor).json() == []
     reviews = [r for r in live_records(services, "audit.review") if "streams open now" in r.resources]
     assert len(reviews) >= 2, "looking at who watches is itself audited"
+
+
+def test_a_stopped_camera_ends_its_streams_with_a_restart_code(
+    client: TestClient, services: Services, camera_id: str, feed: LiveFeed, frames: list[Frame]
+) -> None:
+    push(feed, frames[:3])
+    with client.websocket_connect(f"/api/live/{camera_id}/ws", headers=operator(client)) as socket:
+        assert socket.receive_json()["type"] == "hello"
+        threading.Thread(target=services.media.live.drop, args=(camera_id, feed)).start()
+        messages = []
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                message = socket.receive()
+                if message.get("text"):
+                    messages.append(json.loads(message["text"]))
+                if message["type"] == "websocket.close":
+                    raise WebSocketDisconnect(message["code"])
+        assert closed.value.code == 1012, "1012: service restart, the page reconnects"
+        assert messages[-1]["state"] == "stopped"
+    assert len(wait_for_records(services, "live.closed", 1)) == 1

@@ -31,7 +31,7 @@ from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
 from belfort.cameras.service import live_resource
 from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
-from belfort.media.live import LiveFeed, QueueSink, TransportSink, ViewerSink, Watcher, Watching
+from belfort.media.live import LiveFeed, QueueSink, TransportSink, Viewer, ViewerSink, Watcher, Watching
 from belfort.policy import (
     Action,
     Actor,
@@ -355,7 +355,7 @@ async def live_stream(
     )
     viewer = opened.feed.join(sink, watcher)
     try:
-        await _watch(websocket, opened.feed, sink)
+        await _watch(websocket, viewer, sink)
     finally:
         opened.feed.leave(viewer)
         # The record must be written even when this task is cancelled (server shutdown):
@@ -366,24 +366,24 @@ async def live_stream(
         await asyncio.shield(closing)
 
 
-async def _watch(websocket: WebSocket, feed: LiveFeed, sink: ViewerSink) -> None:
-    """Stream until the viewer leaves or the camera's feed stops."""
+async def _watch(websocket: WebSocket, viewer: Viewer, sink: ViewerSink) -> None:
+    """Stream until the viewer leaves or the camera's feed stops. Nothing here runs per
+    frame or on a timer: frames are written by the feed, and this task only wakes for a
+    message from the viewer, the end of the feed, or (without a transport) a failed send."""
+    feed = viewer.feed
     pump = (
         asyncio.ensure_future(sink.pump(websocket.send_bytes, websocket.send_text))
         if isinstance(sink, QueueSink)
         else None
     )
+    ends = {viewer.ended, *([pump] if pump is not None else [])}
     receiving = asyncio.ensure_future(websocket.receive())
     try:
         while True:
-            done, _ = await asyncio.wait({receiving}, timeout=1.0)
-            if done:
-                message = receiving.result()
-                if message["type"] == "websocket.disconnect":
-                    break
-                receiving = asyncio.ensure_future(websocket.receive())
-            elif feed.closed or sink.closed() or (pump is not None and pump.done()):
+            done, _ = await asyncio.wait({receiving, *ends}, return_when=asyncio.FIRST_COMPLETED)
+            if receiving not in done or receiving.result()["type"] == "websocket.disconnect":
                 break
+            receiving = asyncio.ensure_future(websocket.receive())
     except WebSocketDisconnect:
         pass
     finally:
