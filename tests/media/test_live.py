@@ -8,7 +8,7 @@ import io
 import json
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 
 import av
 import pytest
@@ -75,13 +75,26 @@ def frames(clip: Clip) -> list[Frame]:
     return out + list(assembler.flush())
 
 
-def run_with_feed(test: Callable[[LiveFeed], object]) -> None:
-    async def main() -> None:
-        result = test(LiveFeed("cam"))
-        if asyncio.iscoroutine(result):
-            await result
+def run_in_new_loop(main: Callable[[], Coroutine[object, object, None]]) -> None:
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event
+    loop running in the main thread for the whole session."""
+    failures: list[BaseException] = []
 
-    asyncio.run(main())
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # re-raised in the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+def run_with_feed(test: Callable[[LiveFeed], Coroutine[object, object, None]]) -> None:
+    run_in_new_loop(lambda: test(LiveFeed("cam")))
 
 
 def push(feed: LiveFeed, frames: list[Frame]) -> None:
@@ -216,7 +229,7 @@ def test_a_stopped_feed_refuses_new_viewers_and_the_hub_replaces_it() -> None:
         hub.drop("cam", new)
         assert hub.get("cam") is None
 
-    asyncio.run(scenario())
+    run_in_new_loop(scenario)
 
 
 def test_snapshot_is_a_jpeg_of_the_latest_keyframe(frames: list[Frame], clip: Clip) -> None:

@@ -38,7 +38,7 @@ from belfort.policy.rules import ACTIONS, ROLE_TITLES
 from belfort.timeutil import iso_utc, parse_iso
 from belfort.web.deps import SESSION_COOKIE, current_identity, db_session, get_services
 from belfort.web.routes.common import enforce, review_audit
-from belfort.web.routes.live import watching_now
+from belfort.web.routes.live import CLOSED_ACTION, watching_now
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 TEMPLATES.env.filters["utc"] = lambda value: iso_utc(value)[:19].replace("T", " ") if value else ""
@@ -227,7 +227,7 @@ def audit_page(
         records=records,
         values=values,
         error=error,
-        actions=[a.value for a in Action] + ["auth.login"],
+        actions=[a.value for a in Action] + ["auth.login", CLOSED_ACTION],
         may_verify=may_verify,
         watching=watching,
         next_before=records[-1].seq if len(records) == flt.limit else None,
