@@ -162,6 +162,10 @@ def test_layouts_full_screen_and_keyboard(live_server: str, cameras: dict[str, s
     expect(tile(page, 0)).to_be_visible()
     page.keyboard.press("Delete")
     expect(tile(page, 1)).to_have_class(re.compile(r"\bempty\b"))
+    page.get_by_label("Search cameras").fill("")
+    page.get_by_test_id("camera-tree").get_by_role("button", name="Havermarkt").drag_to(tile(page, 4))
+    expect(tile(page, 4).locator(".tile-name")).to_have_text("Havermarkt")
+    expect(tile(page, 4)).to_have_attribute("data-state", "online", timeout=15_000)
 
 
 def test_without_a_purpose_the_stream_is_refused_and_explained(

@@ -306,8 +306,10 @@ def _record_close(services: Services, opened: _Opened, started: datetime, stats:
 
 
 async def _refuse(websocket: WebSocket, status: int, detail: str, needs: tuple[str, ...] = ()) -> None:
-    await websocket.send_text(json.dumps({"type": "error", "status": status, "detail": detail, "needs": list(needs)}))
-    await websocket.close(code=4000 + status, reason=detail[:120])
+    message = json.dumps({"type": "error", "status": status, "detail": detail, "needs": list(needs)})
+    with contextlib.suppress(WebSocketDisconnect):  # the viewer may already have left
+        await websocket.send_text(message)
+        await websocket.close(code=4000 + status, reason=detail[:120])
 
 
 @router.websocket("/api/live/{ref}/ws")
@@ -331,39 +333,47 @@ async def live_stream(
         await _refuse(websocket, exc.status_code, exc.message, getattr(exc, "needs", ()))
         return
     started = services.clock()
-    await websocket.send_text(
-        json.dumps(
-            {
-                "type": "hello",
-                "camera": opened.camera_id,
-                "name": opened.camera_name,
-                "purpose": {"kind": opened.purpose.kind.value, "justification": opened.purpose.justification},
-                "server_time": time.time() * 1000,
-            }
+    viewer: Viewer | None = None
+    try:
+        await websocket.send_text(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "camera": opened.camera_id,
+                    "name": opened.camera_name,
+                    "purpose": {"kind": opened.purpose.kind.value, "justification": opened.purpose.justification},
+                    "server_time": time.time() * 1000,
+                }
+            )
         )
-    )
-    transport = websocket.scope.get(SCOPE_KEY)
-    sink: ViewerSink = TransportSink(transport) if transport is not None else QueueSink()
-    actor = opened.actor
-    watcher = Watcher(
-        person=actor.name,
-        organisation_id=str(actor.organisation_id or ""),
-        organisation=actor.organisation_name,
+        transport = websocket.scope.get(SCOPE_KEY)
+        sink: ViewerSink = TransportSink(transport) if transport is not None else QueueSink()
+        viewer = opened.feed.join(sink, _watcher(opened, started))
+        await _watch(websocket, viewer, sink)
+    except WebSocketDisconnect:
+        pass  # the viewer left before the stream started
+    except LookupError:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close(code=1012)  # the feed stopped in between: the page reconnects
+    finally:
+        if viewer is not None:
+            opened.feed.leave(viewer)
+        stats = viewer.stats() if viewer is not None else {"seconds": 0.0, "frames_sent": 0, "bytes_sent": 0}
+        # The record must be written even when this task is cancelled (server shutdown):
+        # the executor thread finishes it whatever happens to the awaiting task.
+        closing = asyncio.get_running_loop().run_in_executor(None, _record_close, services, opened, started, stats)
+        await asyncio.shield(closing)
+
+
+def _watcher(opened: _Opened, started: datetime) -> Watcher:
+    return Watcher(
+        person=opened.actor.name,
+        organisation_id=str(opened.actor.organisation_id or ""),
+        organisation=opened.actor.organisation_name,
         purpose=opened.purpose.kind.value,
         justification=opened.purpose.justification,
         since=started,
     )
-    viewer = opened.feed.join(sink, watcher)
-    try:
-        await _watch(websocket, viewer, sink)
-    finally:
-        opened.feed.leave(viewer)
-        # The record must be written even when this task is cancelled (server shutdown):
-        # the executor thread finishes it whatever happens to the awaiting task.
-        closing = asyncio.get_running_loop().run_in_executor(
-            None, _record_close, services, opened, started, viewer.stats()
-        )
-        await asyncio.shield(closing)
 
 
 async def _watch(websocket: WebSocket, viewer: Viewer, sink: ViewerSink) -> None:
