@@ -515,6 +515,30 @@ def _parse_track(moov: bytes) -> TrackInfo:
     return TrackInfo(codec, width, height, tuple(sets), timescale)
 
 
+def retime_fragment(fragment: bytearray, sequence_number: int, shift: int) -> int:
+    """Renumber a `moof`+`mdat` and move its decode time by `shift` ticks, in place.
+
+    The fragment keeps its size and its samples are not touched: this is how fragments of
+    several files become one file without transcoding. Only the start of the fragment (its
+    `moof`) needs to be present. Returns the new base decode time; ValueError when the
+    result would be negative or not fit the `tfdt`.
+    """
+    size, kind = struct.unpack_from(">I4s", fragment, 0)
+    if kind != b"moof" or size > len(fragment):
+        raise ValueError("not the start of a fragment: expected a whole moof box")
+    mfhd, _ = _child(fragment, b"mfhd", 8, size)
+    struct.pack_into(">I", fragment, mfhd + 4, sequence_number)
+    traf, traf_end = _child(fragment, b"traf", 8, size)
+    tfdt, _ = _child(fragment, b"tfdt", traf, traf_end)
+    wide = fragment[tfdt] == 1
+    (base,) = struct.unpack_from(">Q" if wide else ">I", fragment, tfdt + 4)
+    moved = base + shift
+    if moved < 0 or moved > (0xFFFFFFFFFFFFFFFF if wide else _MAX_U32):
+        raise ValueError(f"decode time {base} moved by {shift} does not fit the fragment")
+    struct.pack_into(">Q" if wide else ">I", fragment, tfdt + 4, moved)
+    return moved
+
+
 def parameter_sets_from_record(codec: str, record: bytes) -> list[bytes]:
     """The SPS/PPS (and VPS) of an avcC or hvcC decoder configuration record.
 

@@ -1,0 +1,109 @@
+"""Clips: a range across three segments and a gap becomes one MP4 that PyAV decodes frame
+for frame, on one timeline starting at 0, and any byte range of it is the same bytes."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import av
+import pytest
+from sqlalchemy import select
+
+from belfort.app import Services
+from belfort.media.clips import plan_clip, read_clip
+from belfort.media.fmp4 import retime_fragment, scan
+from belfort.media.models import Gap, Segment
+from belfort.media.storage import Storage
+from tests.support.cameras import Clip
+from tests.support.feeds import ListSource, access_units, record, sliced_packets
+
+
+@pytest.fixture
+def recorded(services: Services, storage: Storage, camera_id: uuid.UUID, clip: Clip) -> list[tuple[Segment, Path]]:
+    """Two seconds per segment; the camera drops after 3 s and comes back for 5 s."""
+    units = access_units(clip)
+    first, second = units[:30], units[30:]
+    feeds = [ListSource(sliced_packets(first), clip), ListSource(sliced_packets(second, 1000), clip)]
+    record(services, storage, camera_id, *feeds, wait_frames=len(units))
+    with services.db.session() as session:
+        segments = session.scalars(select(Segment).order_by(Segment.start_time)).all()
+        assert session.scalars(select(Gap).where(Gap.reason == "camera_offline")).first() is not None
+        session.expunge_all()
+    return [(segment, storage.path(segment.path)) for segment in segments]
+
+
+def decode(data: bytes) -> list[float]:
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        return [float(frame.time) for frame in container.decode(video=0)]
+
+
+def test_a_range_over_three_segments_and_a_gap_is_one_playable_mp4(recorded: list[tuple[Segment, Path]]) -> None:
+    segments = [segment for segment, _ in recorded]
+    assert len(segments) >= 4
+    gap_after = next(
+        i for i, (a, b) in enumerate(itertools.pairwise(segments)) if b.start_time - a.end_time > timedelta(0)
+    )
+    start = segments[gap_after].start_time + timedelta(milliseconds=500)
+    end = segments[gap_after + 2].start_time + timedelta(milliseconds=500)
+    plan = plan_clip(recorded, start, end)
+    assert len(plan.segment_ids) == 3
+    assert plan.start <= start and plan.end >= end, "keyframe-aligned start, whole last fragment"
+    assert start - plan.start < timedelta(seconds=1)
+    data = b"".join(read_clip(plan))
+    assert len(data) == plan.size
+    times = decode(data)
+    assert len(times) == plan.frames
+    assert times[0] == 0 and all(a < b for a, b in itertools.pairwise(times))
+    gap = (segments[gap_after + 1].start_time - segments[gap_after].end_time).total_seconds()
+    jumps = [b - a for a, b in itertools.pairwise(times)]
+    assert max(jumps) == pytest.approx(gap + 0.1, abs=0.05), "the gap stays a gap on the clip's timeline"
+    assert times[-1] == pytest.approx((plan.end - plan.start).total_seconds() - 0.1, abs=0.05)
+    fragments = scan(io.BytesIO(data)).fragments
+    assert [f.sequence_number for f in fragments] == list(range(1, len(fragments) + 1))
+    assert all(f.starts_with_keyframe for f in fragments)
+    assert fragments[0].base_decode_time == 0
+
+
+def test_any_byte_range_of_a_clip_is_the_same_bytes(recorded: list[tuple[Segment, Path]]) -> None:
+    segments = [segment for segment, _ in recorded]
+    plan = plan_clip(recorded, segments[0].start_time, segments[-1].end_time)
+    whole = b"".join(read_clip(plan))
+    assert len(decode(whole)) == sum(s.frames for s in segments)
+    chance = random.Random(7)
+    for _ in range(200):
+        first = chance.randrange(plan.size)
+        last = min(plan.size - 1, first + chance.choice([0, 1, 7, 100, 5000, 100_000]))
+        assert b"".join(read_clip(plan, first, last)) == whole[first : last + 1]
+
+
+def test_a_range_without_recordings_is_refused(recorded: list[tuple[Segment, Path]]) -> None:
+    segments = [segment for segment, _ in recorded]
+    later = segments[-1].end_time + timedelta(hours=1)
+    with pytest.raises(ValueError, match="nothing was recorded"):
+        plan_clip(recorded, later, later + timedelta(minutes=1))
+
+
+def test_changed_codec_parameters_end_the_clip_before_the_change(recorded: list[tuple[Segment, Path]]) -> None:
+    (first, _), (second, second_path), *_ = recorded
+    init_size = int.from_bytes(second_path.read_bytes()[:4], "big")  # ftyp
+    with second_path.open("r+b") as file:  # another encoder name in the moov: a different init segment
+        file.seek(init_size + 200)
+        byte = file.read(1)
+        file.seek(init_size + 200)
+        file.write(bytes([byte[0] ^ 0xFF]))
+    plan = plan_clip(recorded, first.start_time, second.end_time)
+    assert plan.cut_at == second.start_time and plan.segment_ids == (str(first.id),)
+
+
+def test_retiming_refuses_a_negative_decode_time() -> None:
+    from belfort.media.fmp4 import Sample, media_fragment
+
+    fragment = bytearray(media_fragment(3, 1000, [Sample(b"\x00\x00\x00\x01\x65", 3000, True)]))
+    assert retime_fragment(fragment, 1, 500) == 1500
+    with pytest.raises(ValueError, match="does not fit"):
+        retime_fragment(fragment, 1, -2000)
