@@ -9,6 +9,7 @@ import random
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import av
 import pytest
@@ -107,3 +108,47 @@ def test_retiming_refuses_a_negative_decode_time() -> None:
     assert retime_fragment(fragment, 1, 500) == 1500
     with pytest.raises(ValueError, match="does not fit"):
         retime_fragment(fragment, 1, -2000)
+
+
+def test_a_granted_playback_serves_the_range_as_one_clip_with_http_ranges(
+    services: Services, recorded: list[tuple[Segment, Path]], camera_id: uuid.UUID
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from belfort.web.app import create_app
+    from tests.conftest import PASSWORD, POLICE, SYSTEM, bearer
+
+    with services.db.session() as session:
+        for name, role in (("op", "operator"), ("other", "operator")):
+            services.accounts.add_user(
+                session, SYSTEM, username=name, role=role, organisation=POLICE, password=PASSWORD
+            )
+    services.media.load_storage_areas()
+    segments = [segment for segment, _ in recorded]
+    start, end = segments[0].start_time, segments[-1].end_time
+    with TestClient(create_app(services)) as client:
+        headers = bearer(client, "op")
+        body = {
+            "camera": str(camera_id),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "purpose": {"kind": "administrative", "justification": "Fight on the market square"},
+        }
+        granted = client.post("/api/recordings/playback", json=body, headers=headers)
+        assert granted.status_code == 200, granted.text
+        url = granted.json()["clip_url"]
+        whole = client.get(url, headers=headers)
+        assert whole.status_code == 200 and whole.headers["accept-ranges"] == "bytes"
+        assert len(decode(whole.content)) == sum(s.frames for s in segments) == int(whole.headers["x-clip-frames"])
+        part = client.get(url, headers={**headers, "Range": "bytes=100-1099"})
+        assert part.status_code == 206 and part.content == whole.content[100:1100]
+        assert part.headers["content-range"] == f"bytes 100-1099/{len(whole.content)}"
+        tail = client.get(url, headers={**headers, "Range": "bytes=-500"})
+        assert tail.content == whole.content[-500:]
+        beyond = client.get(url, headers={**headers, "Range": f"bytes={len(whole.content)}-"})
+        assert beyond.status_code == 416 and "outside the clip" in beyond.json()["detail"]
+        assert client.get(url, headers=bearer(client, "other")).status_code == 404, "a grant is personal"
+        path, _, query = url.partition("?")
+        params = dict(parse_qsl(query))
+        wider = client.get(path, params={**params, "start": "2026-11-01T00:00:00Z"}, headers=headers)
+        assert wider.status_code == 403 and "outside the range" in wider.json()["detail"]

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
-from belfort.errors import Forbidden, InvalidInput, NotFound
+from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
+from belfort.media.clips import ClipPlan, plan_clip, read_clip
 from belfort.media.models import Segment
 from belfort.media.recordings import gaps_overlapping, holds_overlapping, segments_overlapping
 from belfort.policy import Action, Actor, Purpose, PurposeKind
 from belfort.retention.holds import recording_resource
-from belfort.timeutil import as_utc
+from belfort.timeutil import as_utc, iso_utc
 from belfort.web.deps import current_actor, db_session, get_services
 from belfort.web.routes.cameras import visible
 from belfort.web.routes.schemas import GapOut, HoldOut, PlaybackIn, PlaybackOut, RecordingIndexOut, SegmentOut
@@ -114,11 +116,13 @@ def request_playback(
     grant = services.keys.sign_grant(
         {"sub": str(actor.id), "cam": str(camera.id), "s": start.timestamp(), "e": end.timestamp()}, GRANT_SECONDS
     )
+    clip_query = urlencode({"camera": str(camera.id), "start": iso_utc(start), "end": iso_utc(end), "grant": grant})
     return PlaybackOut(
         granted=True,
         reason=decision.reason,
         expires_in=GRANT_SECONDS,
         segments=[_segment_out(s, f"/api/recordings/segments/{s.id}?grant={grant}") for s in segments],
+        clip_url=f"/api/recordings/clip?{clip_query}" if segments else None,
     )
 
 
@@ -145,3 +149,83 @@ def segment_file(
     if path is None or not path.exists():
         raise NotFound("the segment file is not available on this node")
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "private, max-age=3600"})
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) of a single `bytes=` range, None without a header; 416 when unsatisfiable."""
+    if not header:
+        return None
+    unit, _, spec = header.partition("=")
+    first_text, dash, last_text = spec.strip().partition("-")
+    try:
+        if unit.strip() != "bytes" or not dash or "," in spec:
+            raise ValueError(header)
+        if not first_text:
+            first, last = max(0, size - int(last_text)), size - 1
+        else:
+            first = int(first_text)
+            last = min(int(last_text), size - 1) if last_text else size - 1
+    except ValueError:
+        raise RangeNotSatisfiable(f"Range '{header[:80]}' is not understood: use 'bytes=FIRST-LAST'.") from None
+    if first > last or first >= size:
+        raise RangeNotSatisfiable(f"Range '{header[:80]}' is outside the clip's {size} bytes.")
+    return first, last
+
+
+class RangeNotSatisfiable(BelfortError):
+    status_code = 416
+
+
+def clip_plan(services: Services, session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> ClipPlan:
+    segments = []
+    for segment in segments_overlapping(session, camera_id, start, end):
+        storage = services.media.storage_for(segment.storage_id)
+        if storage is None:
+            raise NotFound("part of this range is stored on another node")
+        segments.append((segment, storage.path(segment.path)))
+    try:
+        return plan_clip(segments, start, end)
+    except (ValueError, OSError) as exc:
+        raise NotFound(f"no clip for this range: {exc}") from None
+
+
+@router.get(
+    "/api/recordings/clip",
+    summary="A recorded range as one MP4 without transcoding (HTTP ranges), under a playback grant",
+    response_class=Response,
+    responses={200: {"content": {"video/mp4": {}}}, 206: {"content": {"video/mp4": {}}}},
+)
+def clip(
+    request: Request,
+    camera: str = Query(max_length=120),
+    start: datetime = Query(),
+    end: datetime = Query(),
+    grant: str = Query(max_length=2000),
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    claims = services.keys.read_grant(grant)
+    start, end = as_utc(start), as_utc(end)
+    if claims.get("sub") != str(actor.id) or claims.get("cam") != camera:
+        raise NotFound("no such clip under this playback grant")
+    if end <= start or start.timestamp() < claims["s"] or end.timestamp() > claims["e"]:
+        raise Forbidden("this range lies outside the range your playback was granted for")
+    plan = clip_plan(services, session, uuid.UUID(camera), start, end)
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, max-age=3600",
+        "X-Clip-Start": iso_utc(plan.start),
+        "X-Clip-End": iso_utc(plan.end),
+        "X-Clip-Frames": str(plan.frames),
+    }
+    if plan.cut_at is not None:
+        headers["X-Clip-Cut-At"] = iso_utc(plan.cut_at)
+    wanted = byte_range(request.headers.get("range", ""), plan.size)
+    if wanted is None:
+        headers["Content-Length"] = str(plan.size)
+        return StreamingResponse(read_clip(plan), media_type="video/mp4", headers=headers)
+    first, last = wanted
+    headers["Content-Length"] = str(last - first + 1)
+    headers["Content-Range"] = f"bytes {first}-{last}/{plan.size}"
+    return StreamingResponse(read_clip(plan, first, last), status_code=206, media_type="video/mp4", headers=headers)

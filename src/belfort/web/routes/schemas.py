@@ -271,6 +271,8 @@ class PlaybackOut(BaseModel):
     reason: str
     expires_in: int
     segments: list[SegmentOut]
+    clip_url: str | None = None
+    """The whole granted range as one MP4 (HTTP ranges supported); None when nothing was recorded."""
 
 
 class LivePurposeOut(BaseModel):
