@@ -9,23 +9,45 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from belfort.db.base import UTCDateTime
 from belfort.media.models import Gap, Segment
 from belfort.retention.models import Hold
 
 MAX_ROWS = 2000
 
 
-def segments_overlapping(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[Segment]:
-    """Segments of the camera that overlap [start, end), oldest first."""
+def segments_overlapping(
+    session: Session, camera_id: uuid.UUID, start: datetime, end: datetime, limit: int = MAX_ROWS
+) -> list[Segment]:
+    """Segments of the camera that overlap [start, end), oldest first.
+
+    Two seeks on the (camera_id, start_time) index, however long the index: a camera's
+    segments never overlap each other, so the only one that can start before `start` and
+    still overlap the range is the last one starting at or before `start`, whatever its
+    length. `start_time < end AND end_time > start` alone walks every earlier index entry.
+    """
+    last_before = (
+        select(Segment.start_time)
+        .where(Segment.camera_id == camera_id, Segment.start_time <= start)
+        .order_by(Segment.start_time.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    lowest = func.coalesce(last_before, literal(start, UTCDateTime))
     return list(
         session.scalars(
             select(Segment)
-            .where(Segment.camera_id == camera_id, Segment.start_time < end, Segment.end_time > start)
+            .where(
+                Segment.camera_id == camera_id,
+                Segment.start_time >= lowest,
+                Segment.start_time < end,
+                Segment.end_time > start,
+            )
             .order_by(Segment.start_time)
-            .limit(MAX_ROWS)
+            .limit(limit)
         )
     )
 
