@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import random
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -18,24 +19,22 @@ from sqlalchemy import select
 from belfort.app import Services
 from belfort.media.clips import plan_clip, read_clip
 from belfort.media.fmp4 import retime_fragment, scan
+from belfort.media.ingest import CameraIngest
 from belfort.media.models import Gap, Segment
+from belfort.media.recorder import SegmentRecorder
 from belfort.media.storage import Storage
 from tests.support.cameras import Clip
-from tests.support.feeds import ListSource, access_units, record, sliced_packets
+from tests.support.feeds import FPS, ListSource, access_units, fast_clock, sliced_packets
+from tests.support.recordings import record_with_gap
 
 
 @pytest.fixture
 def recorded(services: Services, storage: Storage, camera_id: uuid.UUID, clip: Clip) -> list[tuple[Segment, Path]]:
     """Two seconds per segment; the camera drops after 3 s and comes back for 5 s."""
-    units = access_units(clip)
-    first, second = units[:30], units[30:]
-    feeds = [ListSource(sliced_packets(first), clip), ListSource(sliced_packets(second, 1000), clip)]
-    record(services, storage, camera_id, *feeds, wait_frames=len(units))
+    segments = record_with_gap(services, storage, camera_id, clip)
     with services.db.session() as session:
-        segments = session.scalars(select(Segment).order_by(Segment.start_time)).all()
         assert session.scalars(select(Gap).where(Gap.reason == "camera_offline")).first() is not None
-        session.expunge_all()
-    return [(segment, storage.path(segment.path)) for segment in segments]
+    return segments
 
 
 def decode(data: bytes) -> list[float]:
@@ -152,3 +151,54 @@ def test_a_granted_playback_serves_the_range_as_one_clip_with_http_ranges(
         params = dict(parse_qsl(query))
         wider = client.get(path, params={**params, "start": "2026-11-01T00:00:00Z"}, headers=headers)
         assert wider.status_code == 403 and "outside the range" in wider.json()["detail"]
+
+
+def test_a_player_clip_stops_at_the_first_gap_and_says_where_footage_resumes(
+    recorded: list[tuple[Segment, Path]],
+) -> None:
+    segments = [segment for segment, _ in recorded]
+    gap_after = next(
+        i for i, (a, b) in enumerate(itertools.pairwise(segments)) if b.start_time - a.end_time > timedelta(0)
+    )
+    start = segments[0].start_time + timedelta(milliseconds=1500)
+    plan = plan_clip(recorded, start, segments[-1].end_time, stop_at_gap=timedelta(seconds=0.5))
+    assert plan.next_start == segments[gap_after + 1].start_time
+    assert plan.end == segments[gap_after].end_time
+    assert plan.segment_ids == tuple(str(s.id) for s in segments[: gap_after + 1])
+    times = decode(b"".join(read_clip(plan)))
+    assert len(times) == plan.frames == sum(s.frames for s in segments[: gap_after + 1]) - 10, "from the 1-s keyframe"
+    after = plan_clip(recorded, plan.next_start, segments[-1].end_time, stop_at_gap=timedelta(seconds=0.5))
+    assert after.start == plan.next_start and after.next_start is None and after.end == segments[-1].end_time
+    starting_in_gap = plan_clip(
+        recorded, plan.end + timedelta(milliseconds=10), segments[-1].end_time, stop_at_gap=timedelta(seconds=0.5)
+    )
+    assert starting_in_gap.start == plan.next_start, "a moment in the gap plays from where footage resumes"
+
+
+def test_the_segment_being_written_plays_up_to_its_last_written_fragment(
+    services: Services, storage: Storage, camera_id: uuid.UUID, clip: Clip
+) -> None:
+    units = access_units(clip)
+    recorder = SegmentRecorder(camera_id, storage, services.media.index, segment_seconds=60)
+    feed = ListSource(sliced_packets(units), clip)
+    ingest = CameraIngest(str(camera_id), lambda: feed, [recorder], fast_clock, backoff=(0.05, 0.05))
+    ingest.start()
+    try:
+        deadline = time.monotonic() + 20
+        while ingest.status.frames_total < len(units) - 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        view = recorder.writing()
+        assert view is not None, "a segment is being written"
+        path = storage.path(view.path)
+        plan = plan_clip([(view, path)], view.start_time, view.end_time)
+        frames = decode(b"".join(read_clip(plan)))
+        assert len(frames) == plan.frames >= len(units) - 2 * FPS, "every GOP but the one still in memory"
+        services.media.writing_segment = lambda _camera: view  # type: ignore[method-assign]
+        services.media.load_storage_areas()
+        with services.db.session() as session:
+            found = services.media.recorded(session, camera_id, view.start_time, view.end_time)
+        assert [segment.id for segment, _ in found] == [view.id], "the row of a writing segment is not used"
+    finally:
+        ingest.stop()
+        recorder.close()
+        services.media.index.wait_idle()

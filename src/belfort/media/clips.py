@@ -10,8 +10,10 @@ serving part of a clip reads only that part, however long the index.
 The clip starts at the keyframe that opens the first overlapping fragment, at or before
 the requested start, and ends with the fragment that holds the requested end: `start`
 and `end` say exactly what is inside. A recording gap stays a gap on the clip's
-timeline. When the camera's codec parameters change, the clip stops before the segment
-where they changed (`cut_at` says when), since one MP4 track has one set.
+timeline, unless the caller asks the clip to stop at the first gap (`stop_at_gap`, for
+players, which would otherwise freeze for its length); `next_start` then says where
+footage resumes. When the camera's codec parameters change, the clip stops before the
+segment where they changed (`cut_at` says when), since one MP4 track has one set.
 """
 
 from __future__ import annotations
@@ -21,11 +23,45 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from belfort.media.fmp4 import retime_fragment
 from belfort.media.frames import TICKS_PER_SECOND
 from belfort.media.index import FragmentEntry, unpack_fragments
-from belfort.media.models import Segment
+
+
+class RecordedSegment(Protocol):
+    """What a clip needs of a segment: an index row, or the segment a recorder is writing."""
+
+    @property
+    def id(self) -> object: ...
+    @property
+    def start_time(self) -> datetime: ...
+    @property
+    def end_time(self) -> datetime: ...
+    @property
+    def fragments(self) -> bytes: ...
+    @property
+    def codec(self) -> str: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """A segment as a recorder sees it while writing it: the fragments already on disk."""
+
+    id: object
+    start_time: datetime
+    end_time: datetime
+    fragments: bytes
+    codec: str
+    width: int
+    height: int
+    path: str
+    """Relative to the storage root, as in the index."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +90,8 @@ class ClipPlan:
     height: int
     cut_at: datetime | None = None
     """When the clip stops before the requested end because the codec parameters changed."""
+    next_start: datetime | None = None
+    """With `stop_at_gap`: where footage resumes after the gap the clip stopped at."""
 
 
 def _ticks(delta: timedelta) -> int:
@@ -64,7 +102,7 @@ def _ticks(delta: timedelta) -> int:
 Span = tuple[FragmentEntry, datetime, datetime]
 
 
-def _fragment_spans(segment: Segment, entries: list[FragmentEntry]) -> Iterator[Span]:
+def _fragment_spans(segment: RecordedSegment, entries: list[FragmentEntry]) -> Iterator[Span]:
     for index, entry in enumerate(entries):
         begins = segment.start_time + timedelta(milliseconds=entry.start_ms)
         following = entries[index + 1] if index + 1 < len(entries) else None
@@ -85,11 +123,18 @@ def _moof(path: Path, offset: int) -> bytearray:
     return bytearray(_read(path, offset, size))
 
 
-def plan_clip(segments: Sequence[tuple[Segment, Path]], start: datetime, end: datetime) -> ClipPlan:
+def plan_clip(
+    segments: Sequence[tuple[RecordedSegment, Path]],
+    start: datetime,
+    end: datetime,
+    stop_at_gap: timedelta | None = None,
+) -> ClipPlan:
     """Lay out the clip of [start, end) from `segments` (oldest first, with their file paths).
 
     Reads the init segment of the first segment, and the first bytes of later segments to
-    find a change of codec parameters. ValueError when nothing recorded overlaps the range.
+    find a change of codec parameters. With `stop_at_gap`, the clip ends before the first
+    pause in the recording longer than that. ValueError when nothing recorded overlaps
+    the range.
     """
     pieces: list[ClipPiece] = []
     size = frames = 0
@@ -98,6 +143,7 @@ def plan_clip(segments: Sequence[tuple[Segment, Path]], start: datetime, end: da
     clip_start = clip_end = None
     used: list[str] = []
     cut_at: datetime | None = None
+    next_start: datetime | None = None
     base: tuple[datetime, int] | None = None
     for segment, path in segments:
         entries = unpack_fragments(segment.fragments)
@@ -117,12 +163,20 @@ def plan_clip(segments: Sequence[tuple[Segment, Path]], start: datetime, end: da
             break
         assert base is not None
         shift = _ticks(segment.start_time - base[0]) - base[1]
-        for entry, _, ends in chosen:
+        added = 0
+        for entry, begins, ends in chosen:
+            if stop_at_gap is not None and clip_end is not None and begins - clip_end > stop_at_gap:
+                next_start = begins
+                break
             pieces.append(ClipPiece(size, path, entry.offset, entry.size, len(pieces), shift))
             size += entry.size
             frames += entry.frames
             clip_end = ends
-        used.append(str(segment.id))
+            added += 1
+        if added:
+            used.append(str(segment.id))
+        if next_start is not None:
+            break
     if init is None or clip_start is None or clip_end is None:
         raise ValueError("nothing was recorded in this range")
     first_segment = segments[[str(s.id) for s, _ in segments].index(used[0])][0]
@@ -137,6 +191,7 @@ def plan_clip(segments: Sequence[tuple[Segment, Path]], start: datetime, end: da
         first_segment.width,
         first_segment.height,
         cut_at,
+        next_start,
     )
 
 

@@ -20,9 +20,10 @@ from typing import BinaryIO
 
 from sqlalchemy import delete
 
+from belfort.media.clips import SegmentView
 from belfort.media.fmp4 import Sample, TrackInfo, init_segment, media_fragment
 from belfort.media.frames import TICKS_PER_SECOND, Frame
-from belfort.media.index import FragmentEntry, IndexWriter
+from belfort.media.index import FragmentEntry, IndexWriter, pack_fragments
 from belfort.media.models import Segment
 from belfort.media.storage import Storage
 
@@ -91,6 +92,24 @@ class SegmentRecorder:
                 self.index.gap(self.camera_id, start, None, "camera_offline", reason)
                 self._gap_open = True
             self._resume_after = None
+
+    def writing(self) -> SegmentView | None:
+        """The segment being written, up to its last complete fragment (flushed to the file),
+        so playback reaches the last GOP instead of the last closed segment."""
+        with self._lock:
+            segment = self._segment
+            if segment is None or not segment.fragments or segment.end is None:
+                return None
+            return SegmentView(
+                segment.id,
+                segment.start,
+                segment.end,
+                pack_fragments(segment.fragments),
+                segment.track.codec_string(),
+                segment.track.width,
+                segment.track.height,
+                segment.relative,
+            )
 
     def close(self, reason: str = "recorder stopped") -> None:
         """Flush what is buffered and close the file (clean shutdown)."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,14 @@ from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
 from belfort.db import Database
+from belfort.errors import InvalidInput, NotFound
+from belfort.media.clips import ClipPlan, RecordedSegment, SegmentView, plan_clip
 from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
 from belfort.media.live import LiveFeed, LiveHub
 from belfort.media.models import Gap, MediaEvent, Segment, StorageArea
 from belfort.media.recorder import SegmentRecorder
+from belfort.media.recordings import segments_overlapping
 from belfort.media.recovery import RecoveryReport, recover
 from belfort.media.sources import source_for
 from belfort.media.storage import Storage
@@ -40,6 +45,35 @@ class _Running:
     recorder: SegmentRecorder
     feed: LiveFeed
     key: tuple[str, str]
+
+
+MAX_CLIP_SEGMENTS = 6000
+"""A day of the shortest segments (30 s) is 2,880; a range asking for more is refused, never cut short."""
+
+
+class RecentPlans:
+    """Clip layouts of the last few seconds, by (camera, start, end, stop_at_gap)."""
+
+    def __init__(self, seconds: float = 20.0, size: int = 64) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], tuple[float, ClipPlan]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> ClipPlan | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or time.monotonic() - item[0] > self.seconds:
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: tuple[Any, ...], plan: ClipPlan) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), plan)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def open_storage(db: Database, root: Path, clock: Clock = utcnow) -> Storage:
@@ -65,6 +99,7 @@ class MediaService:
         self.clips_dir = settings.data_dir / "demo-clips"
         self._areas: dict[str, Storage] = {}
         self.live = LiveHub()
+        self._plans: RecentPlans = RecentPlans()
 
     def clip_path(self, name: str) -> Path:
         return self.clips_dir / f"{name}.mp4"
@@ -159,6 +194,71 @@ class MediaService:
         if self.storage is not None and self.storage.id == storage_id:
             return self.storage
         return self._areas.get(storage_id)
+
+    def writing_segment(self, camera_id: uuid.UUID) -> SegmentView | None:
+        """The segment this node is recording for the camera right now, as far as it is written."""
+        item = self._running.get(camera_id)
+        return item.recorder.writing() if item else None
+
+    def recorded(
+        self, session: Session, camera_id: uuid.UUID, start: datetime, end: datetime
+    ) -> list[tuple[RecordedSegment, Path]]:
+        """The camera's segments overlapping [start, end) with their files, oldest first,
+        including the one being written. NotFound when one is stored on another node."""
+        tail = self.writing_segment(camera_id)  # before the query: a segment closed meanwhile is in one or the other
+        found: list[tuple[RecordedSegment, Path]] = []
+        rows = segments_overlapping(session, camera_id, start, end, MAX_CLIP_SEGMENTS + 1)
+        if len(rows) > MAX_CLIP_SEGMENTS:
+            raise InvalidInput(f"this range holds more than {MAX_CLIP_SEGMENTS} segments: ask for a shorter one")
+        for segment in rows:
+            if segment.state == "writing":
+                continue  # only its recorder knows how far it is written
+            if tail is not None and tail.id == segment.id:
+                tail = None
+            storage = self.storage_for(segment.storage_id)
+            if storage is None:
+                raise NotFound("part of this range is stored on another node")
+            found.append((segment, storage.path(segment.path)))
+        if tail is not None and self.storage is not None and tail.start_time < end and tail.end_time > start:
+            found.append((tail, self.storage.path(tail.path)))
+        found.sort(key=lambda item: item[0].start_time)
+        return found
+
+    def latest_footage(self, session: Session, camera_id: uuid.UUID) -> datetime | None:
+        """The end of the camera's newest footage: its last fragment written, or its last closed segment."""
+        writing = self.writing_segment(camera_id)
+        if writing is not None:
+            return writing.end_time
+        return session.scalar(
+            select(Segment.end_time)
+            .where(Segment.camera_id == camera_id, Segment.state != "writing")
+            .order_by(Segment.start_time.desc())
+            .limit(1)
+        )
+
+    def clip(
+        self,
+        session: Session,
+        camera_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        stop_at_gap: timedelta | None = None,
+    ) -> ClipPlan:
+        """The layout of the camera's recordings in [start, end) as one MP4, or NotFound.
+
+        A player asks for the same clip once per HTTP range request; the layout is kept
+        for a few seconds (bytes already written never change, so a kept layout stays
+        right; it only misses fragments written since)."""
+        key = (camera_id, start, end, stop_at_gap)
+        kept = self._plans.get(key)
+        if kept is not None:
+            return kept
+        try:
+            plan = plan_clip(self.recorded(session, camera_id, start, end), start, end, stop_at_gap)
+        except (ValueError, OSError) as exc:
+            raise NotFound(f"no clip for this range: {exc}") from None
+        self._plans.put(key, plan)
+        return plan
 
     def load_storage_areas(self) -> None:
         with self.db.session() as session:
