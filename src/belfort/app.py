@@ -12,6 +12,8 @@ from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
 from belfort.cameras.service import CameraService
 from belfort.db import Database
+from belfort.evidence.service import ExportService
+from belfort.evidence.signing import SigningKey
 from belfort.keys import SiteKeys
 from belfort.media.service import MediaService
 from belfort.policy import PolicyGate, PolicyRules
@@ -33,6 +35,7 @@ class Services:
     holds: HoldService
     media: MediaService
     keys: SiteKeys
+    exports: ExportService
     sweeper: RetentionSweeper | None = None
 
     def start_recording(self) -> None:
@@ -44,6 +47,7 @@ class Services:
         self.sweeper.start(self.settings.recording.sweep_interval_seconds)
 
     def close(self) -> None:
+        self.exports.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
         self.media.stop()
@@ -66,6 +70,9 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         db.migrate()
     audit = AuditLog(clock)
     gate = PolicyGate(audit, policy_rules(settings), clock)
+    cameras = CameraService(gate, settings.policy, clock)
+    holds = HoldService(gate, clock)
+    media = MediaService(settings, db, clock)
     services = Services(
         settings=settings,
         db=db,
@@ -73,10 +80,21 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         audit=audit,
         gate=gate,
         accounts=AccountService(gate, audit, settings.security, clock),
-        cameras=CameraService(gate, settings.policy, clock),
-        holds=HoldService(gate, clock),
-        media=MediaService(settings, db, clock),
+        cameras=cameras,
+        holds=holds,
+        media=media,
         keys=SiteKeys(settings.data_dir),
+        exports=ExportService(
+            db,
+            gate,
+            cameras,
+            holds,
+            media,
+            SigningKey(settings.data_dir),
+            settings.data_dir / "exports",
+            settings.site_name,
+            clock,
+        ),
     )
     services.media.load_storage_areas()
     return services

@@ -90,6 +90,7 @@ def _serve(services: Any, host: str, port: int) -> None:
 
     from belfort.web.app import create_app, server_config
 
+    services.exports.resume()
     config = server_config(create_app(services), host=host, port=port, log_level="info", access_log=True)
     uvicorn.Server(config).run()
 
@@ -504,3 +505,41 @@ def audit_verify(settings: Settings) -> None:
     if not result.ok:
         fail(f"audit chain broken after {result.count} good records: {result.problem}", 1)
     click.echo(f"audit chain intact: {result.count} records, head {result.head_hash}")
+
+
+@main.command()
+@click.argument("package", type=click.Path(path_type=Path))
+@click.option(
+    "--public-key",
+    "public_key_file",
+    type=click.Path(path_type=Path),
+    help="The public key (PEM) the issuing site publishes: the package must be signed by it.",
+)
+def verify(package: Path, public_key_file: Path | None) -> None:
+    """Check an evidence package offline: signature, every file, nothing added or removed.
+
+    Needs no settings, data folder or database. Exits 0 when intact, 1 when not.
+    """
+    from belfort.evidence.package import verify_package
+    from belfort.evidence.signing import fingerprint_of
+
+    public_pem = None
+    if public_key_file is not None:
+        try:
+            public_pem = public_key_file.read_bytes()
+            fingerprint_of(public_pem)
+        except OSError as exc:
+            fail(f"cannot read the public key {public_key_file}: {exc.strerror or exc}", 2)
+        except ValueError:
+            fail(f"{public_key_file} is not an Ed25519 public key in PEM form: give the key the site publishes", 2)
+    try:
+        package.open("rb").close()
+    except OSError as exc:
+        fail(f"cannot read {package}: {exc.strerror or exc}", 2)
+    result = verify_package(package, public_pem)
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(f"belfort: {problem}", err=True)
+        sys.exit(1)
+    count = len(result.manifest["files"]) if result.manifest else 0
+    click.echo(f"package intact: {count} files, signed by key {result.fingerprint}")

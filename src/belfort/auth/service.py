@@ -126,7 +126,7 @@ class AccountService:
     def _require(self, session: Session, actor: Actor, action: Action, resource: Resource, **detail: object) -> None:
         decision = self.gate.authorize(session, actor, action, resource, detail=detail or None)
         if not decision.granted:
-            raise Forbidden(decision.reason)
+            raise Forbidden(decision.reason, needs=decision.needs)
 
     def add_organisation(self, session: Session, actor: Actor, name: str, kind: str) -> Organisation:
         name = name.strip()

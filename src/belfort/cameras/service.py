@@ -114,7 +114,7 @@ class CameraService:
         resource = Resource(ResourceKind.CAMERA, str(camera.id), camera.name, camera.organisation_id)
         decision = self.gate.authorize(session, actor, Action.MANAGE_CAMERAS, resource, detail=detail)
         if not decision.granted:
-            raise Forbidden(decision.reason)
+            raise Forbidden(decision.reason, needs=decision.needs)
 
     def get(self, session: Session, ref: str) -> Camera:
         """A camera by id or exact name (removed cameras included)."""

@@ -7,6 +7,7 @@ from belfort.audit import models as _audit_models  # noqa: F401
 from belfort.auth import models as _auth_models  # noqa: F401
 from belfort.cameras import models as _camera_models  # noqa: F401
 from belfort.db.base import Base
+from belfort.evidence import models as _evidence_models  # noqa: F401
 from belfort.media import models as _media_models  # noqa: F401
 from belfort.retention import models as _retention_models  # noqa: F401
 from belfort.wall import models as _wall_models  # noqa: F401

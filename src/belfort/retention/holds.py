@@ -14,10 +14,10 @@ from sqlalchemy import Exists, select
 from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
-from belfort.errors import Forbidden, InvalidInput, NotFound
-from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, Resource, ResourceKind
+from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
+from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, Resource, ResourceKind, sees_camera
 from belfort.retention.models import Hold
-from belfort.timeutil import Clock, utcnow
+from belfort.timeutil import Clock, iso_utc, utcnow
 
 
 def recording_resource(camera: Camera, start: datetime | None, end: datetime | None) -> Resource:
@@ -43,6 +43,9 @@ def held_condition(camera_id: Any, start: Any, end: Any) -> Exists:
     )
 
 
+MAX_LISTED = 500
+
+
 class HoldService:
     def __init__(self, gate: PolicyGate, clock: Clock = utcnow) -> None:
         self.gate = gate
@@ -58,6 +61,7 @@ class HoldService:
         case_number: str,
         reason: str,
         purpose: Purpose,
+        detail: dict[str, Any] | None = None,
     ) -> Hold:
         if end <= start:
             raise InvalidInput("the hold's end must be after its start")
@@ -71,10 +75,10 @@ class HoldService:
             Action.PLACE_HOLD,
             recording_resource(camera, start, end),
             purpose,
-            detail={"case_number": case_number},
+            detail={"case_number": case_number, **(detail or {})},
         )
         if not decision.granted:
-            raise Forbidden(decision.reason)
+            raise Forbidden(decision.reason, needs=decision.needs)
         hold = Hold(
             id=uuid.uuid4(),
             camera_id=camera.id,
@@ -93,6 +97,8 @@ class HoldService:
         hold = session.get(Hold, hold_id)
         if hold is None:
             raise NotFound(f"no evidence hold {hold_id}")
+        if hold.lifted_at is not None:
+            raise Conflict(f"this hold was already lifted by {hold.lifted_by} on {iso_utc(hold.lifted_at)[:19]} UTC")
         camera = session.get(Camera, hold.camera_id)
         assert camera is not None
         decision = self.gate.authorize(
@@ -104,8 +110,28 @@ class HoldService:
             detail={"case_number": hold.case_number, "hold": str(hold.id)},
         )
         if not decision.granted:
-            raise Forbidden(decision.reason)
-        if hold.lifted_at is None:
-            hold.lifted_at = self._clock()
-            hold.lifted_by = actor.name
+            raise Forbidden(decision.reason, needs=decision.needs)
+        hold.lifted_at = self._clock()
+        hold.lifted_by = actor.name
         return hold
+
+    def list(
+        self,
+        session: Session,
+        actor: Actor,
+        camera_id: uuid.UUID | None = None,
+        active: bool | None = True,
+    ) -> list[tuple[Hold, Camera]]:
+        """Holds on the cameras the actor may see, newest first; `active=None` lists lifted ones too.
+
+        The case numbers of a hold are not images: the holds list needs no purpose, only
+        the right to see the camera (the DPO and administrators see every camera)."""
+        query = select(Hold, Camera).join(Camera, Camera.id == Hold.camera_id).order_by(Hold.created_at.desc())
+        if camera_id is not None:
+            query = query.where(Hold.camera_id == camera_id)
+        if active is True:
+            query = query.where(Hold.lifted_at.is_(None))
+        elif active is False:
+            query = query.where(Hold.lifted_at.is_not(None))
+        rows = session.execute(query.limit(MAX_LISTED)).all()
+        return [(hold, camera) for hold, camera in rows if sees_camera(actor, camera.organisation_id)]

@@ -26,7 +26,7 @@ from belfort import __version__
 from belfort.app import Services
 from belfort.errors import BelfortError
 from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
-from belfort.web.routes import admin, audit, auth, cameras, live, pages, recordings, wall
+from belfort.web.routes import admin, audit, auth, cameras, evidence, holds, live, pages, recordings, wall
 from belfort.web.transport import ExposeTransport
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -64,7 +64,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _belfort(request: Request, exc: BelfortError) -> Response:
         if _wants_html(request):
             return pages.error_page(request, exc.status_code, exc.message)
-        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+        needs = getattr(exc, "needs", ())
+        body: dict[str, Any] = {"detail": exc.message, "needs": list(needs)} if needs else {"detail": exc.message}
+        return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, exc: NotAuthenticated) -> Response:
@@ -135,9 +137,13 @@ def create_app(services: Services) -> FastAPI:
         audit.router,
         cameras.router,
         recordings.router,
+        holds.router,
+        evidence.router,
         live.router,
         wall.router,
         pages.router,
+        holds.pages,
+        evidence.pages,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")

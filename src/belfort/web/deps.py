@@ -44,6 +44,13 @@ def db_session(services: Services = Depends(get_services)) -> Iterator[Session]:
         yield session
 
 
+def release(session: Session) -> None:
+    """Commit before a response streams: the session stays open until the last byte is
+    sent, and an open transaction (on SQLite, the write lock) would hold up every other
+    request for as long as a slow client reads."""
+    session.commit()
+
+
 def _credentials(request: HTTPConnection) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     if header:

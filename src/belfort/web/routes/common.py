@@ -28,7 +28,7 @@ def enforce(
     """Pass the gate or raise Forbidden (a Refusal: the audit record is still committed)."""
     decision = services.gate.authorize(session, actor, action, resource, purpose, detail=detail)
     if not decision.granted:
-        raise Forbidden(decision.reason)
+        raise Forbidden(decision.reason, needs=decision.needs)
     return decision
 
 

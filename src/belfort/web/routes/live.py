@@ -237,7 +237,7 @@ def snapshot(
         {"live": "snapshot"},
     )
     if not decision.granted:
-        raise Forbidden(decision.reason)
+        raise Forbidden(decision.reason, needs=decision.needs)
     jpeg = feed.snapshot_jpeg()
     if jpeg is None:
         raise NotFound(f"camera '{camera.name}' has sent no picture yet; try again in a few seconds")

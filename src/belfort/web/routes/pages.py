@@ -79,6 +79,10 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
     if role in ACTIONS[Action.VIEW_LIVE].roles:
         links.append(("Wall", "/wall"))
     links.append(("Cameras", "/cameras"))
+    if role in ACTIONS[Action.EXPORT_EVIDENCE].roles or role is Role.DPO:
+        links.append(("Evidence", "/evidence"))
+    if role in ACTIONS[Action.PLACE_HOLD].roles or role is Role.DPO:
+        links.append(("Holds", "/holds"))
     if role in ACTIONS[Action.REVIEW_AUDIT].roles:
         links.append(("Audit", "/audit"))
     if role in ACTIONS[Action.MANAGE_USERS].roles:
@@ -514,6 +518,7 @@ def camera_page(
     request: Request,
     ref: str,
     day: QueryText = "",
+    at: QueryText = "",
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
@@ -528,6 +533,12 @@ def camera_page(
     except ValueError:
         error, first = f"'{day}' is not a day: use YYYY-MM-DD.", now.replace(hour=0, minute=0, second=0, microsecond=0)
     last = first + timedelta(days=1)
+    moment = ""
+    if at.strip():
+        try:
+            moment = iso_utc(parse_iso(at))
+        except ValueError:
+            error = f"'{at}' is not a moment: use YYYY-MM-DDTHH:MM:SSZ."
     role = identity.actor.role
     return render(
         request,
@@ -535,10 +546,16 @@ def camera_page(
         camera=camera,
         status=services.media.status(camera.id),
         day=first.date().isoformat(),
+        at=moment,
         segments=segments_overlapping(session, camera.id, first, last),
         gaps=gaps_overlapping(session, camera.id, first, last),
         holds=holds_overlapping(session, camera.id, first, last),
         may_play=role in ACTIONS[Action.VIEW_RECORDING].roles,
+        may_live=role in ACTIONS[Action.VIEW_LIVE].roles,
+        may_hold=role in ACTIONS[Action.PLACE_HOLD].roles,
+        may_export=role in ACTIONS[Action.EXPORT_EVIDENCE].roles,
+        min_justification=services.settings.policy.justification_min_length,
+        administrative_days=services.settings.policy.administrative_consult_days,
         error=error,
         position=sees_exact_position(identity.actor, camera.organisation_id),
     )

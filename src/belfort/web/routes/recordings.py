@@ -1,10 +1,12 @@
-"""Recordings API: the index of a camera's footage, and playback under a stated purpose.
+"""Recordings API: a camera's timeline and index, and playback under a stated purpose.
 
-Playback is one consultation: `POST /api/recordings/playback` passes the policy gate
-(role, organisation, purpose, the 30-day rule) and leaves one audit record; if granted
-it returns links carrying a signed, short-lived grant bound to the person, the camera
-and the time range. The browser's many HTTP range requests for those files then need
-no new decision, and a link is useless to anyone else or for any other range.
+The timeline and the index show where footage exists, never images. Playback is one
+consultation: `POST /api/recordings/playback` passes the policy gate (role,
+organisation, purpose, the 30-day rule) and leaves one audit record; if granted it
+returns links carrying a signed, short-lived grant bound to the person, the camera and
+the time range. The player's clips of that range (`/api/recordings/layout`) and the
+browser's many HTTP range requests then need no new decision, and a link is useless to
+anyone else or for any other range.
 """
 
 from __future__ import annotations
@@ -19,19 +21,37 @@ from sqlalchemy.orm import Session
 
 from belfort.app import Services
 from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
-from belfort.media.clips import ClipPlan, plan_clip, read_clip
+from belfort.media.clips import read_clip
 from belfort.media.models import Segment
 from belfort.media.recordings import gaps_overlapping, holds_overlapping, segments_overlapping
-from belfort.policy import Action, Actor, Purpose, PurposeKind
+from belfort.media.timeline import MAX_PIXELS, camera_timeline
+from belfort.policy import Action, Actor, LegalRegime, Purpose, PurposeKind
 from belfort.retention.holds import recording_resource
 from belfort.timeutil import as_utc, iso_utc
-from belfort.web.deps import current_actor, db_session, get_services
+from belfort.web.deps import current_actor, db_session, get_services, release
 from belfort.web.routes.cameras import visible
-from belfort.web.routes.schemas import GapOut, HoldOut, PlaybackIn, PlaybackOut, RecordingIndexOut, SegmentOut
+from belfort.web.routes.schemas import (
+    ClipOut,
+    GapOut,
+    HoldOut,
+    MediaEventOut,
+    PlaybackIn,
+    PlaybackOut,
+    RecordingIndexOut,
+    SegmentOut,
+    TimelineOut,
+    TimelineSpanOut,
+)
 
 router = APIRouter(tags=["recordings"])
 GRANT_SECONDS = 3600
 MAX_RANGE = timedelta(days=7)
+MAX_TIMELINE = timedelta(days=732)
+PLAYER_GAP = timedelta(seconds=2)
+"""A pause in the recording longer than this ends a player's clip (the player skips it)."""
+PLAYER_CLIP = timedelta(hours=1)
+"""The longest clip laid out for the player at once: the next one follows seamlessly."""
+MAX_CLIP = timedelta(hours=24)
 
 
 def _segment_out(segment: Segment, url: str | None = None) -> SegmentOut:
@@ -88,10 +108,43 @@ def recording_index(
     )
 
 
+def _clip_out(
+    services: Services,
+    session: Session,
+    camera_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    grant: str,
+) -> ClipOut:
+    """The player's clip from `start`: until the first pause, at most PLAYER_CLIP long; when
+    footage goes on past that, `next_start` says where the next clip begins."""
+    until = min(end, start + PLAYER_CLIP)
+    plan = services.media.clip(session, camera_id, start, until, stop_at_gap=PLAYER_GAP)
+    query = urlencode(
+        {"camera": str(camera_id), "start": iso_utc(start), "end": iso_utc(min(until, plan.end)), "grant": grant}
+    )
+    next_start = plan.next_start
+    if next_start is None and until < end and plan.cut_at is None:
+        next_start = plan.end
+    return ClipOut(
+        url=f"/api/recordings/clip?{query}",
+        requested_start=start,
+        start=plan.start,
+        end=plan.end,
+        frames=plan.frames,
+        codec=plan.codec,
+        width=plan.width,
+        height=plan.height,
+        next_start=next_start if next_start and next_start < end else None,
+        cut_at=plan.cut_at,
+    )
+
+
 @router.post(
     "/api/recordings/playback",
     response_model=PlaybackOut,
     summary="Ask to play back a camera's range for a stated purpose (audited)",
+    responses={403: {"description": "Refused: `detail` says why, `needs` what to supply (e.g. judicial_reference)"}},
 )
 def request_playback(
     body: PlaybackIn,
@@ -101,6 +154,10 @@ def request_playback(
 ) -> PlaybackOut:
     camera = visible(services, session, actor, body.camera)
     start, end = _range(body.start, body.end, services.clock())
+    latest = services.media.latest_footage(session, camera.id)
+    end = min(end, max(services.clock(), latest or start))  # a grant never covers footage not yet recorded
+    if end <= start:
+        raise InvalidInput("nothing has been recorded from that moment on yet: choose a moment in the past")
     purpose = Purpose(PurposeKind(body.purpose.kind), body.purpose.justification, body.purpose.legal_basis_ref)
     segments = segments_overlapping(session, camera.id, start, end)
     decision = services.gate.authorize(
@@ -112,17 +169,109 @@ def request_playback(
         detail={"segments": len(segments)},
     )
     if not decision.granted:
-        raise Forbidden(decision.reason)
+        raise Forbidden(decision.reason, needs=decision.needs)
     grant = services.keys.sign_grant(
         {"sub": str(actor.id), "cam": str(camera.id), "s": start.timestamp(), "e": end.timestamp()}, GRANT_SECONDS
     )
-    clip_query = urlencode({"camera": str(camera.id), "start": iso_utc(start), "end": iso_utc(end), "grant": grant})
+    clip_end = min(end, start + MAX_CLIP)
+    clip_query = urlencode(
+        {"camera": str(camera.id), "start": iso_utc(start), "end": iso_utc(clip_end), "grant": grant}
+    )
+    try:
+        clip = _clip_out(services, session, camera.id, start, end, grant)
+    except NotFound:
+        clip = None
     return PlaybackOut(
         granted=True,
         reason=decision.reason,
         expires_in=GRANT_SECONDS,
+        grant=grant,
+        grant_start=start,
+        grant_end=end,
         segments=[_segment_out(s, f"/api/recordings/segments/{s.id}?grant={grant}") for s in segments],
-        clip_url=f"/api/recordings/clip?{clip_query}" if segments else None,
+        clip_url=f"/api/recordings/clip?{clip_query}" if clip else None,
+        clip=clip,
+    )
+
+
+def _granted_range(
+    services: Services, actor: Actor, grant: str, camera: str, start: datetime, end: datetime
+) -> tuple[datetime, datetime]:
+    """The range asked for, checked against the playback grant it comes with."""
+    claims = services.keys.read_grant(grant)
+    start, end = as_utc(start), as_utc(end)
+    if claims.get("sub") != str(actor.id) or claims.get("cam") != camera:
+        raise NotFound("no such clip under this playback grant")
+    if end <= start or start.timestamp() < claims["s"] or end.timestamp() > claims["e"]:
+        raise Forbidden("this range lies outside the range your playback was granted for")
+    return start, end
+
+
+@router.get(
+    "/api/recordings/layout",
+    response_model=ClipOut,
+    summary="Lay out the clip from a moment of a granted playback range (no new decision: same grant)",
+)
+def clip_layout(
+    camera: str = Query(max_length=120),
+    start: datetime = Query(),
+    end: datetime = Query(),
+    grant: str = Query(max_length=2000),
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> ClipOut:
+    start, end = _granted_range(services, actor, grant, camera, start, end)
+    return _clip_out(services, session, uuid.UUID(camera), start, end, grant)
+
+
+@router.get(
+    "/api/cameras/{ref}/timeline",
+    response_model=TimelineOut,
+    summary="Where a camera has footage, gaps, holds and events, for a window `pixels` wide (index only)",
+)
+def timeline(
+    ref: str,
+    start: datetime,
+    end: datetime,
+    pixels: int = Query(default=1000, ge=1, le=MAX_PIXELS),
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> TimelineOut:
+    camera = visible(services, session, actor, ref)
+    start, end = as_utc(start), as_utc(end)
+    if end <= start:
+        raise InvalidInput("end must be after start")
+    if end - start > MAX_TIMELINE:
+        raise InvalidInput("a timeline spans at most two years: narrow the window")
+    writing = services.media.writing_segment(camera.id)
+    view = camera_timeline(
+        session, camera.id, start, end, pixels, (writing.start_time, writing.end_time) if writing else None
+    )
+    now = services.clock()
+    police = camera.legal_regime == LegalRegime.POLICE.value
+    return TimelineOut(
+        camera_id=str(camera.id),
+        camera=camera.name,
+        legal_regime=camera.legal_regime,
+        start=start,
+        end=end,
+        resolution_seconds=view.resolution.total_seconds(),
+        exact=view.exact,
+        spans=[TimelineSpanOut(start=s.start, end=s.end) for s in view.spans],
+        gaps=[GapOut(start=g.start_time, end=g.end_time, reason=g.reason) for g in view.gaps],
+        holds=[
+            HoldOut(id=str(h.id), start=h.start_time, end=h.end_time, case_number=h.case_number) for h in view.holds
+        ],
+        events=[MediaEventOut(ts=e.ts, level=e.level, kind=e.kind, message=e.message) for e in view.events],
+        first=view.first,
+        last=view.last,
+        now=now,
+        administrative_since=now - timedelta(days=services.settings.policy.administrative_consult_days)
+        if police
+        else None,
+        retained_since=now - timedelta(days=camera.retention_max_days),
     )
 
 
@@ -148,6 +297,7 @@ def segment_file(
     path = storage.path(segment.path) if storage else None
     if path is None or not path.exists():
         raise NotFound("the segment file is not available on this node")
+    release(session)
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -176,19 +326,6 @@ class RangeNotSatisfiable(BelfortError):
     status_code = 416
 
 
-def clip_plan(services: Services, session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> ClipPlan:
-    segments = []
-    for segment in segments_overlapping(session, camera_id, start, end):
-        storage = services.media.storage_for(segment.storage_id)
-        if storage is None:
-            raise NotFound("part of this range is stored on another node")
-        segments.append((segment, storage.path(segment.path)))
-    try:
-        return plan_clip(segments, start, end)
-    except (ValueError, OSError) as exc:
-        raise NotFound(f"no clip for this range: {exc}") from None
-
-
 @router.get(
     "/api/recordings/clip",
     summary="A recorded range as one MP4 without transcoding (HTTP ranges), under a playback grant",
@@ -205,13 +342,11 @@ def clip(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
-    claims = services.keys.read_grant(grant)
-    start, end = as_utc(start), as_utc(end)
-    if claims.get("sub") != str(actor.id) or claims.get("cam") != camera:
-        raise NotFound("no such clip under this playback grant")
-    if end <= start or start.timestamp() < claims["s"] or end.timestamp() > claims["e"]:
-        raise Forbidden("this range lies outside the range your playback was granted for")
-    plan = clip_plan(services, session, uuid.UUID(camera), start, end)
+    start, end = _granted_range(services, actor, grant, camera, start, end)
+    if end - start > MAX_CLIP:
+        raise InvalidInput("a clip covers at most 24 hours: ask for a shorter range")
+    plan = services.media.clip(session, uuid.UUID(camera), start, end)
+    release(session)
     headers = {
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, max-age=3600",

@@ -257,6 +257,30 @@ class HoldOut(BaseModel):
     case_number: str
 
 
+class HoldDetailOut(HoldOut):
+    camera_id: str
+    camera: str
+    reason: str
+    created_by: str
+    created_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str
+    active: bool
+
+
+class HoldIn(StrictBody):
+    camera: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    start: datetime
+    end: datetime
+    case_number: Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)]
+    reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
+    purpose: PurposeIn
+
+
+class HoldLiftIn(StrictBody):
+    purpose: PurposeIn
+
+
 class RecordingIndexOut(BaseModel):
     camera: str
     start: datetime
@@ -266,13 +290,72 @@ class RecordingIndexOut(BaseModel):
     holds: list[HoldOut]
 
 
+class ClipOut(BaseModel):
+    """Recorded footage from a moment on, as one MP4, until the first pause in the recording."""
+
+    url: str
+    """The clip (HTTP ranges supported), under the playback grant it was laid out for."""
+    requested_start: datetime
+    start: datetime
+    """The first frame: the keyframe at or before the requested start (a decoder starts there)."""
+    end: datetime
+    frames: int
+    codec: str
+    width: int
+    height: int
+    next_start: datetime | None
+    """Where footage resumes after the pause the clip stops at; None if none follows in the range."""
+    cut_at: datetime | None
+    """When the clip stops early because the camera's codec parameters changed there."""
+
+
 class PlaybackOut(BaseModel):
     granted: bool
     reason: str
     expires_in: int
+    grant: str
+    """Lays out further clips of the granted range (GET /api/recordings/layout) without a new decision."""
+    grant_start: datetime
+    grant_end: datetime
     segments: list[SegmentOut]
     clip_url: str | None = None
     """The whole granted range as one MP4 (HTTP ranges supported); None when nothing was recorded."""
+    clip: ClipOut | None = None
+    """The footage from the requested start until the first pause; None when nothing was recorded."""
+
+
+class TimelineSpanOut(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class MediaEventOut(BaseModel):
+    ts: datetime
+    level: str
+    kind: str
+    message: str
+
+
+class TimelineOut(BaseModel):
+    camera_id: str
+    camera: str
+    legal_regime: str
+    start: datetime
+    end: datetime
+    resolution_seconds: float
+    exact: bool
+    """Spans merged from every segment; False when grouped per pixel (large windows)."""
+    spans: list[TimelineSpanOut]
+    gaps: list[GapOut]
+    holds: list[HoldOut]
+    events: list[MediaEventOut]
+    first: datetime | None
+    last: datetime | None
+    now: datetime
+    administrative_since: datetime | None
+    """Police cameras: footage older than this needs a judicial purpose and the prosecutor's decision."""
+    retained_since: datetime
+    """Footage older than this is past the camera's retention and erased."""
 
 
 class LivePurposeOut(BaseModel):

@@ -15,10 +15,11 @@ const KEEP_BEHIND = 10; // seconds kept behind the play head (older buffer is re
 const FINAL_CODES = new Set([4401, 4403, 4404]);
 
 export class LivePlayer {
-  constructor(video, cameraId, events = {}) {
+  constructor(video, cameraId, events = {}, purpose = null) {
     this.video = video;
     this.cameraId = cameraId;
     this.events = events;
+    this.purpose = purpose; // null: the purpose stated for the shift
     this.queue = [];
     this.arrivals = []; // [mediaTime, arrivalMs] of recent fragments, oldest first
     this.clockOffset = 0; // server clock minus ours, from the hello
@@ -32,7 +33,14 @@ export class LivePlayer {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/api/live/${encodeURIComponent(this.cameraId)}/ws`);
+    const query = this.purpose
+      ? `?${new URLSearchParams({
+          purpose: this.purpose.kind,
+          justification: this.purpose.justification,
+          legal_basis_ref: this.purpose.legal_basis_ref || "",
+        })}`
+      : "";
+    const ws = new WebSocket(`${scheme}://${location.host}/api/live/${encodeURIComponent(this.cameraId)}/ws${query}`);
     ws.binaryType = "arraybuffer";
     ws.onmessage = (event) => (typeof event.data === "string" ? this.onText(JSON.parse(event.data)) : this.onBinary(event.data));
     ws.onclose = (event) => this.onClose(event);

@@ -1,0 +1,260 @@
+"""Evidence holds API and page: keep a camera's range from retention for a case.
+
+Placing and lifting a hold are alterations: each passes the policy gate with a purpose
+and leaves one audit record, granted or refused (see `belfort.retention.holds`). The list
+shows holds on the cameras the caller may see; it shows no images.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from belfort.app import Services
+from belfort.auth.service import Identity
+from belfort.cameras.models import Camera
+from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
+from belfort.policy import Action, Actor, Purpose, PurposeKind, sees_camera
+from belfort.policy.rules import ACTIONS
+from belfort.retention.models import Hold
+from belfort.timeutil import as_utc, parse_iso
+from belfort.web.deps import current_actor, current_identity, db_session, get_services
+from belfort.web.routes.cameras import visible
+from belfort.web.routes.pages import render
+from belfort.web.routes.schemas import HoldDetailOut, HoldIn, HoldLiftIn, PurposeIn
+
+router = APIRouter(prefix="/api/holds", tags=["evidence holds"])
+pages = APIRouter(include_in_schema=False)
+
+
+def hold_out(hold: Hold, camera: Camera) -> HoldDetailOut:
+    return HoldDetailOut(
+        id=str(hold.id),
+        camera_id=str(camera.id),
+        camera=camera.name,
+        start=hold.start_time,
+        end=hold.end_time,
+        case_number=hold.case_number,
+        reason=hold.reason,
+        created_by=hold.created_by,
+        created_at=hold.created_at,
+        lifted_at=hold.lifted_at,
+        lifted_by=hold.lifted_by,
+        active=hold.lifted_at is None,
+    )
+
+
+def _purpose(body: PurposeIn) -> Purpose:
+    return Purpose(PurposeKind(body.kind), body.justification, body.legal_basis_ref)
+
+
+def _active(state: str) -> bool | None:
+    return {"active": True, "lifted": False, "all": None}[state]
+
+
+@router.get("", response_model=list[HoldDetailOut], summary="Evidence holds on the cameras you may see")
+def list_holds(
+    camera: Annotated[str, Query(max_length=120)] = "",
+    state: Literal["active", "lifted", "all"] = "active",
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> list[HoldDetailOut]:
+    camera_id = visible(services, session, actor, camera).id if camera else None
+    return [hold_out(h, c) for h, c in services.holds.list(session, actor, camera_id, _active(state))]
+
+
+@router.post("", response_model=HoldDetailOut, status_code=201, summary="Put an evidence hold on a camera's range")
+def place_hold(
+    body: HoldIn,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HoldDetailOut:
+    camera = visible(services, session, actor, body.camera)
+    hold = services.holds.place(
+        session,
+        actor,
+        camera,
+        as_utc(body.start),
+        as_utc(body.end),
+        body.case_number,
+        body.reason,
+        _purpose(body.purpose),
+    )
+    return hold_out(hold, camera)
+
+
+@router.post("/{hold_id}/lift", response_model=HoldDetailOut, summary="Lift an evidence hold (retention applies again)")
+def lift_hold(
+    hold_id: uuid.UUID,
+    body: HoldLiftIn,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HoldDetailOut:
+    hold, camera = _visible_hold(session, actor, hold_id)
+    hold = services.holds.lift(session, actor, hold.id, _purpose(body.purpose))
+    return hold_out(hold, camera)
+
+
+def _visible_hold(session: Session, actor: Actor, hold_id: uuid.UUID) -> tuple[Hold, Camera]:
+    hold = session.get(Hold, hold_id)
+    camera = session.get(Camera, hold.camera_id) if hold else None
+    if hold is None or camera is None or not sees_camera(actor, camera.organisation_id):
+        raise NotFound(f"no evidence hold {hold_id}")
+    return hold, camera
+
+
+# -- the page ----------------------------------------------------------------------------
+
+FormText = Annotated[str, Form(max_length=500)]
+EMPTY_FORM = {
+    "camera": "",
+    "start": "",
+    "end": "",
+    "case_number": "",
+    "reason": "",
+    "kind": "judicial",
+    "justification": "",
+    "legal_basis_ref": "",
+}
+
+
+def _render(
+    request: Request,
+    services: Services,
+    session: Session,
+    identity: Identity,
+    state: str = "active",
+    status_code: int = 200,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    notice: str = "",
+) -> HTMLResponse:
+    actor = identity.actor
+    may_hold = actor.role in ACTIONS[Action.PLACE_HOLD].roles
+    cameras = [c for c in services.cameras.list(session) if sees_camera(actor, c.organisation_id)] if may_hold else []
+    return render(
+        request,
+        "holds.html",
+        status_code=status_code,
+        holds=services.holds.list(session, actor, None, _active(state)),
+        state=state,
+        may_hold=may_hold,
+        may_lift=actor.role in ACTIONS[Action.LIFT_HOLD].roles,
+        cameras=cameras,
+        values={**EMPTY_FORM, **(values or {})},
+        error=error,
+        notice=notice,
+    )
+
+
+def form_time(value: str, label: str) -> datetime:
+    """A time typed in a form: `YYYY-MM-DD HH:MM[:SS]`, UTC."""
+    try:
+        return parse_iso(value.strip().replace(" ", "T"))
+    except ValueError:
+        raise InvalidInput(f"'{value}' is not a time for '{label}': use YYYY-MM-DD HH:MM:SS (UTC).") from None
+
+
+@pages.get("/holds")
+def holds_page(
+    request: Request,
+    state: Literal["active", "lifted", "all"] = "active",
+    camera: Annotated[str, Query(max_length=120)] = "",
+    start: Annotated[str, Query(max_length=40)] = "",
+    end: Annotated[str, Query(max_length=40)] = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    values = {"camera": camera, "start": start, "end": end}
+    return _render(request, services, session, identity, state, values=values)
+
+
+@pages.post("/holds")
+def holds_place(
+    request: Request,
+    camera: Annotated[str, Form(max_length=120)],
+    start: Annotated[str, Form(max_length=40)],
+    end: Annotated[str, Form(max_length=40)],
+    case_number: Annotated[str, Form(max_length=100)],
+    reason: FormText,
+    kind: Annotated[str, Form(pattern="^(administrative|judicial)$")],
+    justification: FormText,
+    legal_basis_ref: Annotated[str, Form(max_length=200)] = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    values = {
+        "camera": camera,
+        "start": start,
+        "end": end,
+        "case_number": case_number,
+        "reason": reason,
+        "kind": kind,
+        "justification": justification,
+        "legal_basis_ref": legal_basis_ref,
+    }
+    try:
+        target = visible(services, session, identity.actor, camera)
+        hold = services.holds.place(
+            session,
+            identity.actor,
+            target,
+            form_time(start, "From"),
+            form_time(end, "Until"),
+            case_number,
+            reason,
+            Purpose(PurposeKind(kind), justification, legal_basis_ref),
+        )
+    except BelfortError as exc:
+        return _refused(request, services, session, identity, exc, values)
+    session.commit()
+    notice = f"Hold for case {hold.case_number} placed on {target.name}: retention will not erase this range."
+    return _render(request, services, session, identity, status_code=201, notice=notice)
+
+
+@pages.post("/holds/{hold_id}/lift")
+def holds_lift(
+    request: Request,
+    hold_id: uuid.UUID,
+    kind: Annotated[str, Form(pattern="^(administrative|judicial)$")],
+    justification: FormText,
+    legal_basis_ref: Annotated[str, Form(max_length=200)] = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    try:
+        hold, camera = _visible_hold(session, identity.actor, hold_id)
+        services.holds.lift(
+            session, identity.actor, hold.id, Purpose(PurposeKind(kind), justification, legal_basis_ref)
+        )
+    except BelfortError as exc:
+        return _refused(request, services, session, identity, exc, {})
+    session.commit()
+    notice = f"Hold for case {hold.case_number} on {camera.name} lifted: retention applies to this range again."
+    return _render(request, services, session, identity, notice=notice)
+
+
+def _refused(
+    request: Request,
+    services: Services,
+    session: Session,
+    identity: Identity,
+    exc: BelfortError,
+    values: dict[str, str],
+) -> HTMLResponse:
+    if isinstance(exc, Forbidden):
+        session.commit()  # the refusal is audited
+    else:
+        session.rollback()
+    return _render(request, services, session, identity, status_code=exc.status_code, values=values, error=exc.message)
