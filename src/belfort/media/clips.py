@@ -18,6 +18,7 @@ segment where they changed (`cut_at` says when), since one MP4 track has one set
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Protocol
 
 from belfort.media.fmp4 import retime_fragment
 from belfort.media.frames import TICKS_PER_SECOND
-from belfort.media.index import FragmentEntry, unpack_fragments
+from belfort.media.index import FRAGMENT, FragmentEntry, unpack_fragments
 
 
 class RecordedSegment(Protocol):
@@ -41,6 +42,8 @@ class RecordedSegment(Protocol):
     def end_time(self) -> datetime: ...
     @property
     def fragments(self) -> bytes: ...
+    @property
+    def frames(self) -> int: ...
     @property
     def codec(self) -> str: ...
     @property
@@ -57,6 +60,7 @@ class SegmentView:
     start_time: datetime
     end_time: datetime
     fragments: bytes
+    frames: int
     codec: str
     width: int
     height: int
@@ -66,14 +70,23 @@ class SegmentView:
 
 @dataclass(frozen=True)
 class ClipPiece:
+    """A run of bytes of one segment file in the clip: its init segment, or consecutive fragments."""
+
     clip_offset: int
     path: Path
     file_offset: int
     size: int
     sequence: int
-    """The fragment's number in the clip; 0 for the init segment, copied as is."""
+    """The first fragment's number in the clip; 0 for the init segment, copied as is."""
     shift: int
-    """Ticks added to the fragment's decode time."""
+    """Ticks added to each fragment's decode time."""
+    fragments: bytes = b""
+    """The index entries of the run's fragments, unpacked only when the run is read."""
+
+    def parts(self) -> Iterator[tuple[int, int, int, int]]:
+        """(clip offset, file offset, size, sequence) of each fragment of the run."""
+        for index, entry in enumerate(unpack_fragments(self.fragments)):
+            yield self.clip_offset + entry.offset - self.file_offset, entry.offset, entry.size, self.sequence + index
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,28 @@ def _moof(path: Path, offset: int) -> bytearray:
     return bytearray(_read(path, offset, size))
 
 
+def _chosen(
+    segment: RecordedSegment, start: datetime, end: datetime
+) -> tuple[int, int, datetime, datetime, int] | None:
+    """The segment's fragments in [start, end): (first, stop) indexes, when the first begins
+    and the last ends, frames. Only a segment the range cuts has its fragments unpacked."""
+    count = len(segment.fragments) // FRAGMENT.size
+    if count == 0 or segment.start_time >= end or segment.end_time <= start:
+        return None
+    if start <= segment.start_time and segment.end_time <= end:
+        return 0, count, segment.start_time, segment.end_time, segment.frames
+    entries = unpack_fragments(segment.fragments)
+    inside = [(i, b, x) for i, (_, b, x) in enumerate(_fragment_spans(segment, entries)) if b < end and x > start]
+    if not inside:
+        return None
+    frames = sum(entries[i].frames for i, _, _ in inside)
+    return inside[0][0], inside[-1][0] + 1, inside[0][1], inside[-1][2], frames
+
+
+def _entry(segment: RecordedSegment, index: int) -> FragmentEntry:
+    return FragmentEntry(*FRAGMENT.unpack_from(segment.fragments, index * FRAGMENT.size))
+
+
 def plan_clip(
     segments: Sequence[tuple[RecordedSegment, Path]],
     start: datetime,
@@ -131,83 +166,101 @@ def plan_clip(
 ) -> ClipPlan:
     """Lay out the clip of [start, end) from `segments` (oldest first, with their file paths).
 
-    Reads the init segment of the first segment, and the first bytes of later segments to
-    find a change of codec parameters. With `stop_at_gap`, the clip ends before the first
-    pause in the recording longer than that. ValueError when nothing recorded overlaps
-    the range.
+    One piece per segment: reads the init segment of each (to find a change of codec
+    parameters) and the first fragment's header, and unpacks the fragment index only of
+    the segments the range cuts. With `stop_at_gap`, the clip ends before the first pause
+    in the recording longer than that. ValueError when nothing recorded overlaps the range.
     """
     pieces: list[ClipPiece] = []
-    size = frames = 0
-    first_ticks: int | None = None
+    size = frames = sequence = 0
     init: bytes | None = None
-    clip_start = clip_end = None
-    used: list[str] = []
+    clip_start: datetime | None = None
+    clip_end: datetime | None = None
+    used: list[RecordedSegment] = []
     cut_at: datetime | None = None
     next_start: datetime | None = None
     base: tuple[datetime, int] | None = None
     for segment, path in segments:
-        entries = unpack_fragments(segment.fragments)
-        chosen = [(e, b, x) for e, b, x in _fragment_spans(segment, entries) if b < end and x > start]
-        if not chosen:
+        chosen = _chosen(segment, start, end)
+        if chosen is None:
             continue
-        segment_init = _read(path, 0, entries[0].offset)
+        first, stop, begins, ends, count = chosen
+        if stop_at_gap is not None and clip_end is not None and begins - clip_end > stop_at_gap:
+            next_start = begins
+            break
+        head = _entry(segment, 0)
+        segment_init = _read(path, 0, head.offset)
         if init is None:
             init = segment_init
             pieces.append(ClipPiece(0, path, 0, len(init), 0, 0))
             size = len(init)
-            first_ticks = retime_fragment(_moof(path, chosen[0][0].offset), 1, 0)
-            base = (segment.start_time, first_ticks)
-            clip_start = chosen[0][1]
+            base = (segment.start_time, retime_fragment(_moof(path, _entry(segment, first).offset), 1, 0))
+            clip_start = begins
         elif segment_init != init:
             cut_at = segment.start_time
             break
         assert base is not None
+        opening, closing = _entry(segment, first), _entry(segment, stop - 1)
+        run = closing.offset + closing.size - opening.offset
+        blob = segment.fragments[first * FRAGMENT.size : stop * FRAGMENT.size]
         shift = _ticks(segment.start_time - base[0]) - base[1]
-        added = 0
-        for entry, begins, ends in chosen:
-            if stop_at_gap is not None and clip_end is not None and begins - clip_end > stop_at_gap:
-                next_start = begins
-                break
-            pieces.append(ClipPiece(size, path, entry.offset, entry.size, len(pieces), shift))
-            size += entry.size
-            frames += entry.frames
-            clip_end = ends
-            added += 1
-        if added:
-            used.append(str(segment.id))
-        if next_start is not None:
-            break
+        pieces.append(ClipPiece(size, path, opening.offset, run, sequence + 1, shift, blob))
+        size += run
+        sequence += stop - first
+        frames += count
+        clip_end = ends
+        used.append(segment)
     if init is None or clip_start is None or clip_end is None:
         raise ValueError("nothing was recorded in this range")
-    first_segment = segments[[str(s.id) for s, _ in segments].index(used[0])][0]
     return ClipPlan(
         tuple(pieces),
         size,
         clip_start,
         clip_end,
         frames,
-        tuple(used),
-        first_segment.codec,
-        first_segment.width,
-        first_segment.height,
+        tuple(str(s.id) for s in used),
+        used[0].codec,
+        used[0].width,
+        used[0].height,
         cut_at,
         next_start,
     )
 
 
 def read_clip(plan: ClipPlan, first: int = 0, last: int | None = None) -> Iterator[bytes]:
-    """Bytes first..last (inclusive) of the clip, read piece by piece from the segment files."""
+    """Bytes first..last (inclusive) of the clip, read from the segment files.
+
+    Finds the first piece by bisection, so a range late in a long clip costs no more
+    than one at its start."""
     last = plan.size - 1 if last is None else last
-    for piece in plan.pieces:
-        piece_end = piece.clip_offset + piece.size
-        if piece_end <= first or piece.clip_offset > last:
+    index = max(0, bisect.bisect_right(plan.pieces, first, key=lambda piece: piece.clip_offset) - 1)
+    for piece in plan.pieces[index:]:
+        if piece.clip_offset > last:
+            break
+        if piece.clip_offset + piece.size <= first:
             continue
-        lo = max(first, piece.clip_offset) - piece.clip_offset
-        hi = min(last + 1, piece_end) - piece.clip_offset
-        moof_size = int.from_bytes(_read(piece.path, piece.file_offset, 4), "big") if piece.sequence else 0
-        if lo >= moof_size:
+        if piece.sequence == 0:
+            lo = max(first, piece.clip_offset) - piece.clip_offset
+            hi = min(last + 1, piece.clip_offset + piece.size) - piece.clip_offset
             yield _read(piece.path, piece.file_offset + lo, hi - lo)
             continue
-        data = bytearray(_read(piece.path, piece.file_offset, max(hi, moof_size)))
-        retime_fragment(data, piece.sequence, piece.shift)
-        yield bytes(data[lo:hi])
+        for clip_offset, file_offset, part_size, part_sequence in piece.parts():
+            if clip_offset + part_size <= first:
+                continue
+            if clip_offset > last:
+                break
+            yield _fragment_bytes(piece, clip_offset, file_offset, part_size, part_sequence, first, last)
+
+
+def _fragment_bytes(
+    piece: ClipPiece, clip_offset: int, file_offset: int, size: int, sequence: int, first: int, last: int
+) -> bytes:
+    """The part of one fragment that falls in first..last, renumbered and moved in time."""
+    lo = max(first, clip_offset) - clip_offset
+    hi = min(last + 1, clip_offset + size) - clip_offset
+    moof_size = int.from_bytes(_read(piece.path, file_offset, 4), "big")
+    if lo >= moof_size:
+        return _read(piece.path, file_offset + lo, hi - lo)
+    data = bytearray(_read(piece.path, file_offset, max(hi, moof_size)))
+    retime_fragment(data, sequence, piece.shift)
+    return bytes(data[lo:hi])

@@ -105,6 +105,7 @@ class SegmentRecorder:
                 segment.start,
                 segment.end,
                 pack_fragments(segment.fragments),
+                segment.frames,
                 segment.track.codec_string(),
                 segment.track.width,
                 segment.track.height,

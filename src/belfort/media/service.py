@@ -29,7 +29,7 @@ from belfort.media.ingest import CameraIngest
 from belfort.media.live import LiveFeed, LiveHub
 from belfort.media.models import Gap, MediaEvent, Segment, StorageArea
 from belfort.media.recorder import SegmentRecorder
-from belfort.media.recordings import segments_overlapping
+from belfort.media.recordings import clip_rows_overlapping
 from belfort.media.recovery import RecoveryReport, recover
 from belfort.media.sources import source_for
 from belfort.media.storage import Storage
@@ -207,7 +207,7 @@ class MediaService:
         including the one being written. NotFound when one is stored on another node."""
         tail = self.writing_segment(camera_id)  # before the query: a segment closed meanwhile is in one or the other
         found: list[tuple[RecordedSegment, Path]] = []
-        rows = segments_overlapping(session, camera_id, start, end, MAX_CLIP_SEGMENTS + 1)
+        rows = clip_rows_overlapping(session, camera_id, start, end, MAX_CLIP_SEGMENTS + 1)
         if len(rows) > MAX_CLIP_SEGMENTS:
             raise InvalidInput(f"this range holds more than {MAX_CLIP_SEGMENTS} segments: ask for a shorter one")
         for segment in rows:

@@ -22,7 +22,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from belfort.db.functions import epoch_seconds
 from belfort.media.models import Gap, MediaEvent, Segment
 from belfort.media.recorder import RESUME_TOLERANCE
-from belfort.media.recordings import MAX_ROWS, holds_overlapping
+from belfort.media.recordings import MAX_ROWS, holds_overlapping, overlapping
 from belfort.retention.models import Hold
 
 EXACT_LIMIT = 4000
@@ -67,22 +67,9 @@ def merge_spans(pairs: Iterable[tuple[datetime, datetime]], tolerance: timedelta
     return spans
 
 
-def _in_window(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    """Closed segments overlapping [start, end), bounded below for the (camera, start) index:
-    segments of a camera never overlap, so none starts before the last one starting by `start`."""
-    floor = session.scalar(
-        select(Segment.start_time)
-        .where(Segment.camera_id == camera_id, Segment.start_time <= start)
-        .order_by(Segment.start_time.desc())
-        .limit(1)
-    )
-    return [
-        Segment.camera_id == camera_id,
-        Segment.start_time >= (floor or start),
-        Segment.start_time < end,
-        Segment.end_time > start,
-        Segment.state != "writing",
-    ]
+def _in_window(camera_id: uuid.UUID, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """Closed segments overlapping [start, end), found with index seeks."""
+    return [*overlapping(camera_id, start, end), Segment.state != "writing"]
 
 
 def _segment_pairs(
@@ -90,7 +77,7 @@ def _segment_pairs(
 ) -> list[tuple[datetime, datetime]]:
     rows = session.execute(
         select(Segment.start_time, Segment.end_time)
-        .where(*_in_window(session, camera_id, start, end))
+        .where(*_in_window(camera_id, start, end))
         .order_by(Segment.start_time)
     ).all()
     return [(row[0], row[1]) for row in rows]
@@ -104,7 +91,7 @@ def _grouped_pairs(
     index = func.floor(bucket).label("bucket")
     rows = session.execute(
         select(func.min(Segment.start_time), func.max(Segment.end_time))
-        .where(*_in_window(session, camera_id, start, end))
+        .where(*_in_window(camera_id, start, end))
         .group_by(index)
         .order_by(index)
     ).all()
