@@ -9,7 +9,9 @@ import json
 import re
 import statistics
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from belfort.app import Services
 from belfort.audit.models import AuditRecord
 from belfort.cameras.service import CameraSpec
-from belfort.timeutil import Clock, utcnow
+from belfort.timeutil import Clock, iso_utc, utcnow
 from tests.conftest import POLICE, SYSTEM, Population
 from tests.e2e.conftest import artifact
 from tests.e2e.test_audit_page import sign_in
@@ -219,3 +221,46 @@ def test_saved_layout_reopens_and_a_tour_cycles_a_tile(live_server: str, cameras
     expect(tile(page, 4).locator(".tile-name")).to_have_text(NAMES[1], timeout=8_000)
     page.keyboard.press("t")
     expect(page.locator("#tour-status")).to_have_text("")
+
+
+def test_four_cameras_play_back_together_and_return_to_live(
+    live_server: str, cameras: dict[str, str], page: Page, services: Services
+) -> None:
+    open_wall(page, live_server)
+    for index, name in enumerate(NAMES):
+        tile(page, index).click()
+        page.get_by_test_id("camera-tree").get_by_role("button", name=name).click()
+    for index in range(4):
+        expect(tile(page, index)).to_have_attribute("data-state", "online", timeout=15_000)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # at least 8 s of footage on every camera
+        spans = [services.media.writing_segment(uuid.UUID(camera_id)) for camera_id in cameras.values()]
+        if all(s is not None and s.end_time - s.start_time > timedelta(seconds=8) for s in spans):
+            break
+        time.sleep(0.5)
+    start = max(s.start_time for s in spans if s is not None) + timedelta(seconds=1)
+    page.keyboard.press("p")
+    bar = page.get_by_test_id("wall-playback")
+    expect(bar).to_be_visible()
+    bar.get_by_label("Go to a moment (UTC)").fill(iso_utc(start)[:23].replace("T", " "))
+    bar.get_by_role("button", name="Go").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.tile')]"
+        ".every(t => t.dataset.wallMs && !t.querySelector('video').paused)",
+        timeout=15_000,
+    )
+    page.wait_for_timeout(1500)
+    shown = [int(tile(page, i).get_attribute("data-wall-ms") or 0) for i in range(4)]
+    master = int(page.get_by_test_id("wall-clock").get_attribute("data-ms") or 0)
+    assert max(shown) - min(shown) < 600, f"the four tiles show moments {[s - master for s in shown]} ms apart"
+    assert abs(statistics.median(shown) - master) < 600
+    assert master > int(start.timestamp() * 1000) + 1000, "the wall plays on"
+    page.screenshot(path=artifact("wall-playback.png"))
+    page.get_by_test_id("back-to-live").click()
+    expect(bar).to_be_hidden()
+    for index in range(4):
+        expect(tile(page, index)).to_have_attribute("data-state", "online", timeout=15_000)
+    with services.db.session() as session:
+        played = session.scalars(select(AuditRecord).where(AuditRecord.action == "recording.view")).all()
+    assert {json.loads(r.resources)[0]["label"] for r in played} == set(NAMES)
+    assert {(r.outcome, r.justification) for r in played} == {("granted", JUSTIFICATION)}

@@ -5,6 +5,7 @@
 // purpose stated for the shift, which the page asks for once per sign-in.
 
 import { LivePlayer } from "./live.js";
+import { WallPlayback } from "./wall-playback.js";
 
 const LAYOUTS = { "1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6 };
 const ORDER = ["1", "2x2", "3x3", "4x4", "1+5"];
@@ -96,6 +97,7 @@ function makeTile(index) {
 }
 
 function buildWall(layout, cameraIds) {
+  playback.exit();
   const keep = cameraIds || state.tiles.map((t) => t.cameraId);
   state.tiles.forEach((t) => t.player && t.player.stop());
   wall.replaceChildren();
@@ -199,6 +201,7 @@ function moveSelection(dx, dy) {
 }
 
 function placeCamera(cameraId) {
+  playback.exit();
   const index = state.selected;
   setTile(index, cameraId);
   select(index);
@@ -406,6 +409,7 @@ async function loadTours() {
 }
 
 function startTour(tour, mode) {
+  playback.exit();
   stopTour();
   const tileIndex = state.selected;
   let step = 0;
@@ -448,6 +452,37 @@ document.getElementById("tour-form").addEventListener("submit", async (event) =>
   }
 });
 
+// ---------------------------------------------------------------- playback
+
+const playback = new WallPlayback({
+  csrf: page.dataset.csrf,
+  tiles: () => state.tiles,
+  cameraName: (id) => (state.cameras.get(id) || { name: "Camera" }).name,
+  purpose: () => state.purpose,
+  say,
+  onEnter: (chosen) => {
+    stopTour();
+    for (const tile of state.tiles) {
+      if (tile.player) tile.player.stop();
+      tile.player = null;
+      if (tile.cameraId && !chosen.includes(tile)) {
+        tile.video.removeAttribute("src");
+        tile.video.load();
+        renderTile(tile, { state: "paused", reason: "Live is paused while four other cameras play back" });
+      }
+    }
+    document.getElementById("playback-button").classList.add("current");
+  },
+  onExit: () => {
+    document.getElementById("playback-button").classList.remove("current");
+    state.tiles.forEach((t) => t.cameraId && setTile(t.index, t.cameraId));
+  },
+});
+
+document.getElementById("playback-button").addEventListener("click", () =>
+  playback.active ? playback.exit() : playback.enter(),
+);
+
 // ---------------------------------------------------------------- keyboard
 
 document.addEventListener("keydown", (event) => {
@@ -464,6 +499,20 @@ document.addEventListener("keydown", (event) => {
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const key = event.key;
+  if (playback.active && [" ", ",", ".", "l", "L"].includes(key)) {
+    event.preventDefault();
+    if (key === " ") playback.togglePlay();
+    else if (key === ",") playback.step(-1);
+    else if (key === ".") playback.step(1);
+    else playback.exit();
+    return;
+  }
+  if (key === "p" || key === "P") {
+    event.preventDefault();
+    if (playback.active) playback.exit();
+    else playback.enter();
+    return;
+  }
   if (key >= "1" && key <= "5") buildWall(ORDER[Number(key) - 1]);
   else if (key === "ArrowLeft") moveSelection(-1, 0);
   else if (key === "ArrowRight") moveSelection(1, 0);
@@ -490,6 +539,7 @@ search.addEventListener("input", renderTree);
 
 setInterval(() => {
   for (const tile of state.tiles) {
+    if (tile.el.classList.contains("playback")) continue; // the tile shows the recording's time instead
     const lag = tile.player ? tile.player.lagMs : null;
     tile.el.dataset.lagMs = lag === null ? "" : String(Math.round(lag));
     tile.el.querySelector(".tile-lag").textContent = lag === null ? "" : `lag ${Math.round(lag)} ms`;
