@@ -136,6 +136,7 @@ export class RecordingPlayer {
   load(clip, ms) {
     this.clip = clip;
     this.lastMediaTime = null;
+    this.settling = true; // until the seek to the moment is done, frames on screen are the keyframe's
     this.seekTo = Math.max(0, (ms - clip.start) / 1000);
     if (ms < clip.start) this.emit("state", `No footage at that moment: playing from ${new Date(clip.start).toISOString().slice(11, 19)} UTC, where footage resumes.`, "muted");
     this.video.src = clip.url;
@@ -143,6 +144,7 @@ export class RecordingPlayer {
 
   onLoaded() {
     if (this.seekTo === undefined || this.seekTo === null) return;
+    if (this.seekTo === 0) this.settling = false;
     this.video.currentTime = this.seekTo;
     this.seekTo = null;
     this.video.playbackRate = this.rate;
@@ -176,13 +178,16 @@ export class RecordingPlayer {
 
   watchFrames() {
     const tick = (_now, meta) => {
-      if (meta) this.lastMediaTime = meta.mediaTime;
-      const wall = this.wallTime;
-      if (wall !== null) this.emit("time", wall);
+      if (meta && !this.settling) {
+        this.lastMediaTime = meta.mediaTime;
+        const wall = this.wallTime;
+        if (wall !== null) this.emit("time", wall);
+      }
       this.video.requestVideoFrameCallback(tick);
     };
     if (this.video.requestVideoFrameCallback) this.video.requestVideoFrameCallback(tick);
     this.video.addEventListener("seeked", () => {
+      this.settling = false;
       this.lastMediaTime = this.video.currentTime;
       const wall = this.wallTime;
       if (wall !== null) this.emit("time", wall);
