@@ -389,3 +389,33 @@ def small_package(tmp_path_factory: pytest.TempPathFactory, site_key: SigningKey
     path = build_package(tmp_path_factory.mktemp("small"), site_key, clip=CLIP[:3000])
     with zipfile.ZipFile(path) as archive:
         return path, {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+# `belfort verify`: the command a recipient runs, offline
+
+
+def test_the_verify_command_exits_0_only_for_an_intact_package(
+    package: Path, site_key: SigningKey, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from belfort.cli import main
+
+    runner = CliRunner()
+    key_file = tmp_path / "site.pem"
+    key_file.write_bytes(site_key.public_pem())
+    intact = runner.invoke(main, ["verify", str(package), "--public-key", str(key_file)])
+    assert intact.exit_code == 0 and f"package intact: {len(LISTED)} files" in intact.output
+    altered = rewrite(package, tmp_path / "altered.zip", lambda m, d: flip_byte(d, 5) if m == "README.txt" else d)
+    failed = runner.invoke(main, ["verify", str(altered)])
+    assert failed.exit_code == 1 and "README.txt" in failed.output
+    other = tmp_path / "other.pem"
+    other.write_bytes(SigningKey(tmp_path / "impostor").public_pem())
+    impostor = runner.invoke(main, ["verify", str(package), "--public-key", str(other)])
+    assert impostor.exit_code == 1 and "not the expected key" in impostor.output
+    not_a_key = tmp_path / "not-a-key.pem"
+    not_a_key.write_text("hello")
+    bad_key = runner.invoke(main, ["verify", str(package), "--public-key", str(not_a_key)])
+    assert bad_key.exit_code == 2 and "not an Ed25519 public key" in bad_key.output
+    missing = runner.invoke(main, ["verify", str(tmp_path / "nowhere.zip")])
+    assert missing.exit_code == 2 and "cannot read" in missing.output
