@@ -47,6 +47,11 @@ TEMPLATES.env.globals["decode_resources"] = decode_resources
 router = APIRouter(include_in_schema=False)
 
 PAGES: dict[Action, str] = {
+    Action.VIEW_LIVE: "/wall",
+    Action.VIEW_RECORDING: "/cameras",
+    Action.EXPORT_EVIDENCE: "/evidence",
+    Action.PLACE_HOLD: "/holds",
+    Action.LIFT_HOLD: "/holds?state=active",
     Action.REVIEW_AUDIT: "/audit",
     Action.MANAGE_USERS: "/admin#users",
     Action.MANAGE_ORGANISATIONS: "/admin#organisations",
