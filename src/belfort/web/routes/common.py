@@ -1,4 +1,4 @@
-"""Helpers the route modules share: running a gated look, and shaping answers."""
+"""Helpers the route modules share: running a gated look, settling a failed form, shaping answers."""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ from belfort.audit import AuditFilter
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
 from belfort.auth.models import ApiToken, Organisation, User
-from belfort.errors import Forbidden
+from belfort.errors import BelfortError, Forbidden, Refusal
 from belfort.policy import Action, Actor, Decision, Purpose, Resource, ResourceKind, audit_review_scope
 from belfort.web.routes.schemas import AuditRecordOut, OrganisationOut, TokenOut, UserOut
+
+
+def settle(session: Session, error: BelfortError) -> None:
+    """After a form's action failed: keep a refusal's audit record, undo anything else."""
+    if isinstance(error, Refusal):
+        session.commit()
+    else:
+        session.rollback()
 
 
 def enforce(

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.errors import BelfortError, Forbidden
+from belfort.errors import BelfortError
 from belfort.evidence.models import EvidenceExport
 from belfort.evidence.service import MAX_ITEMS, ExportItem, ExportRequest
 from belfort.evidence.signing import readable_fingerprint
@@ -29,6 +29,7 @@ from belfort.policy import Action, Actor, Purpose, PurposeKind, Role, sees_camer
 from belfort.policy.rules import ACTIONS
 from belfort.timeutil import as_utc
 from belfort.web.deps import current_actor, current_identity, db_session, get_services, release
+from belfort.web.routes.common import settle
 from belfort.web.routes.holds import form_time
 from belfort.web.routes.pages import render
 from belfort.web.routes.schemas import PurposeIn, StrictBody
@@ -282,10 +283,7 @@ def _submit(
         )
         row = _start(services, session, identity.actor, export)
     except BelfortError as exc:
-        if isinstance(exc, Forbidden):
-            session.commit()  # the refusal is audited
-        else:
-            session.rollback()
+        settle(session, exc)
         return _render(
             request, services, session, identity, exc.status_code, values=values, ranges=ranges, error=exc.message
         )

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
-from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
+from belfort.errors import BelfortError, InvalidInput, NotFound
 from belfort.policy import Action, Actor, Purpose, PurposeKind, sees_camera
 from belfort.policy.rules import ACTIONS
 from belfort.retention.models import Hold
 from belfort.timeutil import as_utc, parse_iso
 from belfort.web.deps import current_actor, current_identity, db_session, get_services
 from belfort.web.routes.cameras import visible
+from belfort.web.routes.common import settle
 from belfort.web.routes.pages import render
 from belfort.web.routes.schemas import HoldDetailOut, HoldIn, HoldLiftIn, PurposeIn
 
@@ -253,8 +254,5 @@ def _refused(
     exc: BelfortError,
     values: dict[str, str],
 ) -> HTMLResponse:
-    if isinstance(exc, Forbidden):
-        session.commit()  # the refusal is audited
-    else:
-        session.rollback()
+    settle(session, exc)
     return _render(request, services, session, identity, status_code=exc.status_code, values=values, error=exc.message)

@@ -12,6 +12,7 @@ anyone else or for any other range.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -194,17 +195,31 @@ def request_playback(
     )
 
 
-def _granted_range(
-    services: Services, actor: Actor, grant: str, camera: str, start: datetime, end: datetime
-) -> tuple[datetime, datetime]:
-    """The range asked for, checked against the playback grant it comes with."""
+@dataclass(frozen=True)
+class GrantedRange:
+    """A range asked for under a playback grant, checked against it."""
+
+    camera: uuid.UUID
+    start: datetime
+    end: datetime
+    grant: str
+
+
+def granted_range(
+    camera: str = Query(max_length=120),
+    start: datetime = Query(),
+    end: datetime = Query(),
+    grant: str = Query(max_length=2000),
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+) -> GrantedRange:
     claims = services.keys.read_grant(grant)
     start, end = as_utc(start), as_utc(end)
     if claims.get("sub") != str(actor.id) or claims.get("cam") != camera:
         raise NotFound("no such clip under this playback grant")
     if end <= start or start.timestamp() < claims["s"] or end.timestamp() > claims["e"]:
         raise Forbidden("this range lies outside the range your playback was granted for")
-    return start, end
+    return GrantedRange(uuid.UUID(camera), start, end, grant)
 
 
 @router.get(
@@ -213,16 +228,11 @@ def _granted_range(
     summary="Lay out the clip from a moment of a granted playback range (no new decision: same grant)",
 )
 def clip_layout(
-    camera: str = Query(max_length=120),
-    start: datetime = Query(),
-    end: datetime = Query(),
-    grant: str = Query(max_length=2000),
-    actor: Actor = Depends(current_actor),
+    asked: GrantedRange = Depends(granted_range),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> ClipOut:
-    start, end = _granted_range(services, actor, grant, camera, start, end)
-    return _clip_out(services, session, uuid.UUID(camera), start, end, grant)
+    return _clip_out(services, session, asked.camera, asked.start, asked.end, asked.grant)
 
 
 @router.get(
@@ -334,18 +344,13 @@ class RangeNotSatisfiable(BelfortError):
 )
 def clip(
     request: Request,
-    camera: str = Query(max_length=120),
-    start: datetime = Query(),
-    end: datetime = Query(),
-    grant: str = Query(max_length=2000),
-    actor: Actor = Depends(current_actor),
+    asked: GrantedRange = Depends(granted_range),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
-    start, end = _granted_range(services, actor, grant, camera, start, end)
-    if end - start > MAX_CLIP:
+    if asked.end - asked.start > MAX_CLIP:
         raise InvalidInput("a clip covers at most 24 hours: ask for a shorter range")
-    plan = services.media.clip(session, uuid.UUID(camera), start, end)
+    plan = services.media.clip(session, asked.camera, asked.start, asked.end)
     release(session)
     headers = {
         "Accept-Ranges": "bytes",
