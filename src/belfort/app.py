@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from belfort.anpr.camera_reader import reader_factory
+from belfort.anpr.service import AnprService
 from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
 from belfort.cameras.service import CameraService
 from belfort.db import Database
+from belfort.events import EventBus
 from belfort.evidence.service import ExportService
 from belfort.evidence.signing import SigningKey
 from belfort.keys import SiteKeys
@@ -36,6 +39,8 @@ class Services:
     media: MediaService
     keys: SiteKeys
     exports: ExportService
+    bus: EventBus
+    anpr: AnprService
     sweeper: RetentionSweeper | None = None
 
     def start_recording(self) -> None:
@@ -48,6 +53,7 @@ class Services:
 
     def close(self) -> None:
         self.exports.stop()
+        self.anpr.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
         self.media.stop()
@@ -73,6 +79,9 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     cameras = CameraService(gate, settings.policy, clock)
     holds = HoldService(gate, clock)
     media = MediaService(settings, db, clock)
+    bus = EventBus()
+    anpr = AnprService(settings, db, gate, cameras, bus, clock)
+    media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
     services = Services(
         settings=settings,
         db=db,
@@ -95,6 +104,8 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
             settings.site_name,
             clock,
         ),
+        bus=bus,
+        anpr=anpr,
     )
     services.media.load_storage_areas()
     return services

@@ -91,6 +91,7 @@ def _serve(services: Any, host: str, port: int) -> None:
     from belfort.web.app import create_app, server_config
 
     services.exports.resume()
+    services.anpr.start()
     config = server_config(create_app(services), host=host, port=port, log_level="info", access_log=True)
     uvicorn.Server(config).run()
 
@@ -118,6 +119,8 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
 
     if "data_dir" not in settings.model_fields_set:
         settings.data_dir = Path("./demo-data")
+    if "reader_fps" not in settings.anpr.model_fields_set:
+        settings.anpr.reader_fps = 1.0  # the demo's ANPR camera shares two cores with six others
     with opened(settings) as services:
         accounts = seed_demo(services)
         address = f"http://{host or settings.server.host}:{port or settings.server.port}"
@@ -543,3 +546,72 @@ def verify(package: Path, public_key_file: Path | None) -> None:
         sys.exit(1)
     count = len(result.manifest["files"]) if result.manifest else 0
     click.echo(f"package intact: {count} files, signed by key {result.fingerprint}")
+
+
+@main.group()
+def anpr() -> None:
+    """Number plate reading."""
+
+
+@anpr.command("read")
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    type=click.Choice(["BE", "NL", "FR", "DE", "LU", "US"], case_sensitive=False),
+    help="Plate formats to accept; repeat for several (default: BE, NL, FR, DE, LU).",
+)
+@click.option(
+    "--candidates",
+    type=click.IntRange(0, 20),
+    default=0,
+    help="Also print up to N alternative readings, as plate and confidence columns.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per picture, with every field.")
+def anpr_read(images: tuple[Path, ...], countries: tuple[str, ...], candidates: int, as_json: bool) -> None:
+    """Read the plate in each picture: one line `path<TAB>plate<TAB>confidence` each.
+
+    Plate and confidence are empty when no plate is found. Needs no settings, data folder or
+    database. A picture that cannot be opened is reported on stderr; the others are still
+    read, and the command then exits 1.
+    """
+    import json
+
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    from belfort.anpr.reader import PlateReader
+
+    reader = PlateReader(countries=[country.upper() for country in countries] or None)
+    failed = False
+    for path in images:
+        try:
+            with Image.open(path) as opened_image:
+                picture = np.asarray(ImageOps.exif_transpose(opened_image).convert("RGB"))
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            click.echo(f"belfort: cannot read {path}: {getattr(exc, 'strerror', None) or exc}", err=True)
+            failed = True
+            continue
+        reads = reader.read(picture)
+        top = reads[0] if reads else None
+        if as_json:
+            fields = {
+                "path": str(path),
+                "plate": top.plate if top else None,
+                "display": top.display if top else None,
+                "country": top.country if top else None,
+                "confidence": top.confidence if top else None,
+                "box": list(top.box) if top else None,
+                "candidates": [list(each) for each in top.candidates] if top else [],
+                "text": top.text if top else None,
+            }
+            click.echo(json.dumps(fields, ensure_ascii=False))
+            continue
+        columns = [str(path), top.plate if top else "", f"{top.confidence:.2f}" if top else ""]
+        if top is not None:
+            for plate, confidence in top.candidates[1 : candidates + 1]:
+                columns += [plate, f"{confidence:.2f}"]
+        click.echo("\t".join(columns))
+    if failed:
+        sys.exit(1)

@@ -82,6 +82,31 @@ class RecordingSettings(_Section):
     """Record enabled cameras whenever `belfort serve` runs."""
 
 
+class AnprSettings(_Section):
+    read_retention_days: Annotated[int, Field(ge=1, le=365)] = 365
+    """Plate reads and their images are erased after this many days."""
+    hit_retention_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    """Hits (a read that matched a hotlist, with how it was handled) are erased after this many days."""
+    reader_fps: Annotated[float, Field(gt=0, le=25)] = 2.0
+    """Frames per second the built-in reader reads of each ANPR camera."""
+    reader_countries: list[str] = Field(default_factory=lambda: ["BE", "NL", "FR", "DE", "LU"])
+    """Plate formats the built-in reader accepts."""
+    vehicle_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
+    """Reads of one plate on one camera closer together than this are one passing vehicle."""
+    webhooks: list[str] = Field(default_factory=list)
+    """URLs every new hit is POSTed to as JSON."""
+    max_image_kb: Annotated[int, Field(ge=16, le=10_240)] = 1024
+    """Largest plate crop or overview picture a sender may attach."""
+
+    @field_validator("webhooks")
+    @classmethod
+    def _web_addresses(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"'{url}' is not an http:// or https:// address")
+        return value
+
+
 class Settings(_Section):
     data_dir: Path = DEFAULT_DATA_DIR
     site_name: Annotated[str, Field(min_length=1, max_length=100)] = "Belfort"
@@ -90,6 +115,7 @@ class Settings(_Section):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
+    anpr: AnprSettings = Field(default_factory=AnprSettings)
 
     @property
     def storage_dir(self) -> Path:

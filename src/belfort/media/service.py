@@ -12,10 +12,11 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from belfort.cameras.models import Camera
 from belfort.db import Database
 from belfort.errors import InvalidInput, NotFound
 from belfort.media.clips import ClipPlan, RecordedSegment, SegmentView, plan_clip
+from belfort.media.frames import FrameConsumer
 from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
 from belfort.media.live import LiveFeed, LiveHub
@@ -39,12 +41,23 @@ from belfort.timeutil import Clock, utcnow
 log = logging.getLogger(__name__)
 
 
+class Analyser(FrameConsumer, Protocol):
+    """A consumer of decoded frames started with a camera (the built-in plate reader)."""
+
+    def close(self) -> None: ...
+
+
+AnalyserFactory = Callable[[Camera], Analyser | None]
+"""Gives the analyser a camera needs, or None; registered by the composition root."""
+
+
 @dataclass
 class _Running:
     ingest: CameraIngest
     recorder: SegmentRecorder
     feed: LiveFeed
     key: tuple[str, str]
+    analysers: list[Analyser]
 
 
 MAX_CLIP_SEGMENTS = 6000
@@ -99,6 +112,8 @@ class MediaService:
         self.clips_dir = settings.data_dir / "demo-clips"
         self._areas: dict[str, Storage] = {}
         self.live = LiveHub()
+        self.analysers: list[AnalyserFactory] = []
+        """Called for each camera that starts; what they give consumes its frames too."""
         self._plans: RecentPlans = RecentPlans()
 
     def clip_path(self, name: str) -> Path:
@@ -156,6 +171,8 @@ class MediaService:
             item.ingest.join()
             item.recorder.close()
             self.live.drop(item.ingest.camera_id, item.feed)
+            for analyser in item.analysers:
+                analyser.close()
 
     def _start_camera(self, camera: Camera, resume_after: datetime | None, open_gap: bool) -> _Running:
         assert self.storage is not None
@@ -174,16 +191,17 @@ class MediaService:
             return source_for(url, transport, recording.read_timeout_seconds, self.clip_path)
 
         feed = self.live.feed_for(str(camera.id))
+        analysers = [analyser for factory in self.analysers if (analyser := factory(camera)) is not None]
         ingest = CameraIngest(
             str(camera.id),
             make_source,
-            [recorder, feed],
+            [recorder, feed, *analysers],
             self._clock,
             (recording.reconnect_min_seconds, recording.reconnect_max_seconds),
             not_before=resume_after,
         )
         ingest.start()
-        return _Running(ingest, recorder, feed, (url, transport))
+        return _Running(ingest, recorder, feed, (url, transport), analysers)
 
     def storage_for(self, storage_id: str) -> Storage | None:
         """The storage folder holding segments of `storage_id`, when this node can read it.

@@ -8,6 +8,7 @@ MP4, drawn with NumPy and encoded with the libx264 bundled in the PyAV wheel.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,25 +125,32 @@ def render_frame(spec: ClipSpec, background: Image, index: int) -> Image:
 
 def encode_clip(spec: ClipSpec, path: Path) -> Path:
     """Encode the clip to `path` (MP4, H.264) unless it is already there."""
+    background = _street(spec)
+    frames = (render_frame(spec, background, index) for index in range(spec.fps * spec.seconds))
+    return encode_frames(frames, path, spec.width, spec.height, spec.fps)
+
+
+def encode_frames(frames: Iterable[Image], path: Path, width: int, height: int, fps: int, crf: int = 26) -> Path:
+    """Encode RGB pictures to `path` (MP4, H.264 Main, no B-frames, 2 s GOP) unless it is
+    already there; the file appears complete or not at all."""
     if path.exists() and path.stat().st_size > 0:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.mp4")
-    background = _street(spec)
     with av.open(str(partial), "w") as container:
-        stream = container.add_stream("libx264", rate=spec.fps)
-        stream.width, stream.height, stream.pix_fmt = spec.width, spec.height, "yuv420p"
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {
             "preset": "veryfast",
             "profile": "main",
             "bf": "0",
-            "g": str(spec.fps * 2),
-            "keyint_min": str(spec.fps * 2),
+            "g": str(fps * 2),
+            "keyint_min": str(fps * 2),
             "sc_threshold": "0",
-            "crf": "26",
+            "crf": str(crf),
         }
-        for index in range(spec.fps * spec.seconds):
-            frame = av.VideoFrame.from_ndarray(render_frame(spec, background, index), format="rgb24")
+        for picture in frames:
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():

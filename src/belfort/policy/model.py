@@ -77,6 +77,7 @@ class Action(StrEnum):
     MANAGE_TOKENS = "admin.tokens"
     MANAGE_CAMERAS = "admin.cameras"
     ERASE_RECORDING = "recording.erase"
+    ERASE_READS = "anpr.erase"
 
 
 class ResourceKind(StrEnum):

@@ -129,6 +129,7 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.MANAGE_TOKENS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Issue and revoke API tokens"),
     Action.MANAGE_CAMERAS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Register and configure cameras"),
     Action.ERASE_RECORDING: ActionSpec(Operation.ERASE, frozenset(), "Erase recordings past retention"),
+    Action.ERASE_READS: ActionSpec(Operation.ERASE, frozenset(), "Erase plate reads and hits past retention"),
 }
 
 ROLE_TITLES: dict[Role, str] = {

@@ -1,0 +1,390 @@
+"""Plate reads in, hits out: storing reads, matching them against hotlists, handling hits.
+
+Reads come from edge ANPR cameras and patrol cars through the API (a machine token with
+scope `anpr:ingest`, one policy decision and one audit record per batch) and from the
+built-in reader. Sending a read again with the same client id changes nothing. Each
+read is matched against its organisation's hotlists at once; a hit is stored, then
+announced (WebSocket subscribers, webhooks) only after the transaction that stored it
+commits. Reads and hits are erased after their retention, and each erasure is audited.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from belfort.anpr.hotlists import HotlistService
+from belfort.anpr.images import ImageStore
+from belfort.anpr.models import Hit, PlateRead, SeenPlate
+from belfort.anpr.plates import display, equivalence_key, guess_country, normalise
+from belfort.cameras.models import Camera
+from belfort.cameras.service import CameraService
+from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
+from belfort.events import EventBus
+from belfort.policy import (
+    Action,
+    Actor,
+    LegalRegime,
+    PolicyGate,
+    Resource,
+    ResourceKind,
+    sees_camera,
+)
+from belfort.policy.model import system_actor
+from belfort.timeutil import Clock, iso_utc, utcnow
+
+MAX_BATCH = 1000
+HIT_STATES = ("new", "accepted", "rejected")
+
+
+@dataclass(frozen=True)
+class IncomingRead:
+    plate: str
+    ts: datetime
+    confidence: float = 1.0
+    client_read_id: str | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
+    country: str = ""
+    camera: str | None = None
+    """A registered camera (id or name): an edge ANPR camera of the sender's organisation."""
+    unit: str = ""
+    """A mobile unit's name (a patrol car)."""
+    latitude: float | None = None
+    longitude: float | None = None
+    heading: float | None = None
+    crop: bytes | None = None
+    overview: bytes | None = None
+
+
+@dataclass
+class Ingested:
+    read: PlateRead
+    duplicate: bool
+    hits: list[Hit] = field(default_factory=list)
+
+
+def hits_topic(organisation_id: uuid.UUID) -> str:
+    return f"anpr.hits.{organisation_id}"
+
+
+def reads_resource(organisation_id: uuid.UUID | None, start: datetime | None = None) -> Resource:
+    return Resource(
+        ResourceKind.PLATE_READS,
+        "",
+        "plate reads",
+        organisation_id,
+        LegalRegime.POLICE,
+        frozenset(),
+        start,
+        None,
+    )
+
+
+def hit_message(hit: Hit) -> dict[str, Any]:
+    """What subscribers and webhooks receive about a hit (no pictures: those need a grant)."""
+    return {
+        "type": "hit",
+        "id": str(hit.id),
+        "read_id": str(hit.read_id) if hit.read_id else None,
+        "ts": iso_utc(hit.ts),
+        "plate": hit.plate,
+        "display": hit.display,
+        "camera_id": str(hit.camera_id) if hit.camera_id else None,
+        "place": hit.place,
+        "hotlist": hit.hotlist,
+        "category": hit.category,
+        "priority": hit.priority,
+        "mode": hit.mode,
+        "note": hit.note,
+        "state": hit.state,
+    }
+
+
+class ReadService:
+    def __init__(
+        self,
+        gate: PolicyGate,
+        cameras: CameraService,
+        hotlists: HotlistService,
+        images: ImageStore,
+        bus: EventBus,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.gate = gate
+        self.cameras = cameras
+        self.hotlists = hotlists
+        self.images = images
+        self.bus = bus
+        self._clock = clock
+        self.listeners: list[Any] = []
+        """Called with each announced hit message (webhooks)."""
+
+    # -- ingestion ----------------------------------------------------------------------
+
+    def ingest(
+        self,
+        session: Session,
+        actor: Actor,
+        source: str,
+        organisation_id: uuid.UUID,
+        reads: Sequence[IncomingRead],
+        audit: bool = True,
+    ) -> list[Ingested]:
+        """Store a batch of reads and the hits they make; the caller commits, then `announce`s."""
+        if not 1 <= len(reads) <= MAX_BATCH:
+            raise InvalidInput(f"send 1 to {MAX_BATCH} reads at a time; got {len(reads)}")
+        if audit:
+            decision = self.gate.authorize(
+                session,
+                actor,
+                Action.INGEST_READS,
+                reads_resource(organisation_id),
+                None,
+                detail={"reads": len(reads), "source": source},
+            )
+            if not decision.granted:
+                raise Forbidden(decision.reason, needs=decision.needs)
+        plates = [self._plate(item, index) for index, item in enumerate(reads)]
+        cameras = self._cameras(session, actor, reads)
+        existing = self._existing(session, source, [r.client_read_id for r in reads if r.client_read_id])
+        now = self._clock()
+        results: list[Ingested] = []
+        rows: list[PlateRead] = []
+        for item, plate in zip(reads, plates, strict=True):
+            known = existing.get(item.client_read_id) if item.client_read_id else None
+            if known is not None:
+                results.append(Ingested(known, True))
+                continue
+            camera = cameras.get(item.camera or "")
+            row = self._row(item, plate, source, organisation_id, camera, now)
+            rows.append(row)
+            results.append(Ingested(row, False))
+            if item.client_read_id:
+                existing[item.client_read_id] = row
+        session.add_all(rows)
+        session.flush()
+        self._remember_plates(session, rows)
+        for result in results:
+            if not result.duplicate:
+                result.hits = self._hits(session, result.read, cameras)
+        session.flush()
+        return results
+
+    def _plate(self, item: IncomingRead, index: int) -> str:
+        plate = normalise(item.plate)
+        if not 1 <= len(plate) <= 16:
+            raise InvalidInput(f"read {index + 1}: '{item.plate[:40]}' is not a plate (1 to 16 letters and digits)")
+        if not 0 <= item.confidence <= 1:
+            raise InvalidInput(f"read {index + 1}: confidence must be between 0 and 1")
+        return plate
+
+    def _cameras(self, session: Session, actor: Actor, reads: Sequence[IncomingRead]) -> dict[str, Camera]:
+        found: dict[str, Camera] = {}
+        for ref in {r.camera for r in reads if r.camera}:
+            camera = self.cameras.get(session, ref)
+            if actor.organisation_id is not None and camera.organisation_id != actor.organisation_id:
+                raise NotFound(f"no camera '{ref}' of your organisation")
+            found[ref] = camera
+        return found
+
+    def _existing(self, session: Session, source: str, client_ids: list[str]) -> dict[str, PlateRead]:
+        if not client_ids:
+            return {}
+        rows = session.scalars(
+            select(PlateRead).where(PlateRead.source == source, PlateRead.client_read_id.in_(set(client_ids)))
+        )
+        return {row.client_read_id or "": row for row in rows}
+
+    def _row(
+        self,
+        item: IncomingRead,
+        plate: str,
+        source: str,
+        organisation_id: uuid.UUID,
+        camera: Camera | None,
+        now: datetime,
+    ) -> PlateRead:
+        read_id = uuid.uuid4()
+        country = (item.country or guess_country(plate) or "").upper()[:2]
+        candidates = [[normalise(text), round(float(score), 4)] for text, score in item.candidates[:10]]
+        row = PlateRead(
+            id=read_id,
+            organisation_id=organisation_id,
+            source=source,
+            client_read_id=item.client_read_id,
+            unit=item.unit[:100],
+            camera_id=camera.id if camera else None,
+            ts=item.ts,
+            plate=plate,
+            plate_reversed=plate[::-1],
+            plate_key=equivalence_key(plate),
+            country=country,
+            display=display(plate, country or None)[:24],
+            confidence=float(item.confidence),
+            candidates=json.dumps(candidates),
+            latitude=item.latitude,
+            longitude=item.longitude,
+            heading=item.heading,
+            crop_path=self.images.save(read_id, "crop", item.ts, item.crop) if item.crop else "",
+            overview_path=self.images.save(read_id, "overview", item.ts, item.overview) if item.overview else "",
+            received_at=now,
+        )
+        return row
+
+    def _remember_plates(self, session: Session, rows: Sequence[PlateRead]) -> None:
+        latest: dict[str, datetime] = {}
+        for row in rows:
+            if row.plate not in latest or row.ts > latest[row.plate]:
+                latest[row.plate] = row.ts
+        if not latest:
+            return
+        values = [{"plate": plate, "last_seen": ts} for plate, ts in latest.items()]
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(SeenPlate)
+        statement = statement.on_conflict_do_update(
+            index_elements=[SeenPlate.plate],
+            set_={"last_seen": statement.excluded.last_seen},
+            where=SeenPlate.last_seen < statement.excluded.last_seen,
+        )
+        session.execute(statement, values)
+
+    def _hits(self, session: Session, read: PlateRead, cameras: dict[str, Camera]) -> list[Hit]:
+        matches = self.hotlists.match(read.organisation_id, read.plate, read.ts)
+        if not matches:
+            return []
+        camera = next((c for c in cameras.values() if c.id == read.camera_id), None)
+        if camera is None and read.camera_id is not None:
+            camera = session.get(Camera, read.camera_id)
+        place = camera.name if camera else read.unit or "mobile unit"
+        if read.latitude is not None and read.longitude is not None:
+            place += f" ({read.latitude:.5f}, {read.longitude:.5f})"
+        hits = []
+        for match in matches:
+            hit = Hit(
+                id=uuid.uuid4(),
+                organisation_id=read.organisation_id,
+                read_id=read.id,
+                ts=read.ts,
+                plate=read.plate,
+                display=read.display,
+                camera_id=read.camera_id,
+                place=place[:200],
+                hotlist=self.hotlists.list_name(match.entry.list_id)[:100],
+                pattern=match.entry.pattern,
+                category=match.entry.category,
+                priority=match.entry.priority,
+                note=match.entry.note,
+                mode=match.mode,
+                state="new",
+                handled_by="",
+                reason="",
+                created_at=self._clock(),
+            )
+            session.add(hit)
+            hits.append(hit)
+        return hits
+
+    def announce(self, hits: Sequence[Hit]) -> None:
+        """Tell subscribers and webhooks about committed hits."""
+        for hit in hits:
+            message = hit_message(hit)
+            self.bus.publish(hits_topic(hit.organisation_id), message)
+            for listener in self.listeners:
+                listener(message)
+
+    # -- hits ---------------------------------------------------------------------------
+
+    def _authorize_hits(self, session: Session, actor: Actor, detail: dict[str, object]) -> None:
+        decision = self.gate.authorize(
+            session, actor, Action.HANDLE_HITS, reads_resource(actor.organisation_id), None, detail=detail
+        )
+        if not decision.granted:
+            raise Forbidden(decision.reason, needs=decision.needs)
+
+    def hits(self, session: Session, actor: Actor, state: str = "new", limit: int = 100) -> Sequence[Hit]:
+        """The organisation's hits, newest first: looking at them is audited."""
+        if state not in (*HIT_STATES, "all"):
+            raise InvalidInput("state must be new, accepted, rejected or all")
+        self._authorize_hits(session, actor, {"hits": state})
+        query = select(Hit).order_by(Hit.created_at.desc()).limit(max(1, min(limit, 500)))
+        if actor.organisation_id is not None:
+            query = query.where(Hit.organisation_id == actor.organisation_id)
+        if state != "all":
+            query = query.where(Hit.state == state)
+        return session.scalars(query).all()
+
+    def handle(self, session: Session, actor: Actor, hit_id: uuid.UUID, accepted: bool, reason: str) -> Hit:
+        hit = session.get(Hit, hit_id)
+        if hit is None or (actor.organisation_id is not None and hit.organisation_id != actor.organisation_id):
+            raise NotFound(f"no hit {hit_id} of your organisation")
+        reason = reason.strip()
+        if not accepted and len(reason) < 3:
+            raise InvalidInput("say why the hit is rejected (a misread, another vehicle, ...)")
+        if hit.state != "new":
+            raise Conflict(f"this hit was already {hit.state} by {hit.handled_by}")
+        self._authorize_hits(
+            session, actor, {"hit": str(hit.id), "plate": hit.plate, "decision": "accept" if accepted else "reject"}
+        )
+        hit.state = "accepted" if accepted else "rejected"
+        hit.handled_by = actor.name
+        hit.handled_at = self._clock()
+        hit.reason = reason[:500]
+        return hit
+
+    def read_for(self, session: Session, actor: Actor, read_id: uuid.UUID) -> PlateRead:
+        read = session.get(PlateRead, read_id)
+        if read is None or (actor.organisation_id is not None and read.organisation_id != actor.organisation_id):
+            raise NotFound(f"no read {read_id} of your organisation")
+        return read
+
+    def camera_of(self, session: Session, actor: Actor, hit: Hit) -> Camera | None:
+        camera = session.get(Camera, hit.camera_id) if hit.camera_id else None
+        return camera if camera is not None and sees_camera(actor, camera.organisation_id) else None
+
+    # -- retention ----------------------------------------------------------------------
+
+    def purge(self, session: Session, read_days: int, hit_days: int) -> tuple[int, int]:
+        """Erase reads (and their pictures) and hits past retention; one audit record each."""
+        now = self._clock()
+        read_limit, hit_limit = now - timedelta(days=read_days), now - timedelta(days=hit_days)
+        old = session.execute(
+            select(PlateRead.id, PlateRead.crop_path, PlateRead.overview_path).where(PlateRead.ts < read_limit)
+        ).all()
+        for _, crop, overview in old:
+            self.images.delete(crop)
+            self.images.delete(overview)
+        if old:
+            self._audit_erasure(session, "plate reads", len(old), read_limit)
+            session.execute(delete(PlateRead).where(PlateRead.ts < read_limit))
+            session.execute(delete(SeenPlate).where(SeenPlate.last_seen < read_limit))
+        hits = session.execute(delete(Hit).where(Hit.created_at < hit_limit))
+        erased_hits = int(getattr(hits, "rowcount", 0) or 0)
+        if erased_hits:
+            self._audit_erasure(session, "hotlist hits", erased_hits, hit_limit)
+        return len(old), erased_hits
+
+    def _audit_erasure(self, session: Session, what: str, count: int, before: datetime) -> None:
+        self.gate.authorize(
+            session,
+            system_actor("anpr retention"),
+            Action.ERASE_READS,
+            Resource(ResourceKind.PLATE_READS, "", what, None, None, frozenset(), None, before),
+            None,
+            detail={"erased": count, "what": what, "older_than": iso_utc(before)},
+        )
+
+
+def organisation_of(actor: Actor) -> uuid.UUID:
+    if actor.organisation_id is None:
+        raise InvalidInput("plate reads belong to an organisation: send them with a token of one")
+    return actor.organisation_id
