@@ -26,7 +26,20 @@ from belfort import __version__
 from belfort.app import Services
 from belfort.errors import BelfortError
 from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
-from belfort.web.routes import admin, audit, auth, cameras, evidence, holds, live, pages, recordings, wall
+from belfort.web.routes import (
+    admin,
+    anpr,
+    anpr_pages,
+    audit,
+    auth,
+    cameras,
+    evidence,
+    holds,
+    live,
+    pages,
+    recordings,
+    wall,
+)
 from belfort.web.transport import ExposeTransport
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -139,11 +152,13 @@ def create_app(services: Services) -> FastAPI:
         recordings.router,
         holds.router,
         evidence.router,
+        anpr.router,
         live.router,
         wall.router,
         pages.router,
         holds.pages,
         evidence.pages,
+        anpr_pages.router,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")

@@ -52,6 +52,9 @@ PAGES: dict[Action, str] = {
     Action.EXPORT_EVIDENCE: "/evidence",
     Action.PLACE_HOLD: "/holds",
     Action.LIFT_HOLD: "/holds?state=active",
+    Action.HANDLE_HITS: "/anpr/hits",
+    Action.SEARCH_PLATES: "/anpr/search",
+    Action.MANAGE_HOTLISTS: "/anpr/hotlists",
     Action.REVIEW_AUDIT: "/audit",
     Action.MANAGE_USERS: "/admin#users",
     Action.MANAGE_ORGANISATIONS: "/admin#organisations",
@@ -88,6 +91,11 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
         links.append(("Evidence", "/evidence"))
     if role in ACTIONS[Action.PLACE_HOLD].roles or role is Role.DPO:
         links.append(("Holds", "/holds"))
+    anpr_roles = (
+        ACTIONS[Action.HANDLE_HITS].roles | ACTIONS[Action.SEARCH_PLATES].roles | ACTIONS[Action.MANAGE_CAMERAS].roles
+    )
+    if role in anpr_roles:
+        links.append(("ANPR", "/anpr/hits" if role in ACTIONS[Action.HANDLE_HITS].roles else "/anpr/sections"))
     if role in ACTIONS[Action.REVIEW_AUDIT].roles:
         links.append(("Audit", "/audit"))
     if role in ACTIONS[Action.MANAGE_USERS].roles:
@@ -176,6 +184,7 @@ def wall_page(request: Request, identity: Identity = Depends(current_identity)) 
         "wall.html",
         layouts=WALL_LAYOUTS,
         min_justification=services.settings.policy.justification_min_length,
+        hits=identity.actor.role in ACTIONS[Action.HANDLE_HITS].roles,
     )
 
 

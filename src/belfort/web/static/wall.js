@@ -4,6 +4,7 @@
 // the camera onto the tile). Each tile runs its own LivePlayer; every stream carries the
 // purpose stated for the shift, which the page asks for once per sign-in.
 
+import { HitsPanel } from "./anpr-hits.js";
 import { LivePlayer } from "./live.js";
 import { WallPlayback } from "./wall-playback.js";
 
@@ -551,4 +552,15 @@ await loadCameras();
 await loadPurpose();
 await loadLayouts(true);
 await loadTours();
+if (document.getElementById("wall-hits")) {
+  new HitsPanel(document.getElementById("wall-hits"), {
+    csrf: page.dataset.csrf,
+    mayHandle: true,
+    onWall: (cameraId) => placeCamera(cameraId),
+    onCount: (count) => (document.getElementById("hit-count").textContent = count ? `(${count} open)` : ""),
+    say,
+  });
+}
+const asked = new URLSearchParams(location.search).get("camera");
+if (asked) placeCamera(asked); // from a hit elsewhere: one click puts its camera on the wall
 page.dataset.ready = "true";
