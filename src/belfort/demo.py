@@ -1,6 +1,8 @@
 """The demo site: a police zone, a city and a shop owner, with one user per role, and
-six simulated cameras (four police cameras, a city camera and a shop camera). The
-operator's video wall opens on the four police cameras, and a tour of them is ready.
+seven simulated cameras (four police cameras, an ANPR camera on the ring road, a city
+camera and a shop camera). The operator's video wall opens on the four police cameras,
+and a tour of them is ready. Cars with Belgian plates pass the ANPR camera; one of them
+is on the demo hotlist as stolen, so a hit reaches the wall within a minute.
 
 Seeding is idempotent: a second `belfort demo` on the same folder reuses what is there.
 Passwords are generated on first run and kept in `<data>/demo-credentials.txt` (mode
@@ -11,17 +13,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from belfort.anpr.hotlists import parse_csv
+from belfort.anpr.models import Hotlist
+from belfort.anpr.render import car_scene
 from belfort.app import Services
 from belfort.auth.models import User
 from belfort.auth.service import actor_of_user, generate_password
 from belfort.cameras.service import CameraSpec
-from belfort.media.simulated import DEMO_CLIPS, encode_clip
+from belfort.media.simulated import DEMO_CLIPS, encode_clip, encode_frames
 from belfort.policy import Role
 from belfort.policy.model import system_actor
 from belfort.wall.service import WallService
@@ -45,6 +52,8 @@ USERS: list[tuple[str, Role, str, str]] = [
 ]
 
 
+ANPR_CLIP = "ring-noord-anpr"
+
 # name, clip, owner, street, area, regime, consent reference, latitude, longitude
 CAMERAS: list[tuple[str, str, str, str, str, str, str, float, float]] = [
     ("Grote Markt", "grote-markt", POLICE, "Grote Markt", "Centrum", "police", "GR/2026/041", 50.9307, 5.3378),
@@ -61,12 +70,60 @@ CAMERAS: list[tuple[str, str, str, str, str, str, str, float, float]] = [
         5.3402,
     ),
     ("Havermarkt", "havermarkt", POLICE, "Havermarkt", "Centrum", "police", "GR/2026/041", 50.9290, 5.3360),
+    ("Ring Noord ANPR", ANPR_CLIP, POLICE, "Ring Noord (R70)", "Ring", "police", "GR/2026/041", 50.9405, 5.3318),
     ("Kerkstraat (stad)", "kerkstraat", CITY, "Kerkstraat", "Centrum", "camera_law", "", 50.9296, 5.3391),
     ("Juwelier ingang", "ring-noord", SHOP, "Ring Noord", "Noord", "camera_law", "", 50.9402, 5.3320),
 ]
 
 
 WALL_CAMERAS = ["Grote Markt", "Stationsplein", "Kolonel Dusartplein", "Havermarkt"]
+
+ANPR_CARS = ["1-GZK-731", "2-HAV-118", "1-TRB-604", "1-XKL-052"]
+"""The plates that pass the ANPR camera, one every nine seconds; the first is on the hotlist."""
+HOTLIST = "Gestolen voertuigen (demo)"
+HOTLIST_CSV = b"""plate;category;priority;valid until;note
+1-GZK-731;stolen;1;;Grey hatchback, stolen in Hasselt (demo)
+1-QQQ-*;wanted;2;;Series of a forged plate (demo)
+"""
+ANPR_FPS = 8
+ANPR_SECONDS_PER_CAR = 9
+
+
+def anpr_frames() -> Iterator[np.ndarray]:
+    """Cars driving past the ring road camera, each plate about 240 pixels wide."""
+    width, height = 1280, 720
+    steps = ANPR_FPS * ANPR_SECONDS_PER_CAR
+    for index, plate in enumerate(ANPR_CARS):
+        for step in range(steps):
+            x = width * (1.1 - 1.2 * step / (steps - 1))
+            picture, _ = car_scene(
+                plate,
+                "BE",
+                size=(width, height),
+                plate_width=240,
+                centre=(x, 520),
+                sign="FRITUUR 'T PLEINTJE",
+                seed=index,
+            )
+            yield picture
+
+
+def _seed_anpr(services: Services, session: Session) -> None:
+    """The demo hotlist of the police zone, with the stolen car that passes the ANPR camera."""
+    police = next(org for org in services.accounts.list_organisations(session) if org.name == POLICE)
+    if session.scalar(select(Hotlist.id).where(Hotlist.organisation_id == police.id, Hotlist.name == HOTLIST)):
+        return
+    hotlist = Hotlist(
+        organisation_id=police.id,
+        name=HOTLIST,
+        watch_path="",
+        entries=0,
+        updated_at=services.clock(),
+        updated_by="demo",
+    )
+    session.add(hotlist)
+    session.flush()
+    services.anpr.hotlists.replace_entries(session, DEMO_ACTOR, hotlist, parse_csv(HOTLIST_CSV))
 
 
 def _seed_wall(services: Services, session: Session) -> None:
@@ -141,13 +198,16 @@ def seed_demo(services: Services) -> list[DemoAccount]:
                         council_consent_ref=consent,
                         latitude=lat,
                         longitude=lon,
+                        kind="anpr" if clip == ANPR_CLIP else "fixed",
                         enabled=True,
                     ),
                 )
         _seed_wall(services, session)
+        _seed_anpr(services, session)
     _save_credentials(path, credentials)
     for spec in DEMO_CLIPS:
         encode_clip(spec, services.media.clip_path(spec.name))
+    encode_frames(anpr_frames(), services.media.clip_path(ANPR_CLIP), 1280, 720, ANPR_FPS, crf=23)
     return [
         DemoAccount(username, role.value, org, credentials.get(username, "(changed; not known to the demo)"))
         for username, role, org, _ in USERS

@@ -1,5 +1,6 @@
 """`make demo` as an operator sees it: after sign-in the video wall opens on the demo's
-four simulated police cameras, all playing live."""
+four simulated police cameras, all playing live, and within a minute the stolen car that
+passes the demo's ANPR camera appears as a hit beside the wall."""
 
 from __future__ import annotations
 
@@ -31,4 +32,7 @@ def test_the_demo_operator_lands_on_a_playing_wall(tmp_path: Path, page: Page) -
         assert names == ["Grote Markt", "Stationsplein", "Kolonel Dusartplein", "Havermarkt"]
         expect(page.get_by_test_id("camera-tree")).to_contain_text("Politiezone Demo")
         expect(page.locator("#tour-list")).to_contain_text("Stationsomgeving")
+        hit = page.get_by_test_id("wall-hits").get_by_test_id("hit")
+        expect(hit.first).to_contain_text("1-GZK-731", timeout=60_000)
+        expect(hit.first).to_contain_text("Stolen")
         page.screenshot(path=artifact("demo-wall.png"))
