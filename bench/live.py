@@ -39,8 +39,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,8 +53,8 @@ from typing import Any
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
-BELFORT = str(Path(sys.executable).parent / "belfort")
-TICKS = os.sysconf("SC_CLK_TCK")
+from benchkit import ServeProcess, cpu_seconds, machine_busy_seconds, pss_mb  # noqa: E402
+
 ORGANISATION = "PZ Bench"
 USERNAME = "bench-operator"
 PASSWORD = "bench-password-0123"  # noqa: S105 - a throwaway account
@@ -64,53 +62,6 @@ QUERY = "?purpose=administrative&justification=Benchmark+of+live+view"
 
 
 # -- measuring processes -------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """`pid` and every process below it."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-                continue
-    found, frontier = [pid], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    total = 0
-    for each in descendants(pid):
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
-
-
-def pss_mb(pid: int) -> float:
-    total = 0
-    for each in descendants(pid):
-        try:
-            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            continue
-    return total / 1024
-
-
-def machine_busy_seconds() -> float:
-    """CPU time all cores spent not idle (from /proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values[:8]) - idle) / TICKS
 
 
 @dataclass
@@ -143,12 +94,6 @@ class Case:
 
 
 # -- the server ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def seed(data: Path, urls: list[str]) -> None:
@@ -191,53 +136,30 @@ def http_json(url: str, body: dict[str, Any] | None = None, token: str = "") -> 
         return json.loads(response.read())
 
 
-class Server:
+class Server(ServeProcess):
     """`belfort serve` on a seeded data folder, with its log kept in that folder."""
 
     def __init__(self, folder: Path, urls: list[str]) -> None:
-        self.data = folder / "belfort"
-        self.log = folder / "serve.log"
-        self.port = free_port()
+        super().__init__(folder / "belfort", folder / "serve.log")
         self.base = f"http://127.0.0.1:{self.port}"
         self.urls = urls
-        self.process: subprocess.Popen[bytes] | None = None
         self.token = ""
         self.camera_ids: list[str] = []
 
     def __enter__(self) -> Server:
         seed(self.data, self.urls)
-        env = {**os.environ, "BELFORT_CONFIG": "", "BELFORT_DATABASE__URL": ""}
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [BELFORT, "serve", "--data", str(self.data), "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.start()
         self._wait_until_ready()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
+        self.stop()
 
     def _wait_until_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         states: dict[str, str] = {}
         while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"belfort serve exited ({self.process.returncode}):\n{self.log_tail()}")
+            self.check_running()
             try:
                 if not self.token:
                     http_json(f"{self.base}/api/health")
@@ -252,13 +174,6 @@ class Server:
                 pass
             time.sleep(0.5)
         raise RuntimeError(f"cameras not online within {timeout:g} s: {states}\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def log_problems(self) -> list[str]:
-        words = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Exception")
-        return [line for line in self.log.read_text(errors="replace").splitlines() if any(w in line for w in words)]
 
     def ws_url(self, camera_id: str) -> str:
         return f"ws://127.0.0.1:{self.port}/api/live/{camera_id}/ws{QUERY}"
@@ -552,7 +467,7 @@ def main() -> None:
                         problems += problems_of(case)
                         print(f"  {case.name}: server CPU {case.cpu_percent:.1f} %", flush=True)
                         time.sleep(2)  # let the closed streams' audit records land
-                    problems += [f"server log ({count} cam): {line}" for line in server.log_problems()[:10]]
+                    problems += [f"server log ({count} cam): {line}" for line in server.problems()[:10]]
                     if server.process is not None and server.process.poll() is not None:
                         problems.append(f"belfort serve exited with {server.process.returncode} during the run")
         dropped = cameras.mounts_that_dropped_frames()

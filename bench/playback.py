@@ -60,10 +60,8 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -82,6 +80,7 @@ from sqlalchemy import insert, select
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
+from benchkit import ServeProcess, markdown  # noqa: E402
 from tests.support.cameras import cached_clip  # noqa: E402
 
 from belfort.app import build_services  # noqa: E402
@@ -99,7 +98,6 @@ from belfort.policy.model import system_actor  # noqa: E402
 from belfort.settings import load_settings  # noqa: E402
 from belfort.timeutil import iso_utc  # noqa: E402
 
-BELFORT = str(Path(sys.executable).parent / "belfort")
 SEED_VERSION = "1"
 """Bump when the seeded folder changes, so cached folders are seeded again."""
 CACHE_DAYS = 2
@@ -322,36 +320,21 @@ def seeded_folder(cache: Path, fresh: bool) -> tuple[Seeded, bool]:
 # -- the server and its clients ---------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Server:
+class Server(ServeProcess):
     """`belfort serve` on the seeded folder with recording off, writing its log to `log`."""
 
     def __init__(self, data: Path, log: Path) -> None:
-        self.data = data
-        self.log = log
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__(data, log, recording=False)
         self.token = ""
         self.api = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "BELFORT_CONFIG": "", "BELFORT_DATABASE__URL": "", "BELFORT_RECORDING__AUTOSTART": "false"}
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [BELFORT, "serve", "--data", str(self.data), "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.start()
         deadline = time.monotonic() + 90
         while not self.token:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"belfort serve did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
+            self.check_running()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"belfort serve did not answer within 90 s:\n{self.log_tail()}")
             try:
                 self.token = self.call("POST", "/api/auth/login", {"username": USERNAME, "password": PASSWORD})["token"]
             except OSError:
@@ -361,13 +344,7 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.api.close()
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.stop()
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         headers = {"Content-Type": "application/json"}
@@ -379,10 +356,6 @@ class Server:
         if response.status != 200:
             raise RuntimeError(f"{method} {path}: {response.status} {data[:500]!r}")
         return json.loads(data)
-
-    def problems(self) -> list[str]:
-        words = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Exception")
-        return [line for line in self.log.read_text(errors="replace").splitlines() if any(w in line for w in words)]
 
 
 @dataclass
@@ -729,12 +702,6 @@ def breakdown(seeded: Seeded) -> list[list[str]]:
 # -- report ------------------------------------------------------------------------
 
 
-def markdown(header: list[str], rows: list[list[str]], align: str) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=30, help="requests per first-byte case")
@@ -769,7 +736,7 @@ def main() -> None:
         markdown(
             ["case", "unit", "n", "Belfort p50 / p95 / max", "plain file, hot", "Belfort / plain", "note"],
             [row.cells() for row in rows],
-            ["---", "---", "--:", "--:", "--:", "--:", "---"],
+            "--- --- --: --: --: --: ---",
         )
     )
     print(
@@ -781,7 +748,7 @@ def main() -> None:
         markdown(
             ["range", "segments", "index query", "plain overlap filter (before)", "lay out the clip", "read 1 MiB"],
             parts,
-            ["---", "--:", "--:", "--:", "--:", "--:"],
+            "--- --: --: --: --: --:",
         )
     )
     worst = {kind: max(p95(r.values) for r in rows if r.target == kind) * 1000 for kind in ("hour", "day")}
