@@ -568,8 +568,15 @@ def anpr() -> None:
     default=0,
     help="Also print up to N alternative readings, as plate and confidence columns.",
 )
+@click.option(
+    "--look-closer",
+    is_flag=True,
+    help="Where a picture shows no plate, look again at its halves (small plates in photos; slower).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per picture, with every field.")
-def anpr_read(images: tuple[Path, ...], countries: tuple[str, ...], candidates: int, as_json: bool) -> None:
+def anpr_read(
+    images: tuple[Path, ...], countries: tuple[str, ...], candidates: int, look_closer: bool, as_json: bool
+) -> None:
     """Read the plate in each picture: one line `path<TAB>plate<TAB>confidence` each.
 
     Plate and confidence are empty when no plate is found. Needs no settings, data folder or
@@ -583,7 +590,7 @@ def anpr_read(images: tuple[Path, ...], countries: tuple[str, ...], candidates: 
 
     from belfort.anpr.reader import PlateReader
 
-    reader = PlateReader(countries=[country.upper() for country in countries] or None)
+    reader = PlateReader(countries=[country.upper() for country in countries] or None, look_closer=look_closer)
     failed = False
     for path in images:
         try:

@@ -194,3 +194,18 @@ def test_the_command_exits_0_when_every_picture_was_read_and_prints_json(tmp_pat
     assert (found["plate"], found["display"], found["country"]) == ("XF123J", "XF-123-J", "NL")
     assert len(found["box"]) == 4 and found["candidates"][0][0] == "XF123J"
     assert none["path"] == str(empty_file) and none["plate"] is None and none["candidates"] == []
+
+
+def test_the_command_looks_closer_at_a_small_plate_in_a_large_photo_when_asked(tmp_path: Path) -> None:
+    """A 72-pixel plate in a 4K picture is 18 pixels once the whole picture is scaled for the
+    text detector; the closer look detects again in each half at a finer scale."""
+    picture = tmp_path / "far.png"
+    scene = street_scene(size=(3840, 2160), sign="APOTHEEK")
+    Image.fromarray(place_plate(scene, render_plate("1ABC234", "BE", 72), (1150, 1500))[0]).save(picture)
+
+    plain = CliRunner().invoke(main, ["anpr", "read", str(picture)])
+    closer = CliRunner().invoke(main, ["anpr", "read", "--look-closer", str(picture)])
+
+    assert plain.exit_code == 0 and plain.stdout == f"{picture}\t\t\n"
+    assert closer.exit_code == 0, closer.output
+    assert closer.stdout.split("\t")[:2] == [str(picture), "1ABC234"]
