@@ -44,7 +44,11 @@ class Reception:
 
     @property
     def frames(self) -> list[ReceivedFrame]:
-        return merge_by_timestamp(self.packets)
+        """The packets merged into frames. When FFmpeg handed over the first packet without a
+        timestamp, the frame after it may miss that packet (a sliced keyframe's first slice,
+        which holds the counter): it is left out too."""
+        frames = merge_by_timestamp(self.packets)
+        return frames[1:] if self.packets and self.packets[0][0] is None else frames
 
 
 def receive(url: str, codec: str, seconds: float) -> Reception:
