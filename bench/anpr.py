@@ -1100,14 +1100,14 @@ def last_seen(plan: ReadPlan) -> np.ndarray[Any, np.dtype[np.int64]]:
     return latest
 
 
-def plate_rows(plan: ReadPlan, suffix: str) -> Iterator[list[tuple[str, str]]]:
-    """(plate, last seen) of every distinct plate, in plate order, a batch at a time."""
+def plate_rows(plan: ReadPlan, suffix: str) -> Iterator[list[tuple[str, str, str]]]:
+    """(plate, reversed, last seen) of every distinct plate, in plate order, a batch at a time."""
     latest = last_seen(plan)
     order = sorted(range(len(plan.plates)), key=plan.plates.__getitem__)
     for first in range(0, len(order), LOAD_BATCH):
         chosen = order[first : first + LOAD_BATCH]
         times = time_texts(latest[chosen], suffix)
-        yield [(plan.plates[i], times[n]) for n, i in enumerate(chosen)]
+        yield [(plan.plates[i], plan.plates[i][::-1], times[n]) for n, i in enumerate(chosen)]
 
 
 def query_samples(plan: ReadPlan, end: datetime, seed: int) -> dict[str, Any]:
@@ -1210,7 +1210,7 @@ def build_sqlite(folder: Path, reads: int, plates: int, seed: int) -> Built:
             progress("reads loaded", min(first + LOAD_TRANSACTION, reads), reads, step)
         db.execute("BEGIN")
         for batch in plate_rows(plan, ""):
-            db.executemany("INSERT INTO anpr_plate (plate, last_seen) VALUES (?, ?)", batch)
+            db.executemany("INSERT INTO anpr_plate (plate, plate_reversed, last_seen) VALUES (?, ?, ?)", batch)
         db.execute("COMMIT")
         seconds["load"] = time.monotonic() - step
         del plan
@@ -1315,7 +1315,7 @@ def build_postgres(cluster: KeptCluster, folder: Path, reads: int, plates: int, 
                     copy.write_row(row)
                 if (first + LOAD_BATCH) % LOAD_TRANSACTION == 0:
                     progress("reads copied", first + LOAD_BATCH, reads, step)
-        with db.cursor().copy("COPY anpr_plate (plate, last_seen) FROM STDIN") as copy:
+        with db.cursor().copy("COPY anpr_plate (plate, plate_reversed, last_seen) FROM STDIN") as copy:
             for batch in plate_rows(plan, "+00"):
                 for row in batch:
                     copy.write_row(row)

@@ -60,12 +60,16 @@ class PlateRead(Base):
 
 
 class SeenPlate(Base):
-    """Every plate read at least once, with when it was last seen."""
+    """Every plate read at least once, with when it was last seen; kept reversed too, so a
+    pattern such as `*23?` finds its plates by ranges of an index (migration 0006)."""
 
     __tablename__ = "anpr_plate"
 
     plate: Mapped[str] = mapped_column(String(16), primary_key=True)
+    plate_reversed: Mapped[str] = mapped_column(String(16), nullable=False, server_default="")
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (Index("ix_anpr_plate_reversed", "plate_reversed"),)
 
 
 class Hotlist(Base):

@@ -247,7 +247,7 @@ class ReadService:
                 latest[row.plate] = row.ts
         if not latest:
             return
-        values = [{"plate": plate, "last_seen": ts} for plate, ts in latest.items()]
+        values = [{"plate": plate, "plate_reversed": plate[::-1], "last_seen": ts} for plate, ts in latest.items()]
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(SeenPlate)

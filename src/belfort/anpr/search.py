@@ -4,16 +4,19 @@ Every search is a consultation with a purpose, decided by the policy gate and au
 with the query (the 30-day rule applies from the start of the searched period). Each
 kind of query seeks an index instead of scanning the reads: an exact plate or a pattern
 with a literal start by the plate, a pattern with a literal end by the reversed plate,
-other patterns through the table of distinct plates; fuzzy by the OCR-equivalence key
-and the plates one edit away. Results are the newest first, a page at a time. Neither
-database can tell a rare pattern from a common one, so for a pattern or a fuzzy search
-the matches are first counted in the index (up to SPARSE) and the query is built to seek
-them when they are few, or to walk the period newest first when they are many (see
-`_few_matches`).
+other patterns through the table of distinct plates (by 36 ranges of its plate or
+reversed-plate index when the pattern's literal follows one `?` at either end, as in
+`?AB?23?` and `*23?`); fuzzy by the OCR-equivalence key and the plates one edit away.
+Results are the newest first, a page at a time. Neither database can tell a rare pattern
+from a common one, so for a pattern or a fuzzy search the matches are first counted in
+the index (up to SPARSE) and the query is built to seek them when they are few, or to
+walk the period newest first when they are many (see `_few_matches`).
 """
 
 from __future__ import annotations
 
+import re
+import string
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +45,8 @@ MAX_PLATES = 20_000
 MAX_LIMIT = 200
 HIGH = "\x7f"
 """Sorts after every plate character: [prefix, prefix + HIGH) holds every plate with that prefix."""
+PLATE_CHARACTERS = string.digits + string.ascii_uppercase
+"""Every character a normalised plate holds, in the order the indexes sort them."""
 SPARSE = 5_000
 """A pattern or fuzzy search matching fewer reads than this is sought by its index; a more
 common one is found by walking the period newest first."""
@@ -171,9 +176,12 @@ class PlateSearch:
             return _starting(PlateRead.plate, pattern.prefix, pattern.like)
         if pattern.suffix:
             return _starting(PlateRead.plate_reversed, pattern.suffix[::-1], pattern.like[::-1])
-        plates = session.scalars(
-            select(SeenPlate.plate).where(SeenPlate.plate.like(pattern.like)).limit(MAX_PLATES + 1)
-        ).all()
+        seen = _after_one_character(SeenPlate.plate, pattern.text, pattern.like)
+        if seen is None:
+            seen = _after_one_character(SeenPlate.plate_reversed, pattern.text[::-1], pattern.like[::-1])
+        if seen is None:
+            seen = SeenPlate.plate.like(pattern.like)
+        plates = session.scalars(select(SeenPlate.plate).where(seen).limit(MAX_PLATES + 1)).all()
         if len(plates) > MAX_PLATES:
             raise InvalidInput(
                 f"'{pattern.text}' matches more than {MAX_PLATES:,} different plates: add characters to narrow it"
@@ -186,6 +194,17 @@ def _starting(column: InstrumentedAttribute[str], start: str, like: str) -> Colu
     the column's own index (the reversed plate against the reversed pattern, so that a read's
     row is only fetched once it matches)."""
     return and_(column >= start, column < start + HIGH, column.like(like))
+
+
+def _after_one_character(column: InstrumentedAttribute[str], text: str, like: str) -> ColumnElement[bool] | None:
+    """For a pattern that starts with one `?` and then a literal (`?AB?23?`; `*23?` read
+    reversed): the index ranges of that literal after each possible first character, checked
+    against `like` in the index. None for any other pattern."""
+    if len(text) < 2 or text[0] != "?" or text[1] in "*?":
+        return None
+    literal = re.split(r"[*?]", text[1:], maxsplit=1)[0]
+    ranges = [and_(column >= first + literal, column < first + literal + HIGH) for first in PLATE_CHARACTERS]
+    return and_(or_(*ranges), column.like(like))
 
 
 def _few_matches(session: Session, condition: ColumnElement[bool]) -> bool:
