@@ -173,6 +173,51 @@ def test_a_click_on_the_timeline_plays_from_that_moment_and_a_range_exports(
     assert actions["recording.view"] == actions["evidence.export"] == actions["hold.place"] == "granted"
 
 
+def test_dragging_the_playhead_scrubs_within_the_clip_and_plays_from_where_it_is_let_go(
+    live_server: str, recording: str, page: Page, services: Services
+) -> None:
+    open_timeline(page, live_server, recording, "inspector")
+    first, _ = footage(services, recording)
+    page.mouse.click(*x_of(page, first + 4000))  # the clip starts at the keyframe before, after first + 3 s
+    state_purpose(page, "administrative", "Looking for the moment a bicycle was taken")
+    wait_until_playing(page)
+    page.locator("#play-pause").click()
+    page.wait_for_function("() => document.getElementById('video').paused")
+    clock = page.get_by_test_id("clock")
+    page.wait_for_timeout(300)  # the paused frame's time has reached the clock
+    playhead = int(clock.get_attribute("data-ms") or 0)
+    source = page.evaluate("document.getElementById('video').src")
+
+    target = playhead - 800  # still inside the clip on screen, which the browser holds
+    page.mouse.move(*x_of(page, playhead))
+    page.mouse.down()
+    page.mouse.move(*x_of(page, target), steps=6)
+    page.mouse.up()
+
+    page.wait_for_function(
+        f"() => Math.abs(Number(document.getElementById('clock').dataset.ms) - {target}) < 150", timeout=5_000
+    )
+    assert page.evaluate("document.getElementById('video').src") == source, "scrubbing within the clip loads no clip"
+    assert page.evaluate("document.getElementById('video').paused"), "a paused player stays paused"
+    with services.db.session() as session:
+        views = services.audit.query(session, AuditFilter(person="inspector", action="recording.view"))
+    assert len(views) == 1, "scrubbing within the clip on screen is no new consultation"
+
+    earlier = first + 500  # before the clip on screen and before the hour granted from the first click
+    page.mouse.move(*x_of(page, target))
+    page.mouse.down()
+    page.mouse.move(*x_of(page, earlier), steps=6)
+    page.mouse.up()
+
+    page.wait_for_function(
+        f"() => Math.abs(Number(document.getElementById('clock').dataset.ms) - {earlier}) < 1500", timeout=15_000
+    )
+    assert page.evaluate("document.getElementById('video').src") != source
+    with services.db.session() as session:
+        views = services.audit.query(session, AuditFilter(person="inspector", action="recording.view"))
+    assert len(views) == 2, "footage before the granted hour is a new consultation, with the purpose stated"
+
+
 def test_old_police_footage_asks_for_the_prosecutors_reference(
     live_server: str, recording: str, page: Page, services: Services
 ) -> None:

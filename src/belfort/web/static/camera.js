@@ -103,6 +103,15 @@ const timeline = new Timeline(document.getElementById("timeline"), {
   rows: [{ cameraId, label: root.dataset.cameraName }],
   rowHeight: 44,
   onSeek: (ms) => playFrom(ms),
+  // Dragging the playhead shows the frames the clip on screen already holds; letting go
+  // elsewhere plays from there (a new clip, or a new consultation outside the grant).
+  onScrub: (ms) => {
+    if (player && !live) player.preview(ms);
+  },
+  onScrubEnd: (ms) => {
+    if (player && !live && player.preview(ms)) return;
+    playFrom(ms);
+  },
   onSelect: (range) => showSelection(range),
 });
 

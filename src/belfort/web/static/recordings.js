@@ -226,19 +226,23 @@ export class RecordingPlayer {
     this.video.currentTime = Math.max(0, target + frame / 4);
   }
 
-  /** Jump to a moment: by seeking when the clip has it buffered, else by a new clip (or grant). */
-  seek(ms) {
-    if (this.clip && ms >= this.clip.start && ms < this.clip.end) {
-      const target = (ms - this.clip.start) / 1000;
-      const buffered = this.video.buffered;
-      for (let i = 0; i < buffered.length; i++) {
-        if (buffered.start(i) <= target && target < buffered.end(i)) {
-          this.video.currentTime = target;
-          return;
-        }
+  /** Show the moment `ms` when the clip on screen has it buffered; false when it has not. */
+  preview(ms) {
+    if (!this.active || !this.clip || ms < this.clip.start || ms >= this.clip.end) return false;
+    const target = (ms - this.clip.start) / 1000;
+    const buffered = this.video.buffered;
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= target && target < buffered.end(i)) {
+        this.video.currentTime = target;
+        return true;
       }
     }
-    this.playFrom(ms, { paused: this.video.paused });
+    return false;
+  }
+
+  /** Jump to a moment: by seeking when the clip has it buffered, else by a new clip (or grant). */
+  seek(ms) {
+    if (!this.preview(ms)) this.playFrom(ms, { paused: this.video.paused });
   }
 
   stop() {

@@ -4,14 +4,16 @@
 // One row per camera. The server sends spans at the resolution of the view (one pixel),
 // with gaps and their reasons, evidence holds, media events, the 30-day line of police
 // cameras and the retention limit, so a year of recordings costs one small answer. Drag
-// to pan, wheel (or +/-) to zoom around the pointer, click to play from a moment,
-// Shift+drag to select a range. All times are UTC, in milliseconds since the epoch.
+// to pan, wheel (or +/-) to zoom around the pointer, click to play from a moment, drag
+// the playhead to scrub, Shift+drag to select a range. All times are UTC, in
+// milliseconds since the epoch.
 
 const MIN_SPAN = 10 * 1000;
 const MAX_SPAN = 731 * 86400 * 1000;
 const AXIS = 20;
 const ROW = 28;
 const LABEL = 0;
+const GRIP = 6; // pixels either side of the playhead that pick it up
 const COLOURS = {
   background: "#0b0f14",
   row: "#101822",
@@ -89,7 +91,11 @@ function monthTicks(start, end, everyMonths) {
 }
 
 export class Timeline {
-  constructor(canvas, { rows, onSeek, onSelect, onView, rowHeight = ROW } = {}) {
+  /**
+   * onSeek(ms, row): a click on a moment; onScrub(ms): the playhead dragged to a moment
+   * (often, while dragging); onScrubEnd(ms): the playhead let go (default: onSeek).
+   */
+  constructor(canvas, { rows, onSeek, onSelect, onView, onScrub, onScrubEnd, rowHeight = ROW } = {}) {
     this.canvas = canvas;
     this.rowHeight = rowHeight;
     this.ctx = canvas.getContext("2d");
@@ -97,6 +103,8 @@ export class Timeline {
     this.onSeek = onSeek || (() => {});
     this.onSelect = onSelect || (() => {});
     this.onView = onView || (() => {});
+    this.onScrub = onScrub || (() => {});
+    this.onScrubEnd = onScrubEnd || ((ms) => this.onSeek(ms, 0));
     const now = Date.now();
     this.start = now - 3600 * 1000;
     this.end = now + 5 * 60 * 1000;
@@ -148,6 +156,7 @@ export class Timeline {
   }
 
   setPlayhead(ms) {
+    if (this.drag && this.drag.scrub) return; // the person holds the playhead
     this.playhead = ms;
     this.draw();
   }
@@ -399,6 +408,10 @@ export class Timeline {
 
   // ------------------------------------------------------------- input
 
+  nearPlayhead(x) {
+    return this.playhead !== null && Math.abs(this.x(this.playhead) - x) <= GRIP;
+  }
+
   bind() {
     const canvas = this.canvas;
     canvas.tabIndex = 0;
@@ -418,6 +431,7 @@ export class Timeline {
         start: this.start,
         end: this.end,
         select: event.shiftKey,
+        scrub: !event.shiftKey && this.nearPlayhead(event.offsetX),
         moved: false,
         anchor: this.time(event.offsetX),
         row: this.rowAt(event.offsetY),
@@ -428,12 +442,17 @@ export class Timeline {
       this.hover = { ms, text: this.describe(ms, Math.max(0, this.rowAt(event.offsetY))) };
       const drag = this.drag;
       if (!drag) {
+        canvas.style.cursor = this.nearPlayhead(event.offsetX) ? "ew-resize" : "";
         this.draw();
         return;
       }
       if (Math.abs(event.offsetX - drag.x) > 3) drag.moved = true;
       if (!drag.moved) return;
-      if (drag.select) {
+      if (drag.scrub) {
+        this.playhead = Math.round(ms);
+        this.draw();
+        this.onScrub(this.playhead);
+      } else if (drag.select) {
         const a = Math.min(drag.anchor, ms);
         const b = Math.max(drag.anchor, ms);
         this.selection = [Math.round(a), Math.round(b)];
@@ -447,7 +466,9 @@ export class Timeline {
       const drag = this.drag;
       this.drag = null;
       if (!drag) return;
-      if (drag.select && drag.moved) {
+      if (drag.scrub && drag.moved) {
+        this.onScrubEnd(this.playhead);
+      } else if (drag.select && drag.moved) {
         this.setSelection(this.selection);
       } else if (!drag.moved) {
         this.onSeek(Math.round(this.time(event.offsetX)), Math.max(0, drag.row));
