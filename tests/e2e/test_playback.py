@@ -136,6 +136,8 @@ def test_a_click_on_the_timeline_plays_from_that_moment_and_a_range_exports(
     page.mouse.click(*x_of(page, first + 3000))
     state_purpose(page, "administrative", "Fight reported on the market square")
     wait_until_playing(page)
+    # The player sets currentTime before the seek completes; the first frame's time follows.
+    page.wait_for_function("() => document.querySelector('[data-testid=clock]').dataset.first")
     clock = page.get_by_test_id("clock")
     requested, shown = int(clock.get_attribute("data-requested") or 0), int(clock.get_attribute("data-first") or 0)
     assert abs(shown - requested) < 1000, f"the first frame shown is {shown - requested} ms from the moment clicked"
