@@ -6,9 +6,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from belfort.app import Services
 from belfort.audit import AuditFilter, verify_chain
 from belfort.auth.service import actor_of_user
+from belfort.errors import Forbidden
 from belfort.policy import Action, LegalRegime, Purpose, PurposeKind, Resource, ResourceKind
 from belfort.timeutil import FrozenClock
 from tests.conftest import Population
@@ -65,3 +68,20 @@ def test_one_record_per_decision(services: Services, population: Population, clo
         assert verify_chain(session).count == before + 3
         export = services.audit.query(session, AuditFilter(action="evidence.export"))[0]
         assert export.outcome == "refused" and export.op == "disclose" and export.recipient == "court of Kortrijk"
+
+
+def test_require_raises_the_refusal_and_its_record_is_kept(
+    services: Services, population: Population, clock: FrozenClock
+) -> None:
+    resource = recording(population, clock, 31)
+    administrative = Purpose(PurposeKind.ADMINISTRATIVE, "Check of a reported traffic accident")
+    judicial = Purpose(PurposeKind.JUDICIAL, "Investigation of armed robbery", "KO.21.L7.000123/26")
+    with services.db.session() as session:
+        inspector = actor_of_user(services.accounts.user_by_name(session, "inspector"))
+        assert services.gate.require(session, inspector, Action.VIEW_RECORDING, resource, judicial).granted
+    with pytest.raises(Forbidden) as refused, services.db.session() as session:
+        services.gate.require(session, inspector, Action.VIEW_RECORDING, resource, administrative)
+    assert "prosecutor" in refused.value.message and refused.value.needs
+    with services.db.session() as session:
+        records = services.audit.query(session, AuditFilter(person="inspector", action=Action.VIEW_RECORDING.value))
+    assert [r.outcome for r in records].count("refused") == 1 and len(records) == 2

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from belfort.anpr.matching import HotlistEntry, HotlistMatcher, Match
-from belfort.anpr.models import Hotlist, HotlistRow
+from belfort.anpr.models import Hotlist, HotlistRow, owned
 from belfort.anpr.plates import PlatePattern
 from belfort.db import Database
 from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -234,7 +234,7 @@ class HotlistService:
     # -- managing lists (in the caller's transaction) -----------------------------------
 
     def _authorize(self, session: Session, actor: Actor, hotlist: Hotlist | None, detail: dict[str, object]) -> None:
-        decision = self.gate.authorize(
+        self.gate.require(
             session,
             actor,
             Action.MANAGE_HOTLISTS,
@@ -242,8 +242,6 @@ class HotlistService:
             None,
             detail=detail,
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
 
     def lists(self, session: Session, actor: Actor) -> Sequence[Hotlist]:
         """The organisation's lists, names and sizes only (no plates: nothing to audit)."""
@@ -255,10 +253,7 @@ class HotlistService:
         return session.scalars(query).all()
 
     def get(self, session: Session, actor: Actor, hotlist_id: uuid.UUID) -> Hotlist:
-        hotlist = session.get(Hotlist, hotlist_id)
-        if hotlist is None or (actor.organisation_id is not None and hotlist.organisation_id != actor.organisation_id):
-            raise NotFound(f"no hotlist {hotlist_id} of your organisation")
-        return hotlist
+        return owned(session, actor, Hotlist, hotlist_id, "hotlist")
 
     def create(self, session: Session, actor: Actor, name: str, watch_path: str = "") -> Hotlist:
         name = name.strip()

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from belfort.db.base import Base, UTCDateTime, new_id
+from belfort.errors import NotFound
+from belfort.policy import Actor
 
 
 class PlateRead(Base):
@@ -148,3 +151,21 @@ class SpeedSection(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+
+class _Owned(Protocol):
+    @property
+    def organisation_id(self) -> uuid.UUID: ...
+
+
+Owned = TypeVar("Owned", bound=_Owned)
+
+
+def owned(session: Session, actor: Actor, model: type[Owned], row_id: uuid.UUID, noun: str) -> Owned:
+    """The row `row_id` of `model` when it belongs to the actor's organisation (or the actor is
+    Belfort itself); NotFound otherwise, so another organisation's rows are not even confirmed
+    to exist."""
+    row = session.get(model, row_id)
+    if row is None or (actor.organisation_id is not None and row.organisation_id != actor.organisation_id):
+        raise NotFound(f"no {noun} {row_id} of your organisation")
+    return row

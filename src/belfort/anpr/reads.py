@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from belfort.anpr.hotlists import HotlistService
 from belfort.anpr.images import ImageStore
-from belfort.anpr.models import Hit, PlateRead, SeenPlate
+from belfort.anpr.models import Hit, PlateRead, SeenPlate, owned
 from belfort.anpr.plates import display, equivalence_key, guess_country, normalise
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
-from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
+from belfort.errors import Conflict, InvalidInput
 from belfort.events import EventBus
 from belfort.policy import (
     Action,
@@ -143,7 +143,7 @@ class ReadService:
         if not 1 <= len(reads) <= MAX_BATCH:
             raise InvalidInput(f"send 1 to {MAX_BATCH} reads at a time; got {len(reads)}")
         if audit:
-            decision = self.gate.authorize(
+            self.gate.require(
                 session,
                 actor,
                 Action.INGEST_READS,
@@ -151,8 +151,6 @@ class ReadService:
                 None,
                 detail={"reads": len(reads), "source": source},
             )
-            if not decision.granted:
-                raise Forbidden(decision.reason, needs=decision.needs)
         plates = [self._plate(item, index) for index, item in enumerate(reads)]
         cameras = self._cameras(session, actor, reads)
         existing = self._existing(session, source, [r.client_read_id for r in reads if r.client_read_id])
@@ -190,10 +188,7 @@ class ReadService:
     def _cameras(self, session: Session, actor: Actor, reads: Sequence[IncomingRead]) -> dict[str, Camera]:
         found: dict[str, Camera] = {}
         for ref in {r.camera for r in reads if r.camera}:
-            camera = self.cameras.get(session, ref)
-            if actor.organisation_id is not None and camera.organisation_id != actor.organisation_id:
-                raise NotFound(f"no camera '{ref}' of your organisation")
-            found[ref] = camera
+            found[ref] = self.cameras.get_own(session, actor, ref)
         return found
 
     def _existing(self, session: Session, source: str, client_ids: list[str]) -> dict[str, PlateRead]:
@@ -305,11 +300,9 @@ class ReadService:
     # -- hits ---------------------------------------------------------------------------
 
     def _authorize_hits(self, session: Session, actor: Actor, detail: dict[str, object]) -> None:
-        decision = self.gate.authorize(
+        self.gate.require(
             session, actor, Action.HANDLE_HITS, reads_resource(actor.organisation_id), None, detail=detail
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
 
     def hits(self, session: Session, actor: Actor, state: str = "new", limit: int = 100) -> Sequence[Hit]:
         """The organisation's hits, newest first: looking at them is audited."""
@@ -324,9 +317,7 @@ class ReadService:
         return session.scalars(query).all()
 
     def handle(self, session: Session, actor: Actor, hit_id: uuid.UUID, accepted: bool, reason: str) -> Hit:
-        hit = session.get(Hit, hit_id)
-        if hit is None or (actor.organisation_id is not None and hit.organisation_id != actor.organisation_id):
-            raise NotFound(f"no hit {hit_id} of your organisation")
+        hit = owned(session, actor, Hit, hit_id, "hit")
         reason = reason.strip()
         if not accepted and len(reason) < 3:
             raise InvalidInput("say why the hit is rejected (a misread, another vehicle, ...)")
@@ -342,10 +333,7 @@ class ReadService:
         return hit
 
     def read_for(self, session: Session, actor: Actor, read_id: uuid.UUID) -> PlateRead:
-        read = session.get(PlateRead, read_id)
-        if read is None or (actor.organisation_id is not None and read.organisation_id != actor.organisation_id):
-            raise NotFound(f"no read {read_id} of your organisation")
-        return read
+        return owned(session, actor, PlateRead, read_id, "read")
 
     def camera_of(self, session: Session, actor: Actor, hit: Hit) -> Camera | None:
         camera = session.get(Camera, hit.camera_id) if hit.camera_id else None

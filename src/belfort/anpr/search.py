@@ -33,7 +33,7 @@ from belfort.anpr.models import PlateRead, SeenPlate
 from belfort.anpr.plates import PlatePattern, equivalence_key, normalise, one_edit_variants
 from belfort.anpr.reads import reads_resource
 from belfort.cameras.models import Camera
-from belfort.errors import Forbidden, InvalidInput
+from belfort.errors import InvalidInput
 from belfort.policy import Action, Actor, PolicyGate, Purpose
 from belfort.timeutil import Clock, iso_utc, utcnow
 
@@ -113,7 +113,7 @@ class PlateSearch:
         if not 1 <= query.limit <= MAX_LIMIT:
             raise InvalidInput(f"ask for 1 to {MAX_LIMIT} results at a time")
         plate_condition, classify = self._plate_condition(session, query.text, mode)
-        decision = self.gate.authorize(
+        self.gate.require(
             session,
             actor,
             Action.SEARCH_PLATES,
@@ -128,8 +128,6 @@ class PlateSearch:
                 "area": query.area,
             },
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
         seek = classify.mode != "exact" and _few_matches(session, plate_condition)
         ts, order = _time_columns(session, seek)
         conditions = [plate_condition, ts >= start, ts < end]

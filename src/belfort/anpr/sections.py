@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from belfort.anpr.models import PlateRead, SpeedSection
+from belfort.anpr.models import PlateRead, SpeedSection, owned
 from belfort.anpr.reads import reads_resource
-from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
-from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
+from belfort.errors import Conflict, InvalidInput
 from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind
 from belfort.timeutil import Clock, iso_utc, utcnow
 
@@ -49,12 +48,6 @@ class SectionService:
         self.cameras = cameras
         self._clock = clock
 
-    def _camera(self, session: Session, actor: Actor, ref: str) -> Camera:
-        camera = self.cameras.get(session, ref)
-        if actor.organisation_id is not None and camera.organisation_id != actor.organisation_id:
-            raise NotFound(f"no camera '{ref}' of your organisation")
-        return camera
-
     def create(
         self,
         session: Session,
@@ -72,10 +65,11 @@ class SectionService:
             raise InvalidInput("the distance between the cameras must be 10 m to 100 km")
         if not 5 <= limit_kmh <= 200:
             raise InvalidInput("the speed limit must be 5 to 200 km/h")
-        entry_camera, exit_camera = self._camera(session, actor, entry), self._camera(session, actor, exit_)
+        entry_camera = self.cameras.get_own(session, actor, entry)
+        exit_camera = self.cameras.get_own(session, actor, exit_)
         if entry_camera.id == exit_camera.id:
             raise InvalidInput("the entry and exit cameras must differ")
-        decision = self.gate.authorize(
+        self.gate.require(
             session,
             actor,
             Action.MANAGE_CAMERAS,
@@ -83,8 +77,6 @@ class SectionService:
             None,
             detail={"section": name, "exit": str(exit_camera.id), "distance_m": distance_m, "limit_kmh": limit_kmh},
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
         organisation_id = entry_camera.organisation_id
         if session.scalar(
             select(SpeedSection.id).where(SpeedSection.organisation_id == organisation_id, SpeedSection.name == name)
@@ -110,10 +102,7 @@ class SectionService:
         return session.scalars(query).all()
 
     def get(self, session: Session, actor: Actor, section_id: uuid.UUID) -> SpeedSection:
-        section = session.get(SpeedSection, section_id)
-        if section is None or (actor.organisation_id is not None and section.organisation_id != actor.organisation_id):
-            raise NotFound(f"no section {section_id} of your organisation")
-        return section
+        return owned(session, actor, SpeedSection, section_id, "section")
 
     def passages(
         self,
@@ -131,7 +120,7 @@ class SectionService:
         if end - start > MAX_REPORT:
             raise InvalidInput("report at most 31 days at a time")
         window = timedelta(hours=section.distance_m / 1000 / SLOWEST_KMH)
-        decision = self.gate.authorize(
+        self.gate.require(
             session,
             actor,
             Action.SEARCH_PLATES,
@@ -139,8 +128,6 @@ class SectionService:
             purpose,
             detail={"section": section.name, "from": iso_utc(start), "until": iso_utc(end)},
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
         exits = session.scalars(
             select(PlateRead)
             .where(PlateRead.camera_id == section.exit_camera_id, PlateRead.ts >= start, PlateRead.ts < end)

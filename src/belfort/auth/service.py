@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from belfort.audit import AuditEntry, AuditLog
 from belfort.auth.models import ApiToken, Organisation, User, UserSession
-from belfort.errors import Conflict, Forbidden, InvalidInput, LoginRefused, NotFound
+from belfort.errors import Conflict, InvalidInput, LoginRefused, NotFound
 from belfort.policy import (
     Action,
     Actor,
@@ -124,9 +124,7 @@ class AccountService:
     # -- administration -------------------------------------------------------------
 
     def _require(self, session: Session, actor: Actor, action: Action, resource: Resource, **detail: object) -> None:
-        decision = self.gate.authorize(session, actor, action, resource, detail=detail or None)
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
+        self.gate.require(session, actor, action, resource, detail=detail or None)
 
     def add_organisation(self, session: Session, actor: Actor, name: str, kind: str) -> Organisation:
         name = name.strip()

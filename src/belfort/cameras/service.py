@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from belfort.auth.service import find_organisation
 from belfort.cameras.models import Camera
-from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
+from belfort.errors import Conflict, InvalidInput, NotFound
 from belfort.policy import Action, Actor, LegalRegime, OrganisationKind, PolicyGate, Resource, ResourceKind
 from belfort.settings import PolicySettings
 from belfort.timeutil import Clock, utcnow
@@ -112,9 +112,7 @@ class CameraService:
 
     def _authorize(self, session: Session, actor: Actor, camera: Camera, **detail: Any) -> None:
         resource = Resource(ResourceKind.CAMERA, str(camera.id), camera.name, camera.organisation_id)
-        decision = self.gate.authorize(session, actor, Action.MANAGE_CAMERAS, resource, detail=detail)
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
+        self.gate.require(session, actor, Action.MANAGE_CAMERAS, resource, detail=detail)
 
     def get(self, session: Session, ref: str) -> Camera:
         """A camera by id or exact name (removed cameras included)."""
@@ -125,6 +123,17 @@ class CameraService:
             camera = session.scalars(select(Camera).where(Camera.name == ref)).first()
         if camera is None:
             raise NotFound(f"no camera '{ref}'; list them with `belfort camera list`")
+        return camera
+
+    def get_own(self, session: Session, actor: Actor, ref: str) -> Camera:
+        """A camera of the actor's own organisation (any, for Belfort itself), by id or name.
+
+        Unlike what an actor may see, cameras shared by other organisations do not count:
+        this is for attaching the actor's own data (plate reads, speed sections) to a camera.
+        """
+        camera = self.get(session, ref)
+        if actor.organisation_id is not None and camera.organisation_id != actor.organisation_id:
+            raise NotFound(f"no camera '{ref}' of your organisation")
         return camera
 
     def list(self, session: Session, include_removed: bool = False) -> list[Camera]:

@@ -35,7 +35,7 @@ from belfort.audit.models import AuditRecord
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
 from belfort.db import Database
-from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
+from belfort.errors import BelfortError, InvalidInput, NotFound
 from belfort.evidence.models import EvidenceExport
 from belfort.evidence.package import PackageFile, write_package
 from belfort.evidence.signing import SigningKey
@@ -223,7 +223,7 @@ class ExportService:
             plan = self.media.clip(session, camera.id, item.start, item.end)
             planned.append((camera, item, plan))
         for camera, item, _ in planned:
-            decision = self.gate.authorize(
+            self.gate.require(
                 session,
                 actor,
                 Action.EXPORT_EVIDENCE,
@@ -232,8 +232,6 @@ class ExportService:
                 recipient=request.recipient.strip(),
                 detail=detail,
             )
-            if not decision.granted:
-                raise Forbidden(decision.reason, needs=decision.needs)
         hold_ids = []
         if request.hold:
             for camera, item, _ in planned:

@@ -2,9 +2,11 @@
 
 `PolicyGate.authorize` is the single entry point capabilities call before showing or
 releasing images, plates, reads or logs. It never raises for a refusal: it returns the
-Decision, whose reason the UI shows. The audit record is written in the caller's
-session; on a refusal the caller commits that session before answering, so refusals
-are kept even though no action follows.
+Decision, whose reason the UI shows. `PolicyGate.require` is the same decision for a
+caller that stops on a refusal: it raises Forbidden with the reason and what is needed.
+The audit record is written in the caller's session; on a refusal the caller commits
+that session before answering (Forbidden is a Refusal, which the session commits), so
+refusals are kept even though no action follows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from belfort.audit import AuditEntry, AuditLog, ResourceRef
+from belfort.errors import Forbidden
 from belfort.policy.model import Action, Actor, Decision, Purpose, Resource
 from belfort.policy.rules import PolicyRules, decide, operation_of
 from belfort.timeutil import Clock, utcnow
@@ -73,4 +76,21 @@ class PolicyGate:
                 **actor_fields(actor),
             ),
         )
+        return decision
+
+    def require(
+        self,
+        session: Session,
+        actor: Actor,
+        action: Action,
+        resource: Resource,
+        purpose: Purpose | None = None,
+        *,
+        recipient: str = "",
+        detail: Mapping[str, object] | None = None,
+    ) -> Decision:
+        """`authorize`, raising Forbidden (with the decision's reason and needs) on a refusal."""
+        decision = self.authorize(session, actor, action, resource, purpose, recipient=recipient, detail=detail)
+        if not decision.granted:
+            raise Forbidden(decision.reason, needs=decision.needs)
         return decision

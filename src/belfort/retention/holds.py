@@ -14,7 +14,7 @@ from sqlalchemy import Exists, select
 from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
-from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
+from belfort.errors import Conflict, InvalidInput, NotFound
 from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, Resource, ResourceKind, sees_camera
 from belfort.retention.models import Hold
 from belfort.timeutil import Clock, iso_utc, utcnow
@@ -69,7 +69,7 @@ class HoldService:
             raise InvalidInput("a hold needs a case number of at most 100 characters")
         if not reason.strip():
             raise InvalidInput("a hold needs a reason")
-        decision = self.gate.authorize(
+        self.gate.require(
             session,
             actor,
             Action.PLACE_HOLD,
@@ -77,8 +77,6 @@ class HoldService:
             purpose,
             detail={"case_number": case_number, **(detail or {})},
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
         hold = Hold(
             id=uuid.uuid4(),
             camera_id=camera.id,
@@ -101,7 +99,7 @@ class HoldService:
             raise Conflict(f"this hold was already lifted by {hold.lifted_by} on {iso_utc(hold.lifted_at)[:19]} UTC")
         camera = session.get(Camera, hold.camera_id)
         assert camera is not None
-        decision = self.gate.authorize(
+        self.gate.require(
             session,
             actor,
             Action.LIFT_HOLD,
@@ -109,8 +107,6 @@ class HoldService:
             purpose,
             detail={"case_number": hold.case_number, "hold": str(hold.id)},
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
         hold.lifted_at = self._clock()
         hold.lifted_by = actor.name
         return hold

@@ -11,7 +11,7 @@ from belfort.audit import AuditFilter
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
 from belfort.auth.models import ApiToken, Organisation, User
-from belfort.errors import BelfortError, Forbidden, Refusal
+from belfort.errors import BelfortError, Refusal
 from belfort.policy import Action, Actor, Decision, Purpose, Resource, ResourceKind, audit_review_scope
 from belfort.web.routes.schemas import AuditRecordOut, OrganisationOut, TokenOut, UserOut
 
@@ -34,10 +34,7 @@ def enforce(
     detail: Mapping[str, object] | None = None,
 ) -> Decision:
     """Pass the gate or raise Forbidden (a Refusal: the audit record is still committed)."""
-    decision = services.gate.authorize(session, actor, action, resource, purpose, detail=detail)
-    if not decision.granted:
-        raise Forbidden(decision.reason, needs=decision.needs)
-    return decision
+    return services.gate.require(session, actor, action, resource, purpose, detail=detail)
 
 
 def review_audit(services: Services, session: Session, actor: Actor, flt: AuditFilter) -> list[AuditRecord]:

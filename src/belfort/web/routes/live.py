@@ -30,12 +30,11 @@ from belfort.audit import AuditEntry, ResourceRef
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
 from belfort.cameras.service import live_resource
-from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
+from belfort.errors import BelfortError, InvalidInput, NotFound
 from belfort.media.live import LiveFeed, QueueSink, TransportSink, Viewer, ViewerSink, Watcher, Watching
 from belfort.policy import (
     Action,
     Actor,
-    Decision,
     Purpose,
     PurposeKind,
     Resource,
@@ -203,12 +202,11 @@ def _authorize_live(
     camera: Camera,
     purpose: Purpose | None,
     detail: dict[str, str],
-) -> tuple[Decision, Purpose | None]:
+) -> Purpose | None:
+    """Pass the gate for a live look (raising Forbidden on a refusal); the purpose it was granted with."""
     purpose = purpose or services.accounts.live_purpose(session, identity.session_id)
-    decision = services.gate.authorize(
-        session, identity.actor, Action.VIEW_LIVE, live_resource(camera), purpose, detail=detail
-    )
-    return decision, purpose
+    services.gate.require(session, identity.actor, Action.VIEW_LIVE, live_resource(camera), purpose, detail=detail)
+    return purpose
 
 
 @router.get(
@@ -228,7 +226,7 @@ def snapshot(
 ) -> Response:
     camera = visible(services, session, identity.actor, ref)
     feed = _feed(services, camera)
-    decision, _ = _authorize_live(
+    _authorize_live(
         services,
         session,
         identity,
@@ -236,8 +234,6 @@ def snapshot(
         purpose_from_query(purpose, justification, legal_basis_ref),
         {"live": "snapshot"},
     )
-    if not decision.granted:
-        raise Forbidden(decision.reason, needs=decision.needs)
     jpeg = feed.snapshot_jpeg()
     if jpeg is None:
         raise NotFound(f"camera '{camera.name}' has sent no picture yet; try again in a few seconds")
@@ -274,11 +270,9 @@ def _open_stream(services: Services, identity: Identity, ref: str, query_purpose
         camera = visible(services, session, identity.actor, ref)
         feed = _feed(services, camera)
         stream_id = str(uuid.uuid4())
-        decision, purpose = _authorize_live(
+        purpose = _authorize_live(
             services, session, identity, camera, query_purpose, {"live": "stream opened", "stream": stream_id}
         )
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
         assert purpose is not None
         return _Opened(identity.actor, camera, purpose, feed, stream_id)
 

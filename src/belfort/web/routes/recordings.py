@@ -161,7 +161,7 @@ def request_playback(
         raise InvalidInput("nothing has been recorded from that moment on yet: choose a moment in the past")
     purpose = Purpose(PurposeKind(body.purpose.kind), body.purpose.justification, body.purpose.legal_basis_ref)
     segments = segments_overlapping(session, camera.id, start, end)
-    decision = services.gate.authorize(
+    decision = services.gate.require(
         session,
         actor,
         Action.VIEW_RECORDING,
@@ -169,8 +169,6 @@ def request_playback(
         purpose,
         detail={"segments": len(segments)},
     )
-    if not decision.granted:
-        raise Forbidden(decision.reason, needs=decision.needs)
     grant = services.keys.sign_grant(
         {"sub": str(actor.id), "cam": str(camera.id), "s": start.timestamp(), "e": end.timestamp()}, GRANT_SECONDS
     )
