@@ -57,3 +57,24 @@ def test_0006_fills_the_reversed_plate_of_the_plates_already_seen(empty_database
     if database.dialect == "postgresql":
         assert "ix_anpr_plate_trigrams" in indexes
     database.dispose()
+
+
+def test_the_migrated_schema_is_the_models_schema(empty_database: str) -> None:
+    """Every table, column and index the models declare is what the migrations create, so a
+    model changed without its migration (or the reverse) fails here rather than on a site."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from belfort.db.metadata import target_metadata
+
+    database = Database(empty_database)
+    upgrade(database, "head")
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = [
+            change
+            for change in compare_metadata(context, target_metadata)
+            if not (isinstance(change, tuple) and change[0] == "remove_table" and change[1].name == "alembic_version")
+        ]
+    database.dispose()
+    assert differences == []

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from belfort.db.base import Base, UTCDateTime, new_id
@@ -84,6 +84,8 @@ class Hotlist(Base):
     watch_path: Mapped[str] = mapped_column(Text, nullable=False, default="")
     """A CSV file reloaded when it changes; empty for a list kept by import only."""
     watch_mtime: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    """The entries in force are those of this generation; an import writes the next one, then switches."""
     entries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_by: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -104,6 +106,19 @@ class HotlistRow(Base):
     priority: Mapped[int] = mapped_column(Integer, nullable=False)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     note: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_anpr_hotlist_entry_generation", "hotlist_id", "generation"),)
+
+
+class HotlistVersion(Base):
+    """One counter per organisation, raised in the transaction of every change to its hotlists:
+    a matcher built from version N is newer than one built from N - 1, whatever order builds end in."""
+
+    __tablename__ = "anpr_hotlist_version"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class Hit(Base):
@@ -132,8 +147,17 @@ class Hit(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    series_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    """The first hit of a series: later hits of the same plate on the same entry join it."""
+    repeats: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    """On the first hit of a series: how many later hits joined it."""
+    last_ts: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """On the first hit of a series: when the plate was last read."""
 
-    __table_args__ = (Index("ix_anpr_hit_org_created", "organisation_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_anpr_hit_org_created", "organisation_id", "created_at"),
+        Index("ix_anpr_hit_org_plate", "organisation_id", "plate", "created_at"),
+    )
 
 
 class SpeedSection(Base):

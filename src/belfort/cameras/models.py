@@ -21,8 +21,12 @@ class Camera(Base):
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     legal_regime: Mapped[str] = mapped_column(String(20), nullable=False)
     main_url: Mapped[str] = mapped_column(Text, nullable=False)
-    """May hold credentials: never shown, logged or answered as is (see redact_url)."""
+    """Without credentials (see `username` and `password_enc`)."""
     sub_url: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    username: Mapped[str] = mapped_column(String(200), nullable=False, default="", server_default="")
+    """The user name both streams sign in with; kept apart from the URLs."""
+    password_enc: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    """The stream password, encrypted with the site's credentials key: never shown, logged or answered."""
     transport: Mapped[str] = mapped_column(String(3), nullable=False, default="tcp")
     street: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     area: Mapped[str] = mapped_column(String(200), nullable=False, default="")

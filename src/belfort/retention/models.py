@@ -24,5 +24,8 @@ class Hold(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lifted_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    purpose: Mapped[str] = mapped_column(String(20), nullable=False, default="judicial", server_default="judicial")
+    """`administrative`: kept no longer than the law allows for the camera; `judicial`: until lifted."""
+    legal_basis_ref: Mapped[str] = mapped_column(String(200), nullable=False, default="", server_default="")
 
     __table_args__ = (Index("ix_evidence_hold_camera", "camera_id", "start_time"),)
