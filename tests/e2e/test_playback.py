@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 from sqlalchemy import select
 
 from belfort.app import Services
@@ -173,6 +173,48 @@ def test_a_click_on_the_timeline_plays_from_that_moment_and_a_range_exports(
     with services.db.session() as session:
         actions = {r.action: r.outcome for r in services.audit.query(session, AuditFilter(person="inspector"))}
     assert actions["recording.view"] == actions["evidence.export"] == actions["hold.place"] == "granted"
+
+
+def test_on_a_1366x768_screen_the_player_its_controls_and_the_timeline_need_no_scrolling(
+    live_server: str, recording: str, page: Page, services: Services
+) -> None:
+    width, height = 1366, 768
+    page.set_viewport_size({"width": width, "height": height})
+    open_timeline(page, live_server, recording, "supervisor")  # who also sees "Back to live", Hold and Export
+    first, _ = footage(services, recording)
+    page.mouse.click(*x_of(page, first + 2000))
+    state_purpose(page, "administrative", "Fight reported on the market square")
+    wait_until_playing(page)
+    page.keyboard.down("Shift")
+    page.mouse.move(*x_of(page, first + 1000))
+    page.mouse.down()
+    page.mouse.move(*x_of(page, first + 5000), steps=8)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    expect(page.get_by_test_id("selection")).to_contain_text("Selected")
+    page.screenshot(path=artifact("playback-1366x768.png"))
+    parts = {
+        "video": "#video",
+        "frame back": "#frame-back",
+        "play or pause": "#play-pause",
+        "frame forward": "#frame-forward",
+        "speeds": ".player-controls .speeds",
+        "clock": "#clock",
+        "back to live": "#back-to-live",
+        "message": "#playback-message",
+        "zooms": ".timeline-bar .zooms",
+        "go to": "#jump",
+        "timeline": "#timeline",
+        "selection": "#selection",
+    }
+    outside: dict[str, FloatRect] = {}
+    for name, selector in parts.items():
+        box = page.locator(selector).bounding_box()
+        assert box is not None, f"{name} is not shown"
+        if box["x"] < 0 or box["y"] < 0 or box["x"] + box["width"] > width or box["y"] + box["height"] > height:
+            outside[name] = box
+    assert not outside, f"outside the {width}x{height} screen: {outside}"
+    assert page.evaluate("window.scrollY") == 0
 
 
 def test_dragging_the_playhead_scrubs_within_the_clip_and_plays_from_where_it_is_let_go(

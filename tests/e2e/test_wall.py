@@ -1,7 +1,8 @@
 """The video wall in Chromium with real RTSP cameras: four tiles play live, a camera
-reaches a tile in two clicks, a stream without a purpose is refused and explained, and
-every opened and closed stream is in the audit log. The live-edge lag each tile shows
-is measured here and written to test-artifacts/live-lag.txt."""
+reaches a tile in two clicks, a stream without a purpose is refused and explained, tiles
+wait for the shift's purpose before opening any stream, a tour reconnects only tiles
+whose camera changes, and every opened and closed stream is in the audit log. The
+live-edge lag each tile shows is measured here and written to test-artifacts/live-lag.txt."""
 
 from __future__ import annotations
 
@@ -11,17 +12,19 @@ import statistics
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+import httpx2 as httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
 from sqlalchemy import select
 
 from belfort.app import Services
 from belfort.audit.models import AuditRecord
 from belfort.cameras.service import CameraSpec
 from belfort.timeutil import Clock, iso_utc, utcnow
-from tests.conftest import POLICE, SYSTEM, Population
+from tests.conftest import PASSWORD, POLICE, SYSTEM, Population
 from tests.e2e.conftest import artifact
 from tests.e2e.test_audit_page import sign_in
 from tests.support.cameras import RtspCameraServer, cached_clip
@@ -74,6 +77,33 @@ def open_wall(page: Page, base_url: str, purpose: bool = True) -> None:
         dialog.get_by_role("button", name="Start watching").click()
         expect(dialog).to_be_hidden()
     expect(page.locator("#wall-page")).to_have_attribute("data-ready", "true")
+
+
+def live_streams(page: Page) -> list[str]:
+    """The live streams the page opens from now on, one WebSocket each (the hits panel's left out)."""
+    opened: list[str] = []
+
+    def note(socket: WebSocket) -> None:
+        if "/api/live/" in socket.url:
+            opened.append(socket.url)
+
+    page.on("websocket", note)
+    return opened
+
+
+@contextmanager
+def operator_api(base_url: str) -> Iterator[httpx.Client]:
+    """The API as the operator, with a bearer token (another session: no purpose stated there)."""
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        login = client.post("/api/auth/login", json={"username": "operator", "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        client.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        yield client
+
+
+def live_views(services: Services) -> list[AuditRecord]:
+    with services.db.session() as session:
+        return list(session.scalars(select(AuditRecord).where(AuditRecord.action == "live.view")).all())
 
 
 def tile(page: Page, index: int) -> Locator:
@@ -169,6 +199,20 @@ def test_layouts_full_screen_and_keyboard(live_server: str, cameras: dict[str, s
     expect(tile(page, 4).locator(".tile-name")).to_have_text("Havermarkt")
     expect(tile(page, 4)).to_have_attribute("data-state", "online", timeout=15_000)
 
+    # Esc leaves the search: the filter is gone and the keys drive the wall again.
+    search = page.get_by_label("Search cameras")
+    cameras_listed = page.get_by_test_id("camera-tree").locator(".tree-camera")
+    page.keyboard.press("/")
+    expect(search).to_be_focused()
+    page.keyboard.type("kolonel")
+    expect(cameras_listed).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(search).not_to_be_focused()
+    expect(search).to_have_value("")
+    expect(cameras_listed).to_have_count(len(NAMES))
+    page.keyboard.press("2")
+    expect(page.get_by_test_id("tile")).to_have_count(4)
+
 
 def test_without_a_purpose_the_stream_is_refused_and_explained(
     live_server: str, cameras: dict[str, str], page: Page, services: Services
@@ -190,6 +234,65 @@ def test_without_a_purpose_the_stream_is_refused_and_explained(
     page.locator("#purpose-dialog").get_by_label("Justification").fill(JUSTIFICATION)
     page.locator("#purpose-dialog").get_by_role("button", name="Start watching").click()
     expect(tile(page, 0)).to_have_attribute("data-state", "online", timeout=15_000)
+
+
+def test_tiles_wait_for_the_shifts_purpose_before_opening_any_stream(
+    live_server: str, cameras: dict[str, str], page: Page, services: Services
+) -> None:
+    with operator_api(live_server) as api:
+        tiles = [cameras[NAMES[0]], cameras[NAMES[1]], None, None]
+        saved = api.put("/api/wall/layouts/Day", json={"layout": "2x2", "tiles": tiles, "is_default": True})
+        assert saved.status_code == 200, saved.text
+    opened = live_streams(page)
+    open_wall(page, live_server, purpose=False)
+    for index in (0, 1):
+        expect(tile(page, index).locator(".tile-name")).to_have_text(NAMES[index])
+        expect(tile(page, index)).to_have_attribute("data-state", "waiting")
+        expect(tile(page, index).locator(".tile-state")).to_have_text("WAITING")
+        expect(tile(page, index).locator(".tile-purpose")).to_have_text("Waiting for the shift's purpose")
+    page.screenshot(path=artifact("wall-waiting-for-purpose.png"))
+    assert opened == [], "no stream is opened before the purpose is stated"
+    assert live_views(services) == []
+    dialog = page.locator("#purpose-dialog")
+    dialog.get_by_label("Justification").fill(JUSTIFICATION)
+    dialog.get_by_role("button", name="Start watching").click()
+    for index in (0, 1):
+        expect(tile(page, index)).to_have_attribute("data-state", "online", timeout=15_000)
+    assert len(opened) == 2
+    assert [r.outcome for r in live_views(services)] == ["granted", "granted"]
+
+
+def test_a_tour_that_fits_on_the_wall_stays_and_a_longer_one_reconnects_only_changed_tiles(
+    live_server: str, cameras: dict[str, str], page: Page, services: Services
+) -> None:
+    ids = [cameras[name] for name in NAMES]
+    with operator_api(live_server) as api:
+        for name, tour in (("Centre", ids), ("Loop", [*ids, ids[0]])):  # the loop ends where it began
+            saved = api.put(f"/api/wall/tours/{name}", json={"cameras": tour, "dwell_seconds": 5})
+            assert saved.status_code == 200, saved.text
+    opened = live_streams(page)
+    open_wall(page, live_server)
+    tours = page.locator("#tour-list li")
+
+    tours.filter(has_text="Centre").get_by_role("button", name="▶ wall").click()
+    for index in range(4):
+        expect(tile(page, index)).to_have_attribute("data-state", "online", timeout=15_000)
+    page.wait_for_timeout(6_500)  # longer than the tour's dwell
+    assert [tile(page, i).locator(".tile-name").inner_text() for i in range(4)] == list(NAMES)
+    assert len(opened) == 4, "a tour that fits on the wall is shown once, not reloaded every dwell"
+    expect(page.locator("#tour-status")).to_contain_text("every camera is on screen, so it does not rotate")
+
+    tours.filter(has_text="Loop").get_by_role("button", name="▶ wall").click()
+    expect(page.locator("#tour-status")).to_contain_text("Tour 'Loop' on the wall, every 5 s")
+    assert len(opened) == 4, "its first page is the wall as it is: nothing to reconnect"
+    # The second page: the fifth stop and the first three again, one place on.
+    expect(tile(page, 1).locator(".tile-name")).to_have_text(NAMES[0], timeout=8_000)
+    page.keyboard.press("t")
+    assert [tile(page, i).locator(".tile-name").inner_text() for i in range(4)] == [NAMES[0], *NAMES[:3]]
+    for index in range(4):
+        expect(tile(page, index)).to_have_attribute("data-state", "online", timeout=15_000)
+    assert len(opened) == 7, "only the three tiles whose camera changed reconnect"
+    assert len(live_views(services)) == 7
 
 
 def test_saved_layout_reopens_and_a_tour_cycles_a_tile(live_server: str, cameras: dict[str, str], page: Page) -> None:

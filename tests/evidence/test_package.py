@@ -320,6 +320,66 @@ def test_a_removed_signed_part_is_named(package: Path, tmp_path: Path, name: str
     assert not result.ok
 
 
+# Unzipped and zipped again by the recipient
+
+
+def rezip(folder: Path, target: Path, extra: dict[str, bytes] | None = None) -> Path:
+    """Zip `folder` as `zip -r` does: deflated files, and an entry for every folder."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            archive.write(path, path.relative_to(folder).as_posix())
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return target
+
+
+@pytest.fixture
+def unpacked(package: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def test_a_package_unzipped_and_zipped_again_verifies(unpacked: Path, tmp_path: Path) -> None:
+    again = rezip(unpacked, tmp_path / "again.zip")
+    with zipfile.ZipFile(again) as archive:
+        assert "clips/" in archive.namelist()
+    assert verify_package(again).problems == []
+
+
+@pytest.mark.skipif(not shutil.which("zip"), reason="needs the zip command")
+def test_a_package_zipped_again_with_the_zip_command_verifies(unpacked: Path, tmp_path: Path) -> None:
+    zipped = subprocess.run(["zip", "-r", "-q", str(tmp_path / "again.zip"), "."], cwd=unpacked, check=False)
+    assert zipped.returncode == 0
+    with zipfile.ZipFile(tmp_path / "again.zip") as archive:
+        assert "clips/" in archive.namelist()
+    assert verify_package(tmp_path / "again.zip").problems == []
+
+
+def test_a_file_added_to_a_package_zipped_again_is_named(unpacked: Path, tmp_path: Path) -> None:
+    (unpacked / "clips" / "03_other.mp4").write_bytes(b"not handed over")
+    result = verify_package(rezip(unpacked, tmp_path / "again.zip"))
+    assert result.problems == ["clips/03_other.mp4 was added: it is not in the signed manifest"]
+    assert not result.ok
+
+
+@pytest.mark.parametrize(
+    ("entry", "data", "problem"),
+    [
+        ("README.txt/", b"", "README.txt/ was added: a folder entry that hides the file name README.txt"),
+        ("manifest.sig/", b"", "manifest.sig/ was added: a folder entry that hides the file name manifest.sig"),
+        ("notes/", b"a letter", "notes/ was added: a folder entry holding 8 bytes"),
+    ],
+)
+def test_a_folder_entry_that_hides_a_file_or_holds_data_is_named(
+    unpacked: Path, tmp_path: Path, entry: str, data: bytes, problem: str
+) -> None:
+    result = verify_package(rezip(unpacked, tmp_path / "again.zip", extra={entry: data}))
+    assert result.problems == [problem]
+    assert not result.ok
+
+
 def test_a_duplicate_name_is_a_problem(package: Path, tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

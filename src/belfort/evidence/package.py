@@ -6,7 +6,9 @@ which lists every one of those files with its size and SHA-256 and is signed (Ed
 `manifest.sig`) by the site key whose public half travels along (`site-public-key.pem`).
 Clips are streamed and hashed on the way in and out, never held whole in memory; a
 package appears under its final name only once complete; `verify_package` reports what
-is wrong with a package and never raises for a bad one.
+is wrong with a package and never raises for a bad one. A package unzipped and zipped
+again still verifies: the folder entries a zip tool adds (`clips/`) are not files, unless
+one carries data or hides a file's name.
 """
 
 from __future__ import annotations
@@ -233,7 +235,8 @@ def _verify_archive(archive: zipfile.ZipFile, expected_fingerprint: str | None) 
         for name, count in counts.items()
         if count > 1
     ]
-    members = {info.filename: info for info in archive.infolist()}
+    folders = [info for info in archive.infolist() if info.is_dir()]
+    members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
 
     body = _read_signed_part(archive, members, MANIFEST, problems)
     signature = _read_signed_part(archive, members, SIGNATURE, problems)
@@ -284,9 +287,11 @@ def _verify_archive(archive: zipfile.ZipFile, expected_fingerprint: str | None) 
         listed = {name for name, _, _ in entries}
         problems += [
             f"{name} was added: it is not in the signed manifest"
-            for name in counts
+            for name in members
             if name not in listed and name not in UNLISTED
         ]
+        files = listed | set(members) | set(UNLISTED)
+        problems += [problem for info in folders if (problem := _folder_problem(info, files))]
     return VerifyResult(not problems, problems, manifest, fingerprint)
 
 
@@ -382,6 +387,16 @@ def _listed_files(manifest: dict[str, Any]) -> list[tuple[str, int, str]] | None
             return None
         entries.append((name, size, sha256))
     return entries
+
+
+def _folder_problem(info: zipfile.ZipInfo, files: set[str]) -> str | None:
+    """The problem with a folder entry, or None for an empty one that names no file (as `zip -r` adds)."""
+    if info.file_size:
+        return f"{info.filename} was added: a folder entry holding {info.file_size} bytes"
+    name = info.filename.rstrip("/")
+    if name in files:
+        return f"{info.filename} was added: a folder entry that hides the file name {name}"
+    return None
 
 
 def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, sha256: str) -> str | None:

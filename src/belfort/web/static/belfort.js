@@ -1,22 +1,20 @@
 // Belfort page behaviour: small, progressive, no framework and nothing from the internet.
 
+import { api } from "./api.js";
+import { plural } from "./plural.js";
+
 async function verifyChain(button) {
   const out = document.getElementById("verify-result");
   out.textContent = "Verifying…";
-  const response = await fetch("/api/audit/verify", {
-    method: "POST",
-    headers: { "X-CSRF-Token": button.dataset.csrf },
-    credentials: "same-origin",
-  });
-  const body = await response.json();
-  if (!response.ok) {
-    out.textContent = body.detail;
-  } else if (body.ok) {
-    out.textContent = `Chain intact: ${body.count} records.`;
-  } else {
-    out.textContent = `Chain broken: ${body.problem}`;
+  out.className = "muted";
+  try {
+    const body = await api("/api/audit/verify", { method: "POST", csrf: button.dataset.csrf });
+    out.textContent = body.ok ? `Chain intact: ${plural(body.count, "record")}.` : `Chain broken: ${body.problem}`;
+    out.className = body.ok ? "ok" : "error";
+  } catch (error) {
+    out.textContent = error.message;
+    out.className = "error";
   }
-  out.className = response.ok && body.ok ? "ok" : "error";
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -27,4 +25,10 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  // "Go back" on error pages: the previous page when there is one, else the link's own target.
+  const back = event.target.closest("a[data-history-back]");
+  if (back && history.length > 1) {
+    event.preventDefault();
+    history.back();
+  }
 });

@@ -7,6 +7,7 @@
 // in the server's words and, when a reference would make it acceptable, the dialog asks
 // for it.
 
+import { api } from "./api.js";
 import { LivePlayer } from "./live.js";
 import { RecordingPlayer } from "./recordings.js";
 import { Timeline, formatDuration, formatUtc, parseUtc } from "./timeline.js";
@@ -32,23 +33,6 @@ function say(text, kind = "muted") {
   if (!message) return;
   message.textContent = text;
   message.className = kind;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(data.detail || `HTTP ${response.status}`);
-    error.needs = data.needs || [];
-    error.status = response.status;
-    throw error;
-  }
-  return data;
 }
 
 // ---------------------------------------------------------------- purpose
@@ -302,13 +286,17 @@ if (holdDialog) {
     event.preventDefault();
     const form = event.target.elements;
     try {
-      const hold = await api("POST", "/api/holds", {
-        camera: cameraId,
-        start: new Date(selection[0]).toISOString(),
-        end: new Date(selection[1]).toISOString(),
-        case_number: form.case_number.value,
-        reason: form.reason.value,
-        purpose,
+      const hold = await api("/api/holds", {
+        method: "POST",
+        csrf,
+        body: {
+          camera: cameraId,
+          start: new Date(selection[0]).toISOString(),
+          end: new Date(selection[1]).toISOString(),
+          case_number: form.case_number.value,
+          reason: form.reason.value,
+          purpose,
+        },
       });
       holdDialog.close();
       say(`Hold placed for case ${hold.case_number}: retention will not erase this range.`, "ok");
@@ -336,13 +324,17 @@ if (exportDialog) {
     const submit = document.getElementById("export-submit");
     submit.disabled = true;
     try {
-      const job = await api("POST", "/api/evidence/exports", {
-        items: [{ camera: cameraId, start: new Date(selection[0]).toISOString(), end: new Date(selection[1]).toISOString() }],
-        case_number: form.case_number.value,
-        recipient: form.recipient.value,
-        purpose,
-        blur_faces: form.blur_faces.checked,
-        hold: form.hold.checked,
+      const job = await api("/api/evidence/exports", {
+        method: "POST",
+        csrf,
+        body: {
+          items: [{ camera: cameraId, start: new Date(selection[0]).toISOString(), end: new Date(selection[1]).toISOString() }],
+          case_number: form.case_number.value,
+          recipient: form.recipient.value,
+          purpose,
+          blur_faces: form.blur_faces.checked,
+          hold: form.hold.checked,
+        },
       });
       document.getElementById("export-error").textContent = "";
       followExport(job.id, status, download);
@@ -357,7 +349,14 @@ if (exportDialog) {
 
 async function followExport(id, status, download) {
   for (;;) {
-    const job = await api("GET", `/api/evidence/exports/${id}`);
+    let job;
+    try {
+      job = await api(`/api/evidence/exports/${id}`);
+    } catch (error) {
+      status.textContent = "";
+      document.getElementById("export-error").textContent = `The package's progress cannot be read: ${error.message}`;
+      return;
+    }
     if (job.state === "ready") {
       status.textContent = `Package ready: ${(job.bytes / 1048576).toFixed(1)} MB, SHA-256 ${job.sha256.slice(0, 16)}…`;
       download.href = job.download_url;

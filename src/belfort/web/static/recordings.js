@@ -8,28 +8,10 @@
 // starts at a keyframe at or before the moment, so the player seeks the few frames in
 // between. It reports the wall-clock time of the frame on screen.
 
+import { ApiError, api, isRefusal } from "./api.js";
+
 const GRANT_WINDOW = 3600 * 1000;
 const SPEEDS = [0.5, 1, 2, 4, 8];
-
-export class RefusedError extends Error {
-  constructor(detail, needs) {
-    super(detail);
-    this.needs = needs || [];
-  }
-}
-
-async function call(method, path, csrf, body) {
-  const response = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (response.status === 403) throw new RefusedError(data.detail || "Refused.", data.needs);
-  if (!response.ok) throw new Error(data.detail || `HTTP ${response.status}`);
-  return data;
-}
 
 export class RecordingPlayer {
   /**
@@ -89,7 +71,7 @@ export class RecordingPlayer {
       this.load(layout, ms);
     } catch (error) {
       if (generation !== this.generation) return;
-      if (error instanceof RefusedError) {
+      if (isRefusal(error)) {
         this.grant = null;
         this.emit("refused", error);
       } else {
@@ -101,15 +83,15 @@ export class RecordingPlayer {
 
   async requestGrant(ms) {
     const purpose = this.purpose();
-    if (!purpose) throw new RefusedError("State why you need to see this footage first.", ["purpose"]);
+    // Refused here as the server would refuse it, without a consultation in the audit log.
+    if (!purpose) throw new ApiError(403, "State why you need to see this footage first.", ["purpose"]);
     const now = Date.now();
     if (ms >= now) throw new Error("That moment has not been recorded yet: choose a moment in the past.");
     const end = Math.min(ms + GRANT_WINDOW, now);
-    const answer = await call("POST", "/api/recordings/playback", this.csrf, {
-      camera: this.cameraId,
-      start: new Date(ms).toISOString(),
-      end: new Date(end).toISOString(),
-      purpose,
+    const answer = await api("/api/recordings/playback", {
+      method: "POST",
+      csrf: this.csrf,
+      body: { camera: this.cameraId, start: new Date(ms).toISOString(), end: new Date(end).toISOString(), purpose },
     });
     this.grant = { token: answer.grant, start: Date.parse(answer.grant_start), end: Date.parse(answer.grant_end) };
     this.emit("state", answer.reason, "ok");
@@ -123,7 +105,7 @@ export class RecordingPlayer {
       end: new Date(this.grant.end).toISOString(),
       grant: this.grant.token,
     });
-    const answer = await call("GET", `/api/recordings/layout?${query}`, this.csrf);
+    const answer = await api(`/api/recordings/layout?${query}`, { csrf: this.csrf });
     return {
       url: answer.url,
       start: Date.parse(answer.start),

@@ -8,6 +8,8 @@
 // the playhead to scrub, Shift+drag to select a range. All times are UTC, in
 // milliseconds since the epoch.
 
+import { api } from "./api.js";
+
 const MIN_SPAN = 10 * 1000;
 const MAX_SPAN = 731 * 86400 * 1000;
 const AXIS = 20;
@@ -198,12 +200,9 @@ export class Timeline {
     });
     row.loading = true;
     try {
-      const response = await fetch(`/api/cameras/${encodeURIComponent(row.cameraId)}/timeline?${query}`, {
-        credentials: "same-origin",
+      const body = await api(`/api/cameras/${encodeURIComponent(row.cameraId)}/timeline?${query}`, {
         signal: controller.signal,
       });
-      const body = await response.json();
-      if (!response.ok) throw new Error(body.detail || `HTTP ${response.status}`);
       row.data = this.parse(body);
       row.error = "";
     } catch (error) {

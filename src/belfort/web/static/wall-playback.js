@@ -7,6 +7,7 @@
 // slower rate) or moved (a seek), and a tile whose camera has no footage at that moment
 // waits, dark, until its footage begins. "Back to live" gives every tile its live stream.
 
+import { plural } from "./plural.js";
 import { RecordingPlayer } from "./recordings.js";
 import { Timeline, formatUtc, parseUtc } from "./timeline.js";
 
@@ -77,7 +78,7 @@ export class WallPlayback {
     this.jump(start);
     this.timer = setInterval(() => this.sync(), 250);
     this.say(
-      `Playback of ${chosen.length} camera${chosen.length > 1 ? "s" : ""} from ${formatUtc(start)} UTC: ` +
+      `Playback of ${plural(chosen.length, "camera")} from ${formatUtc(start)} UTC: ` +
         "each is one consultation in the audit log, under the shift's purpose.",
     );
   }

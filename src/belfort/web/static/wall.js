@@ -2,10 +2,14 @@
 //
 // A camera reaches a tile in at most two clicks: select a tile, click a camera (or drag
 // the camera onto the tile). Each tile runs its own LivePlayer; every stream carries the
-// purpose stated for the shift, which the page asks for once per sign-in.
+// purpose stated for the shift, which the page asks for once per sign-in. Until it is
+// stated no stream is opened: tiles wait. Every stream opened is an audit record, so a
+// tile is reconnected only when its camera (or the purpose) changes.
 
 import { HitsPanel } from "./anpr-hits.js";
+import { api } from "./api.js";
 import { LivePlayer } from "./live.js";
+import { plural } from "./plural.js";
 import { WallPlayback } from "./wall-playback.js";
 
 const LAYOUTS = { "1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6 };
@@ -13,6 +17,7 @@ const ORDER = ["1", "2x2", "3x3", "4x4", "1+5"];
 const COLUMNS = { "1": 1, "2x2": 2, "3x3": 3, "4x4": 4, "1+5": 3 };
 
 const page = document.getElementById("wall-page");
+const csrf = page.dataset.csrf;
 const wall = document.getElementById("wall");
 const tree = document.getElementById("camera-tree");
 const search = document.getElementById("camera-search");
@@ -20,6 +25,7 @@ const message = document.getElementById("wall-message");
 const purposeDialog = document.getElementById("purpose-dialog");
 const purposeForm = document.getElementById("purpose-form");
 const helpDialog = document.getElementById("help-dialog");
+const WAITING = "Waiting for the shift's purpose";
 
 const state = {
   layout: "2x2",
@@ -31,18 +37,6 @@ const state = {
   layouts: [],
   tours: [],
 };
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": page.dataset.csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw new Error(data && data.detail ? data.detail : `HTTP ${response.status}`);
-  return data;
-}
 
 function say(text, isError = false) {
   message.textContent = text;
@@ -99,6 +93,7 @@ function makeTile(index) {
 
 function buildWall(layout, cameraIds) {
   playback.exit();
+  stopTour();
   const keep = cameraIds || state.tiles.map((t) => t.cameraId);
   state.tiles.forEach((t) => t.player && t.player.stop());
   wall.replaceChildren();
@@ -125,7 +120,7 @@ function renderTile(tile, info) {
   if (info && info.state !== undefined) {
     tile.el.dataset.state = info.state;
     const label = { online: "LIVE", offline: "OFFLINE", connecting: "CONNECTING", reconnecting: "RECONNECTING",
-      refused: "REFUSED", starting: "STARTING", stopped: "STOPPED" }[info.state] || info.state.toUpperCase();
+      refused: "REFUSED", starting: "STARTING", stopped: "STOPPED", waiting: "WAITING" }[info.state] || info.state.toUpperCase();
     const badge = tile.el.querySelector(".tile-state");
     badge.textContent = label;
     badge.className = `tile-state state-${info.state}`;
@@ -146,25 +141,38 @@ function setTile(index, cameraId) {
   tile.player = null;
   tile.cameraId = cameraId;
   tile.video.removeAttribute("src");
-  renderTile(tile, { state: "connecting", reason: "" });
+  const purposeLine = tile.el.querySelector(".tile-purpose");
   if (!state.purpose) {
-    renderTile(tile, { state: "refused", reason: "State the purpose first" });
+    renderTile(tile, { state: "waiting", reason: WAITING });
+    purposeLine.textContent = WAITING;
     askPurpose();
     return;
   }
+  purposeLine.textContent = "";
+  renderTile(tile, { state: "connecting", reason: "" });
   tile.player = new LivePlayer(tile.video, cameraId, {
     hello: (hello) => {
-      const purpose = tile.el.querySelector(".tile-purpose");
-      purpose.textContent = `${hello.purpose.kind}: ${hello.purpose.justification}`;
-      purpose.title = purpose.textContent;
+      purposeLine.textContent = `${hello.purpose.kind}: ${hello.purpose.justification}`;
+      purposeLine.title = purposeLine.textContent;
     },
     state: (info) => renderTile(tile, info),
     error: (error) => {
       renderTile(tile, { state: "refused", reason: error.detail });
-      tile.el.querySelector(".tile-purpose").textContent = error.detail;
-      if (error.needs && error.needs.includes("purpose")) askPurpose();
+      purposeLine.textContent = error.detail;
+      if (error.needs && error.needs.includes("purpose")) {
+        state.purpose = null; // withdrawn or expired: the next tiles wait instead of being refused
+        showPurpose();
+        askPurpose();
+      }
     },
   });
+}
+
+/** Put `cameraId` on a tile unless it already shows it: a stream is opened only for a change. */
+function showCamera(index, cameraId) {
+  const tile = state.tiles[index];
+  if (tile && tile.cameraId === cameraId && tile.player) return;
+  setTile(index, cameraId);
 }
 
 function clearTile(index) {
@@ -213,7 +221,7 @@ function placeCamera(cameraId) {
 async function loadCameras() {
   let cameras;
   try {
-    cameras = await api("GET", "/api/live/cameras");
+    cameras = await api("/api/live/cameras");
   } catch (error) {
     say(`Could not load the cameras: ${error.message}`, true);
     return;
@@ -285,7 +293,7 @@ function askPurpose() {
 
 async function loadPurpose() {
   try {
-    const purpose = await api("GET", "/api/live/purpose");
+    const purpose = await api("/api/live/purpose");
     state.purpose = purpose.stated ? purpose : null;
   } catch (error) {
     say(error.message, true);
@@ -303,10 +311,14 @@ purposeForm.addEventListener("submit", async (event) => {
   const form = purposeForm.elements;
   const errorLine = document.getElementById("purpose-error");
   try {
-    const purpose = await api("PUT", "/api/live/purpose", {
-      kind: form.kind.value,
-      justification: form.justification.value,
-      legal_basis_ref: form.legal_basis_ref.value,
+    const purpose = await api("/api/live/purpose", {
+      method: "PUT",
+      csrf,
+      body: {
+        kind: form.kind.value,
+        justification: form.justification.value,
+        legal_basis_ref: form.legal_basis_ref.value,
+      },
     });
     state.purpose = purpose;
     errorLine.textContent = "";
@@ -329,7 +341,7 @@ document.getElementById("change-purpose").addEventListener("click", () => {
 
 async function loadLayouts(applyDefault) {
   try {
-    state.layouts = await api("GET", "/api/wall/layouts");
+    state.layouts = await api("/api/wall/layouts");
   } catch (error) {
     say(`Could not load saved layouts: ${error.message}`, true);
     state.layouts = [];
@@ -348,10 +360,10 @@ async function saveLayout() {
   const name = window.prompt("Save this wall as (it opens with the wall next time):", "My wall");
   if (!name) return;
   try {
-    await api("PUT", `/api/wall/layouts/${encodeURIComponent(name)}`, {
-      layout: state.layout,
-      tiles: state.tiles.map((t) => t.cameraId),
-      is_default: true,
+    await api(`/api/wall/layouts/${encodeURIComponent(name)}`, {
+      method: "PUT",
+      csrf,
+      body: { layout: state.layout, tiles: state.tiles.map((t) => t.cameraId), is_default: true },
     });
     say(`Layout '${name}' saved; the wall opens with it.`);
     await loadLayouts(false);
@@ -369,7 +381,7 @@ document.getElementById("delete-layout").addEventListener("click", async () => {
   const name = document.getElementById("saved-layouts").value;
   if (!name) return say("Choose a saved layout to delete first.", true);
   try {
-    await api("DELETE", `/api/wall/layouts/${encodeURIComponent(name)}`);
+    await api(`/api/wall/layouts/${encodeURIComponent(name)}`, { method: "DELETE", csrf });
     say(`Layout '${name}' deleted.`);
     await loadLayouts(false);
   } catch (error) {
@@ -381,7 +393,7 @@ document.getElementById("delete-layout").addEventListener("click", async () => {
 
 async function loadTours() {
   try {
-    state.tours = await api("GET", "/api/wall/tours");
+    state.tours = await api("/api/wall/tours");
   } catch (error) {
     say(`Could not load tours: ${error.message}`, true);
     state.tours = [];
@@ -395,11 +407,11 @@ async function loadTours() {
       <button type="button" data-mode="wall" title="Cycle over the whole wall">▶ wall</button>
       <button type="button" data-delete title="Delete this tour">×</button>`;
     item.querySelector(".tour-name").textContent = tour.name;
-    item.querySelector(".tour-meta").textContent = `${tour.cameras.length} cameras, ${tour.dwell_seconds} s`;
+    item.querySelector(".tour-meta").textContent = `${plural(tour.cameras.length, "camera")}, ${tour.dwell_seconds} s`;
     item.querySelectorAll("[data-mode]").forEach((b) => b.addEventListener("click", () => startTour(tour, b.dataset.mode)));
     item.querySelector("[data-delete]").addEventListener("click", async () => {
       try {
-        await api("DELETE", `/api/wall/tours/${encodeURIComponent(tour.name)}`);
+        await api(`/api/wall/tours/${encodeURIComponent(tour.name)}`, { method: "DELETE", csrf });
         await loadTours();
       } catch (error) {
         say(error.message, true);
@@ -409,24 +421,32 @@ async function loadTours() {
   }
 }
 
+/**
+ * Show a tour on the selected tile ("tile") or on the whole wall ("wall"). A tour with no
+ * more cameras than its places is shown once and stays; a longer one moves on a page of
+ * cameras every dwell, and only tiles whose camera changes get a new stream.
+ */
 function startTour(tour, mode) {
   playback.exit();
   stopTour();
+  const cameras = tour.cameras;
   const tileIndex = state.selected;
-  let step = 0;
-  const advance = () => {
-    const cameras = tour.cameras;
-    if (mode === "tile") {
-      setTile(tileIndex, cameras[step % cameras.length]);
-    } else {
-      state.tiles.forEach((t, k) => setTile(k, cameras[(step * state.tiles.length + k) % cameras.length]));
+  const places = mode === "tile" ? 1 : state.tiles.length;
+  const show = (step) => {
+    for (let k = 0; k < Math.min(places, cameras.length); k++) {
+      showCamera(mode === "tile" ? tileIndex : k, cameras[(step * places + k) % cameras.length]);
     }
-    step += 1;
-    document.getElementById("tour-status").textContent =
-      `Tour '${tour.name}' on ${mode === "tile" ? `tile ${tileIndex + 1}` : "the wall"}, every ${tour.dwell_seconds} s (T stops)`;
   };
-  advance();
-  state.tour = setInterval(advance, tour.dwell_seconds * 1000);
+  const where = mode === "tile" ? `tile ${tileIndex + 1}` : "the wall";
+  show(0);
+  const status = document.getElementById("tour-status");
+  if (cameras.length <= places) {
+    status.textContent = `Tour '${tour.name}' on ${where}: every camera is on screen, so it does not rotate`;
+    return;
+  }
+  let step = 1;
+  state.tour = setInterval(() => show(step++), tour.dwell_seconds * 1000);
+  status.textContent = `Tour '${tour.name}' on ${where}, every ${tour.dwell_seconds} s (T stops)`;
 }
 
 function stopTour() {
@@ -441,11 +461,12 @@ document.getElementById("tour-form").addEventListener("submit", async (event) =>
   const cameras = state.tiles.map((t) => t.cameraId).filter(Boolean);
   if (!cameras.length) return say("Put the tour's cameras on the wall first, in the order to visit them.", true);
   try {
-    await api("PUT", `/api/wall/tours/${encodeURIComponent(form.name.value)}`, {
-      cameras,
-      dwell_seconds: Number(form.dwell.value),
+    await api(`/api/wall/tours/${encodeURIComponent(form.name.value)}`, {
+      method: "PUT",
+      csrf,
+      body: { cameras, dwell_seconds: Number(form.dwell.value) },
     });
-    say(`Tour '${form.name.value}' saved with ${cameras.length} cameras.`);
+    say(`Tour '${form.name.value}' saved with ${plural(cameras.length, "camera")}.`);
     event.target.reset();
     await loadTours();
   } catch (error) {
@@ -456,7 +477,7 @@ document.getElementById("tour-form").addEventListener("submit", async (event) =>
 // ---------------------------------------------------------------- playback
 
 const playback = new WallPlayback({
-  csrf: page.dataset.csrf,
+  csrf,
   tiles: () => state.tiles,
   cameraName: (id) => (state.cameras.get(id) || { name: "Camera" }).name,
   purpose: () => state.purpose,
@@ -469,7 +490,7 @@ const playback = new WallPlayback({
       if (tile.cameraId && !chosen.includes(tile)) {
         tile.video.removeAttribute("src");
         tile.video.load();
-        renderTile(tile, { state: "paused", reason: "Live is paused while four other cameras play back" });
+        renderTile(tile, { state: "paused", reason: `Live is paused during the playback of ${plural(chosen.length, "camera")}` });
       }
     }
     document.getElementById("playback-button").classList.add("current");
@@ -494,6 +515,11 @@ document.addEventListener("keydown", (event) => {
       const first = tree.querySelector(".tree-camera");
       if (first) placeCamera(first.dataset.camera);
     } else if (event.target === search && event.key === "Escape") {
+      // Leave the search: clear the filter (the browser's own clearing fires no input
+      // event) and give the keys back to the wall.
+      event.preventDefault();
+      search.value = "";
+      renderTree();
       search.blur();
     }
     return;
@@ -554,7 +580,7 @@ await loadLayouts(true);
 await loadTours();
 if (document.getElementById("wall-hits")) {
   new HitsPanel(document.getElementById("wall-hits"), {
-    csrf: page.dataset.csrf,
+    csrf,
     mayHandle: true,
     onWall: (cameraId) => placeCamera(cameraId),
     onCount: (count) => (document.getElementById("hit-count").textContent = count ? `(${count} open)` : ""),
