@@ -83,3 +83,23 @@ def test_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
 def test_installed_command_runs() -> None:
     result = subprocess.run([Path(sys.executable).parent / "belfort", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "belfort" in result.stdout
+
+
+def test_a_busy_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "data"
+    assert run("migrate", data=data)[0] == 0
+    holder = sqlite3.connect(data / "belfort.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["org", "add", "--name", "Haven", "--kind", "other", "--data", str(data)],
+            env={**ENV, "BELFORT_DATABASE__BUSY_TIMEOUT_SECONDS": "0.2"},
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("belfort: the database is busy") and "Traceback" not in result.output

@@ -31,9 +31,9 @@ def test_file_then_environment_then_flag(tmp_path: Path) -> None:
 
 
 def test_config_path_from_environment(tmp_path: Path) -> None:
-    path = write(tmp_path, "[security]\nlockout_threshold = 3\n")
+    path = write(tmp_path, "[security]\nlogin_free_failures_per_name = 3\n")
     settings = load_settings(environ={"BELFORT_CONFIG": str(path)})
-    assert settings.security.lockout_threshold == 3
+    assert settings.security.login_free_failures_per_name == 3
 
 
 @pytest.mark.parametrize(

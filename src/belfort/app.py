@@ -13,6 +13,7 @@ from belfort.anpr.service import AnprService
 from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
 from belfort.cameras.service import CameraService
+from belfort.datadir import prepare_data_folders
 from belfort.db import Database
 from belfort.events import EventBus
 from belfort.evidence.service import ExportService
@@ -69,9 +70,12 @@ def policy_rules(settings: Settings) -> PolicyRules:
 
 
 def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = True) -> Services:
-    """Open the data folder and database (migrating it) and wire the services."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url, echo=settings.database.echo)
+    """Open the data folder (refusing one others may open) and the database (migrating it)
+    and wire the services."""
+    prepare_data_folders(settings)
+    db = Database(
+        settings.database_url, echo=settings.database.echo, busy_timeout=settings.database.busy_timeout_seconds
+    )
     if migrate:
         db.migrate()
     audit = AuditLog(clock)

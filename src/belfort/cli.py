@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from belfort import __version__
+from belfort.datadir import make_files_private
+from belfort.db.engine import is_busy
 from belfort.errors import BelfortError
 from belfort.policy.model import Actor, system_actor
 from belfort.settings import Settings, SettingsError, load_settings
@@ -74,6 +77,10 @@ def opened(settings: Settings) -> Iterator[Any]:
         fail(exc.message)
     except OSError as exc:
         fail(f"cannot use the data folder {settings.data_dir}: {exc.strerror or exc}")
+    except DBAPIError as exc:
+        if not is_busy(exc):
+            raise
+        fail("the database is busy (another process holds its write lock): try again in a few seconds")
     finally:
         if services is not None:
             services.close()
@@ -83,6 +90,7 @@ def opened(settings: Settings) -> Iterator[Any]:
 @click.version_option(__version__, prog_name="belfort")
 def main() -> None:
     """Belfort: open video platform for cities and police zones."""
+    make_files_private()
 
 
 def _serve(services: Any, host: str, port: int) -> None:
@@ -241,8 +249,9 @@ def user_add(
 def user_list(settings: Settings) -> None:
     """List user accounts."""
     with opened(settings) as services, services.db.session() as session:
+        now = services.clock()
         for item in services.accounts.list_users(session):
-            state = "active" if item.active else "disabled"
+            state = "disabled" if not item.active else "throttled" if item.throttled_until(now) else "active"
             click.echo(f"{item.username:<20} {item.role:<11} {state:<9} {item.organisation.name}")
 
 
@@ -260,7 +269,7 @@ def user_disable(settings: Settings, username: str) -> None:
 @data_options
 @click.argument("username")
 def user_enable(settings: Settings, username: str) -> None:
-    """Enable an account and clear a lockout."""
+    """Enable an account and clear the sign-in throttling of its name."""
     with opened(settings) as services, services.db.session() as session:
         services.accounts.set_active(session, cli_actor(), username, True)
         click.echo(f"user {username} enabled")

@@ -8,13 +8,14 @@ raises `SettingsError` naming the key and what it expects.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENV_PREFIX = "BELFORT_"
 DEFAULT_DATA_DIR = Path("./belfort-data")
@@ -33,6 +34,27 @@ class ServerSettings(_Section):
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     secure_cookies: bool = False
     """Mark the session cookie Secure; set true whenever Belfort is served over HTTPS."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks of the reverse proxies in front of Belfort. Only from these is
+    `X-Forwarded-For` believed; sign-in throttling counts per client address, so behind a
+    proxy this must name it. Empty: the connecting address is the client."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"'{entry}' is not an IP address or network; write it like 10.0.0.2, 10.0.0.0/24 or fd00::/8"
+                ) from None
+        return value
 
 
 class DatabaseSettings(_Section):
@@ -40,6 +62,10 @@ class DatabaseSettings(_Section):
     """SQLAlchemy URL. Empty means SQLite (WAL) at `<data>/belfort.db`.
     PostgreSQL: `postgresql+psycopg://user:password@host:5432/belfort`."""
     echo: bool = False
+    busy_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    """How long a request waits for a lock another one holds (SQLite's busy timeout,
+    PostgreSQL's lock_timeout) or for a free connection; then it is answered 503 with
+    Retry-After. Long enough for any normal write, short enough for a person to wait."""
 
     @field_validator("url")
     @classmethod
@@ -50,12 +76,27 @@ class DatabaseSettings(_Section):
 
 
 class SecuritySettings(_Section):
-    lockout_threshold: Annotated[int, Field(ge=1, le=100)] = 5
-    """Failed logins in a row that lock an account."""
-    lockout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    login_free_failures_per_name: Annotated[int, Field(ge=1, le=100)] = 5
+    """Failed sign-ins with one user name from one client address before each further
+    attempt from there must wait."""
+    login_free_failures_per_address: Annotated[int, Field(ge=1, le=10_000)] = 20
+    """Failed sign-ins from one client address, whatever the names, before each further
+    attempt from there must wait."""
+    login_failure_window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    """Failures are forgotten this long after the last one, or after the last wait ended."""
+    login_backoff_seconds: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    """The first wait; each further failure doubles it."""
+    login_backoff_max_seconds: Annotated[float, Field(gt=0, le=24 * 3600)] = 900.0
+    """The longest wait."""
     session_hours: Annotated[float, Field(gt=0, le=24 * 7)] = 12.0
     """How long a sign-in lasts: one control-room shift by default."""
     password_min_length: Annotated[int, Field(ge=8, le=128)] = 12
+
+    @model_validator(mode="after")
+    def _backoff_grows(self) -> SecuritySettings:
+        if self.login_backoff_max_seconds < self.login_backoff_seconds:
+            raise ValueError("login_backoff_max_seconds must be at least login_backoff_seconds")
+        return self
 
 
 class PolicySettings(_Section):
@@ -97,6 +138,22 @@ class AnprSettings(_Section):
     """URLs every new hit is POSTed to as JSON."""
     max_image_kb: Annotated[int, Field(ge=16, le=10_240)] = 1024
     """Largest plate crop or overview picture a sender may attach."""
+    hotlist_dirs: list[Path] = Field(default_factory=list)
+    """Folders whose CSV files a hotlist may watch (symlinks resolved: nothing outside them is
+    read). Empty: `<data_dir>/hotlists`, created readable by Belfort's user only when missing."""
+
+    @field_validator("hotlist_dirs", mode="before")
+    @classmethod
+    def _comma_separated_dirs(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("hotlist_dirs")
+    @classmethod
+    def _absolute_dirs(cls, value: list[Path]) -> list[Path]:
+        for folder in value:
+            if not folder.is_absolute():
+                raise ValueError(f"'{folder}' is not an absolute path; give the folder from the root: /srv/hotlists")
+        return value
 
     @field_validator("webhooks")
     @classmethod

@@ -1,4 +1,4 @@
-"""Sign-in, lockout, sessions and tokens, against both databases."""
+"""Sign-in, sessions and tokens, against both databases (throttling: test_login_throttle.py)."""
 
 from __future__ import annotations
 
@@ -24,24 +24,6 @@ def test_passwords_are_stored_as_argon2_hashes(services: Services) -> None:
         user = services.accounts.user_by_name(session, "operator")
         assert user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
-
-
-@pytest.mark.usefixtures("population")
-def test_lockout_after_repeated_failures_then_release(
-    client: TestClient, services: Services, clock: FrozenClock
-) -> None:
-    for _ in range(services.settings.security.lockout_threshold):
-        assert attempt(client, "operator", "wrong-password") == 401
-    response = client.post("/api/auth/login", json={"username": "operator", "password": PASSWORD})
-    assert response.status_code == 401 and "locked until" in response.json()["detail"]
-    clock.advance(timedelta(minutes=services.settings.security.lockout_minutes + 1))
-    assert attempt(client, "operator", PASSWORD) == 200
-    with services.db.session() as session:
-        records = services.audit.query(session, AuditFilter(person="operator", action="auth.login", limit=50))
-    reasons = [r.reason for r in records]
-    assert any("account locked for" in r for r in reasons)
-    assert any(r == "account locked" for r in reasons)
-    assert records[0].outcome == "granted"
 
 
 @pytest.mark.usefixtures("population")

@@ -119,3 +119,145 @@ def test_unknown_paths_and_methods(client: TestClient, population: object) -> No
     assert client.get("/api/nothing-here", headers=headers).status_code == 404
     response = client.delete("/api/health")
     assert response.status_code == 405 and "not allowed" in response.json()["detail"]
+
+
+PURPOSE = {"kind": "judicial", "justification": "case 2026/117 burglary"}
+AT = "2026-11-21T10:00:00Z"
+EARLY = "0001-01-01T00:00:00+01:00"
+LATE = "9999-12-31T23:59:59-01:00"
+
+
+@pytest.mark.parametrize("moment", [EARLY, LATE])
+def test_moments_past_either_end_of_the_calendar_name_the_field(
+    client: TestClient, population: object, moment: str
+) -> None:
+    """Converted to UTC these overflow the calendar; every time field answers 422 naming itself."""
+    supervisor = bearer(client, "supervisor")
+    quoted = moment.replace("+", "%2B")
+    asked = [
+        ("GET", f"/api/audit?since={quoted}", None, "query.since"),
+        ("GET", f"/api/audit?until={quoted}", None, "query.until"),
+        ("GET", f"/api/cameras/Markt/timeline?start={quoted}&end={AT}", None, "query.start"),
+        ("GET", f"/api/cameras/Markt/recordings?end={quoted}", None, "query.end"),
+        ("GET", f"/api/recordings/layout?camera=x&start={AT}&end={quoted}&grant=g", None, "query.end"),
+        (
+            "POST",
+            "/api/recordings/playback",
+            {"camera": "Markt", "start": moment, "end": AT, "purpose": PURPOSE},
+            "start",
+        ),
+        (
+            "POST",
+            "/api/holds",
+            {"camera": "Markt", "start": AT, "end": moment, "case_number": "C1", "reason": "r", "purpose": PURPOSE},
+            "end",
+        ),
+        (
+            "POST",
+            "/api/evidence/exports",
+            {
+                "items": [{"camera": "Markt", "start": moment, "end": AT}],
+                "case_number": "C1",
+                "recipient": "Parket",
+                "purpose": PURPOSE,
+            },
+            "items.0.start",
+        ),
+        ("POST", "/api/anpr/search", {"query": "1ABC123", "start": moment, "purpose": PURPOSE}, "start"),
+        ("POST", "/api/anpr/reads", {"reads": [{"plate": "1ABC123", "time": moment}]}, "reads.0.time"),
+        (
+            "POST",
+            "/api/anpr/sections/00000000-0000-0000-0000-000000000000/report",
+            {"start": AT, "end": moment, "purpose": PURPOSE},
+            "end",
+        ),
+    ]
+    for method, path, body, field in asked:
+        response = client.request(method, path, json=body, headers=supervisor)
+        assert response.status_code == 422, (path, field, response.text)
+        assert response.json()["detail"].startswith(f"{field}:"), (path, response.json()["detail"])
+
+
+def test_moments_before_1970_are_refused_and_1970_is_accepted(client: TestClient, population: object) -> None:
+    dpo = bearer(client, "dpo")
+    response = client.get("/api/audit?since=1969-12-31T23:59:59Z", headers=dpo)
+    assert response.status_code == 422 and "1970-01-01" in response.json()["detail"]
+    assert client.get("/api/audit?since=1970-01-01T00:00:00Z", headers=dpo).status_code == 200
+
+
+def test_a_sequence_number_past_any_integer_column_names_the_field(client: TestClient, population: object) -> None:
+    response = client.get(f"/api/audit?before_seq={2**70}", headers=bearer(client, "dpo"))
+    assert response.status_code == 422 and response.json()["detail"].startswith("query.before_seq:")
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b"])
+def test_control_characters_in_json_text_name_the_field(client: TestClient, admin: dict[str, str], bad: str) -> None:
+    """PostgreSQL refuses NUL in text (a 500 before); other C0 controls are refused alike."""
+    asked = [
+        ("/api/organisations", {"name": f"Port{bad}", "kind": "other"}, "name"),
+        (
+            "/api/users",
+            {
+                "username": "newbie",
+                "role": "operator",
+                "organisation": POLICE,
+                "password": PASSWORD,
+                "full_name": f"Ann{bad}",
+            },
+            "full_name",
+        ),
+        ("/api/cameras", {"name": f"Markt{bad}", "organisation": POLICE, "main_url": "sim://x"}, "name"),
+        ("/api/anpr/hotlists", {"name": f"Stolen{bad}"}, "name"),
+        ("/api/tokens", {"name": "cam", "organisation": POLICE, "scopes": [f"anpr:ingest{bad}"]}, "scopes"),
+        (
+            "/api/holds",
+            {"camera": "Markt", "start": AT, "end": AT, "case_number": f"C{bad}1", "reason": "r", "purpose": PURPOSE},
+            "case_number",
+        ),
+        (
+            "/api/holds",
+            {
+                "camera": "Markt",
+                "start": AT,
+                "end": AT,
+                "case_number": "C1",
+                "reason": "r",
+                "purpose": {**PURPOSE, "justification": f"case{bad} 2026/117"},
+            },
+            "purpose.justification",
+        ),
+        ("/api/auth/login", {"username": f"admin{bad}", "password": PASSWORD}, "username"),
+    ]
+    for path, body, field in asked:
+        response = client.post(path, json=body, headers=admin)
+        assert response.status_code == 422, (path, response.text)
+        detail = response.json()["detail"]
+        assert detail.startswith(f"{field}:") and "control character" in detail, (path, detail)
+
+
+def test_tabs_and_newlines_in_free_text_are_kept(client: TestClient, admin: dict[str, str]) -> None:
+    body = {"username": "newbie", "role": "operator", "organisation": POLICE, "password": PASSWORD}
+    response = client.post("/api/users", json={**body, "full_name": "Ann\tDe Smet\r\nKortrijk"}, headers=admin)
+    assert response.status_code == 201 and response.json()["full_name"] == "Ann\tDe Smet\r\nKortrijk"
+
+
+def test_control_characters_in_queries_paths_and_forms_name_the_field(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    response = client.get("/api/audit?person=a%00b", headers=bearer(client, "dpo"))
+    assert response.status_code == 422 and response.json()["detail"].startswith("query.person:")
+    response = client.get("/api/holds?camera=%01", headers=admin)
+    assert response.status_code == 422 and response.json()["detail"].startswith("query.camera:")
+    response = client.get("/api/cameras/Markt%00", headers=admin)
+    assert response.status_code == 422 and response.json()["detail"].startswith("path:")
+    response = client.put("/api/wall/tours/Ronde%00", json={"cameras": ["x"], "dwell_seconds": 10}, headers=admin)
+    assert response.status_code == 422 and response.json()["detail"].startswith("path:")
+    page = client.post("/admin/organisations", data={"name": "Port\x00", "kind": "other"}, headers=admin)
+    assert page.status_code == 422 and "name: contains control characters (such as U+0000)" in page.text
+    page = client.post(
+        "/anpr/hotlists/00000000-0000-0000-0000-000000000000/import",
+        files={"file": ("list.csv", b"plate,category\n1ABC123,stolen\n")},
+        data={"note": "a\x1fb"},
+        headers=admin,
+    )
+    assert page.status_code == 422 and "note: contains control characters (such as U+001F)" in page.text

@@ -27,6 +27,7 @@ from belfort.media.live import HEADER, KIND_INIT, KIND_MEDIA, LiveFeed
 from tests.conftest import PASSWORD, POLICE, SYSTEM, Population, bearer
 from tests.support.cameras import cached_clip
 from tests.support.feeds import START, ListSource, access_units, sliced_packets
+from tests.web.test_pages import login_form
 
 PURPOSE = {"kind": "administrative", "justification": "Virtual patrol around the station"}
 
@@ -186,7 +187,9 @@ def test_a_camera_that_does_not_stream_is_a_clear_409(client: TestClient, camera
 def test_cookie_websockets_from_another_site_are_refused(
     client: TestClient, services: Services, camera_id: str, feed: LiveFeed
 ) -> None:
-    response = client.post("/login", data={"username": "operator", "password": PASSWORD})
+    response = client.post(
+        "/login", data={"username": "operator", "password": PASSWORD, "login_csrf": login_form(client)}
+    )
     assert response.status_code in (200, 303) and client.cookies.get("belfort_session")
     error, code = refusal(client, f"/api/live/{camera_id}/ws", {"Origin": "https://evil.example"})
     assert code == 4401 and "another site" in error["detail"]

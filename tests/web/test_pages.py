@@ -10,9 +10,18 @@ from fastapi.testclient import TestClient
 from tests.conftest import PASSWORD
 
 
+def login_form(client: TestClient) -> str:
+    """Open the login page; return the token its form must send back."""
+    match = re.search(r'name="login_csrf" value="([^"]+)"', client.get("/login").text)
+    assert match
+    return match.group(1)
+
+
 def sign_in(client: TestClient, username: str) -> str:
     """Sign in through the login form; return the CSRF token the pages carry."""
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "next": "/"})
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "next": "/", "login_csrf": login_form(client)}
+    )
     assert response.status_code == 200, response.text
     match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
     assert match
@@ -32,7 +41,9 @@ def test_login_form_sets_a_cookie_and_home_shows_capabilities(client: TestClient
 
 @pytest.mark.usefixtures("population")
 def test_wrong_password_on_the_form(client: TestClient) -> None:
-    response = client.post("/login", data={"username": "inspector", "password": "nope", "next": "/"})
+    response = client.post(
+        "/login", data={"username": "inspector", "password": "nope", "next": "/", "login_csrf": login_form(client)}
+    )
     assert response.status_code == 401 and "Wrong user name or password" in response.text
 
 
@@ -40,7 +51,12 @@ def test_wrong_password_on_the_form(client: TestClient) -> None:
 def test_next_parameter_cannot_leave_the_site(client: TestClient) -> None:
     response = client.post(
         "/login",
-        data={"username": "dpo", "password": PASSWORD, "next": "https://evil.example/"},
+        data={
+            "username": "dpo",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "login_csrf": login_form(client),
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"

@@ -1,4 +1,4 @@
-"""Tables for organisations, users, sessions and API tokens."""
+"""Tables for organisations, users, sessions, API tokens and sign-in throttling."""
 
 from __future__ import annotations
 
@@ -30,12 +30,19 @@ class User(Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+    throttles: Mapped[list[LoginThrottle]] = relationship(viewonly=True)
+    """Failures counted against this user name, one entry per client address that made them."""
+
+    def throttled_until(self, now: datetime) -> datetime | None:
+        """When the longest wait imposed on sign-ins with this name ends, if one is running.
+
+        It binds only the addresses that failed: the owner elsewhere signs in as usual."""
+        ends = [throttle.blocked_until for throttle in self.throttles if throttle.blocked_until > now]
+        return max(ends, default=None)
 
 
 class UserSession(Base):
@@ -79,3 +86,27 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Recent failed sign-ins of one client address (scope `address`), or of one typed user
+    name from one address (scope `name`), and until when further attempts must wait.
+
+    The key is the SHA-256 of what is counted, so neither the address nor a name typed by
+    mistake (a password in the wrong box) is stored in clear. `user_id` links a `name` entry
+    to the account of that name, if there is one, for administrators to see and clear.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10), nullable=False)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    failures: Mapped[int] = mapped_column(Integer, nullable=False)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    """The first failure of the series being counted."""
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    """No attempt is checked before this; it is the last failure's time while failures are free.
+    The series is forgotten one failure window after it."""

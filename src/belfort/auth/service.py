@@ -1,27 +1,41 @@
 """Accounts, sign-in and credentials.
 
 Creating organisations, users and tokens are alterations: each passes the policy gate
-(as the acting administrator, or the local system for the CLI) and so leaves one audit
-record in the same transaction. Sign-in attempts, good or bad, are audited too.
+(as the acting administrator, or the local system for the CLI) before anything is looked
+up, so whoever may not administer learns nothing about which names exist, and leaves one
+audit record in the same transaction. Sign-in attempts, good or bad, are audited too.
 Secrets (passwords, session and API tokens) are never stored or logged in clear.
+
+Failed sign-ins slow down where they come from, never the account: failures are counted
+per client address and per (typed name, address) in `login_throttle`, on the database so
+that restarts and several processes share them. Each attempt verifies one argon2 hash
+(a dummy one for unknown names) whatever happens, so how long an answer takes says
+nothing about the account.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import json
+import math
 import re
 import secrets
+import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from belfort.audit import AuditEntry, AuditLog
-from belfort.auth.models import ApiToken, Organisation, User, UserSession
+from belfort.auth.models import ApiToken, LoginThrottle, Organisation, User, UserSession
 from belfort.errors import Conflict, InvalidInput, LoginRefused, NotFound
 from belfort.policy import (
     Action,
@@ -46,8 +60,65 @@ TOKEN_PREFIX = "blt_"  # noqa: S105 - a public prefix, not a secret
 KNOWN_SCOPES = frozenset(spec.scope for spec in ACTIONS.values() if spec.scope)
 
 
+WRONG_CREDENTIALS = "Wrong user name or password."
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class LoginThrottled(LoginRefused):
+    """Too many recent failures from this address (for this name): wait, then try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Whole seconds to wait, for the `Retry-After` header."""
+
+
+def client_network(address: str) -> str:
+    """What sign-in throttling counts as one client: the IPv4 address, or the /64 network
+    of an IPv6 address (one subscriber's share, which they can fill with addresses at will)."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address.strip() or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def backoff_seconds(failures: int, free: int, first: float, maximum: float) -> float:
+    """How long to wait after the `failures`-th failure: nothing before `free` of them,
+    then `first`, doubling with each further failure up to `maximum`."""
+    if failures < free:
+        return 0.0
+    return min(first * 2.0 ** min(failures - free, 64), maximum)
+
+
+def _printable(text: str, what: str) -> str:
+    """`text`, or InvalidInput when it holds control characters (which no name may hold and
+    PostgreSQL cannot even store in an audit record)."""
+    if any(unicodedata.category(character) == "Cc" for character in text):
+        raise InvalidInput(f"The {what} contains control characters: type it again without them.")
+    return text
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+@dataclass(frozen=True)
+class _ThrottleKey:
+    key_hash: str
+    scope: str
+    free: int
 
 
 def actor_of_user(user: User) -> Actor:
@@ -118,8 +189,9 @@ class AccountService:
         self.audit = audit
         self.security = security
         self._clock = clock
-        self._hasher = PasswordHasher()
-        self._dummy_hash = self._hasher.hash(secrets.token_hex(16))
+        self.hasher = PasswordHasher()
+        """The one place passwords are hashed and verified."""
+        self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
 
     # -- administration -------------------------------------------------------------
 
@@ -127,7 +199,16 @@ class AccountService:
         self.gate.require(session, actor, action, resource, detail=detail or None)
 
     def add_organisation(self, session: Session, actor: Actor, name: str, kind: str) -> Organisation:
-        name = name.strip()
+        name = _printable(name, "organisation name").strip()
+        org_id = uuid.uuid4()
+        self._require(
+            session,
+            actor,
+            Action.MANAGE_ORGANISATIONS,
+            Resource(ResourceKind.ORGANISATION, str(org_id), name),
+            change="create",
+            kind=kind,
+        )
         if not 2 <= len(name) <= 200:
             raise InvalidInput("organisation name must be 2 to 200 characters")
         try:
@@ -137,15 +218,7 @@ class AccountService:
             raise InvalidInput(f"unknown organisation kind '{kind}'; choose one of {choices}") from None
         if session.scalars(select(Organisation).where(Organisation.name == name)).first():
             raise Conflict(f"an organisation named '{name}' already exists")
-        org = Organisation(id=uuid.uuid4(), name=name, kind=org_kind.value, created_at=self._clock())
-        self._require(
-            session,
-            actor,
-            Action.MANAGE_ORGANISATIONS,
-            Resource(ResourceKind.ORGANISATION, str(org.id), name),
-            change="create",
-            kind=org_kind.value,
-        )
+        org = Organisation(id=org_id, name=name, kind=org_kind.value, created_at=self._clock())
         session.add(org)
         session.flush()
         return org
@@ -161,7 +234,17 @@ class AccountService:
         password: str,
         full_name: str = "",
     ) -> User:
-        username = username.strip().lower()
+        username = _printable(username, "user name").strip().lower()
+        user_id = uuid.uuid4()
+        self._require(
+            session,
+            actor,
+            Action.MANAGE_USERS,
+            Resource(ResourceKind.USER, str(user_id), username),
+            change="create",
+            role=role,
+            organisation=organisation,
+        )
         if not USERNAME_RE.match(username):
             raise InvalidInput(
                 "username must be 2 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
@@ -182,24 +265,14 @@ class AccountService:
         if session.scalars(select(User).where(User.username == username)).first():
             raise Conflict(f"a user named '{username}' already exists")
         user = User(
-            id=uuid.uuid4(),
+            id=user_id,
             username=username,
             full_name=full_name.strip(),
             role=user_role.value,
             organisation_id=org.id,
-            password_hash=self._hasher.hash(password),
+            password_hash=self.hasher.hash(password),
             active=True,
-            failed_logins=0,
             created_at=self._clock(),
-        )
-        self._require(
-            session,
-            actor,
-            Action.MANAGE_USERS,
-            Resource(ResourceKind.USER, str(user.id), username),
-            change="create",
-            role=user_role.value,
-            organisation=org.name,
         )
         session.add(user)
         session.flush()
@@ -207,18 +280,20 @@ class AccountService:
         return user
 
     def set_active(self, session: Session, actor: Actor, username: str, active: bool) -> User:
-        user = self.user_by_name(session, username)
+        """Enable an account (clearing the sign-in throttling of its name) or disable it
+        (ending its sessions)."""
         self._require(
             session,
             actor,
             Action.MANAGE_USERS,
-            Resource(ResourceKind.USER, str(user.id), user.username),
+            Resource(ResourceKind.USER, "", _printable(username, "user name").strip().lower()),
             change="enable" if active else "disable",
         )
+        user = self.user_by_name(session, username)
         user.active = active
         if active:
-            user.failed_logins = 0
-            user.locked_until = None
+            session.execute(delete(LoginThrottle).where(LoginThrottle.user_id == user.id))
+            session.expire(user, ["throttles"])
         else:
             session.execute(delete(UserSession).where(UserSession.user_id == user.id))
         return user
@@ -249,7 +324,17 @@ class AccountService:
         valid_days: int | None = None,
     ) -> tuple[ApiToken, str]:
         """Issue a machine token; the clear secret is returned once and never stored."""
-        name = name.strip()
+        name = _printable(name, "token name").strip()
+        token_id = uuid.uuid4()
+        self._require(
+            session,
+            actor,
+            Action.MANAGE_TOKENS,
+            Resource(ResourceKind.API_TOKEN, str(token_id), name),
+            change="create",
+            organisation=organisation,
+            scopes=" ".join(sorted(set(scopes))),
+        )
         if not 2 <= len(name) <= 100:
             raise InvalidInput("token name must be 2 to 100 characters")
         unknown = sorted(set(scopes) - KNOWN_SCOPES)
@@ -264,7 +349,7 @@ class AccountService:
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._clock()
         token = ApiToken(
-            id=uuid.uuid4(),
+            id=token_id,
             name=name,
             organisation_id=org.id,
             scopes=" ".join(sorted(set(scopes))),
@@ -273,15 +358,6 @@ class AccountService:
             created_at=now,
             expires_at=now + timedelta(days=valid_days) if valid_days else None,
         )
-        self._require(
-            session,
-            actor,
-            Action.MANAGE_TOKENS,
-            Resource(ResourceKind.API_TOKEN, str(token.id), name),
-            change="create",
-            organisation=org.name,
-            scopes=token.scopes,
-        )
         session.add(token)
         session.flush()
         session.refresh(token)
@@ -289,63 +365,80 @@ class AccountService:
 
     def revoke_token(self, session: Session, actor: Actor, token_id: str) -> ApiToken:
         try:
-            token = session.get(ApiToken, uuid.UUID(token_id))
+            wanted: uuid.UUID | None = uuid.UUID(token_id)
         except ValueError:
-            token = None
-        if token is None:
-            raise NotFound(f"no API token with id '{token_id}'")
+            wanted = None
         self._require(
             session,
             actor,
             Action.MANAGE_TOKENS,
-            Resource(ResourceKind.API_TOKEN, str(token.id), token.name),
+            Resource(ResourceKind.API_TOKEN, str(wanted) if wanted else "", "" if wanted else "(not a token id)"),
             change="revoke",
         )
+        token = session.get(ApiToken, wanted) if wanted else None
+        if token is None:
+            raise NotFound(f"no API token with id '{token_id}'")
         token.revoked_at = token.revoked_at or self._clock()
         return token
 
     # -- sign-in ----------------------------------------------------------------------
 
-    def _audit_sign_in(self, session: Session, username: str, user: User | None, outcome: str, reason: str) -> None:
+    def _audit_sign_in(
+        self, session: Session, username: str, user: User | None, client: str, outcome: str, reason: str
+    ) -> None:
         who = actor_fields(actor_of_user(user)) if user else {"actor_name": username[:64]}
         self.audit.append(
             session,
-            AuditEntry(op="sign_in", action="auth.login", outcome=outcome, reason=reason, **who),
+            AuditEntry(
+                op="sign_in",
+                action="auth.login",
+                outcome=outcome,
+                reason=reason,
+                detail=json.dumps({"client": client or "unknown"}),
+                **who,
+            ),
         )
 
-    def login(self, session: Session, username: str, password: str, kind: str) -> SignIn:
-        """Check a password and open a session, or raise LoginRefused. Audited either way.
+    def login(self, session: Session, username: str, password: str, kind: str, client: str) -> SignIn:
+        """Check a password from the client at address `client` and open a session, or raise
+        LoginRefused (LoginThrottled while that address, or that name from it, must wait).
 
-        LoginRefused is a Refusal: the unit of work commits the failure count and the
-        audit record before the error reaches the caller.
+        Every path verifies one argon2 hash, a dummy one for an unknown name; an unknown
+        name, a wrong password and a disabled account with a wrong password get the same
+        answer, and only the right password learns that an account is disabled. Audited
+        either way: LoginRefused is a Refusal, so the unit of work commits the failure
+        counts and the audit record before the error reaches the caller.
         """
         now = self._clock()
-        user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
-        if user is None:
-            self._verify(self._dummy_hash, password)
-            self._audit_sign_in(session, username, None, "refused", "unknown user name")
-            raise LoginRefused("Wrong user name or password.")
+        name = _printable(username, "user name").strip().lower()
+        user = session.scalars(select(User).where(User.username == name)).first()
+        by_name, by_address = self._throttle_keys(name, client)
+        throttles = self._locked_throttles(session, (by_name, by_address), user, now)
+        right = self._verify(user.password_hash if user else self._dummy_hash, password)
+        blocked_until = max(throttle.blocked_until for throttle in throttles.values())
+        if blocked_until > now:
+            until = blocked_until.strftime("%H:%M:%S UTC")
+            self._audit_sign_in(session, username, user, client, "refused", f"throttled until {until}")
+            wait = math.ceil((blocked_until - now).total_seconds())
+            raise LoginThrottled(
+                f"Too many failed sign-ins from your address: try again after {until} (in {_duration(wait)}).",
+                retry_after=wait,
+            )
+        if user is None or not right:
+            self._count_failure(session, throttles, (by_name, by_address), now)
+            if user is None:
+                reason = "unknown user name"
+            else:
+                reason = "wrong password" if user.active else "wrong password (account disabled)"
+            self._audit_sign_in(session, username, user, client, "refused", reason)
+            raise LoginRefused(WRONG_CREDENTIALS)
         if not user.active:
-            self._audit_sign_in(session, username, user, "refused", "account disabled")
+            self._audit_sign_in(session, username, user, client, "refused", "account disabled")
             raise LoginRefused("This account is disabled; ask an administrator.")
-        if user.locked_until and user.locked_until > now:
-            self._audit_sign_in(session, username, user, "refused", "account locked")
-            until = user.locked_until.strftime("%H:%M UTC")
-            raise LoginRefused(f"Too many failed attempts: this account is locked until {until}.")
-        if not self._verify(user.password_hash, password):
-            user.failed_logins += 1
-            reason = "wrong password"
-            if user.failed_logins >= self.security.lockout_threshold:
-                user.locked_until = now + timedelta(minutes=self.security.lockout_minutes)
-                user.failed_logins = 0
-                reason = f"wrong password; account locked for {self.security.lockout_minutes} minutes"
-            self._audit_sign_in(session, username, user, "refused", reason)
-            raise LoginRefused("Wrong user name or password.")
-        user.failed_logins = 0
-        user.locked_until = None
+        session.delete(throttles[by_name.key_hash])
         user.last_login_at = now
-        if self._hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = self._hasher.hash(password)
+        if self.hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = self.hasher.hash(password)
         token = SESSION_PREFIX + secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
         expires = now + timedelta(hours=self.security.session_hours)
@@ -360,12 +453,80 @@ class AccountService:
                 expires_at=expires,
             )
         )
-        self._audit_sign_in(session, username, user, "granted", f"signed in ({kind})")
+        self._audit_sign_in(session, username, user, client, "granted", f"signed in ({kind})")
         return SignIn(token, csrf, expires, user)
+
+    def _throttle_keys(self, name: str, client: str) -> tuple[_ThrottleKey, _ThrottleKey]:
+        network = client_network(client)
+        return (
+            _ThrottleKey(_digest(f"name\n{name}\n{network}"), "name", self.security.login_free_failures_per_name),
+            _ThrottleKey(_digest(f"address\n{network}"), "address", self.security.login_free_failures_per_address),
+        )
+
+    def _locked_throttles(
+        self, session: Session, keys: Sequence[_ThrottleKey], user: User | None, now: datetime
+    ) -> dict[str, LoginThrottle]:
+        """This attempt's throttle entries by key, created when new and locked until the
+        transaction ends, so that concurrent attempts from one address count one by one
+        (SQLite's write lock does that by itself; PostgreSQL needs the row locks)."""
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        fresh = [
+            {
+                "key_hash": key.key_hash,
+                "scope": key.scope,
+                "user_id": user.id if user and key.scope == "name" else None,
+                "failures": 0,
+                "window_start": now,
+                "blocked_until": now,
+            }
+            for key in keys
+        ]
+        session.execute(insert(LoginThrottle).on_conflict_do_nothing(index_elements=["key_hash"]), fresh)
+        statement = (
+            select(LoginThrottle)
+            .where(LoginThrottle.key_hash.in_([key.key_hash for key in keys]))
+            .order_by(LoginThrottle.key_hash)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        throttles = {throttle.key_hash: throttle for throttle in session.scalars(statement)}
+        for key in keys:
+            if key.scope == "name" and user is not None:
+                throttles[key.key_hash].user_id = user.id
+        return throttles
+
+    def _count_failure(
+        self, session: Session, throttles: dict[str, LoginThrottle], keys: Sequence[_ThrottleKey], now: datetime
+    ) -> None:
+        """Count one failure on each entry and set how long its next attempt waits; forget
+        the entries nobody has failed on for a window."""
+        security = self.security
+        window = timedelta(minutes=security.login_failure_window_minutes)
+        for key in keys:
+            throttle = throttles[key.key_hash]
+            if throttle.failures == 0 or now >= throttle.blocked_until + window:
+                throttle.failures = 0
+                throttle.window_start = now
+            throttle.failures += 1
+            wait = backoff_seconds(
+                throttle.failures, key.free, security.login_backoff_seconds, security.login_backoff_max_seconds
+            )
+            throttle.blocked_until = now + timedelta(seconds=wait)
+        session.flush()
+        stale = (
+            select(LoginThrottle.key_hash)
+            .where(LoginThrottle.blocked_until < now - window)
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            delete(LoginThrottle).where(LoginThrottle.key_hash.in_(stale)),
+            execution_options={"synchronize_session": False},
+        )
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash, password)
+            return self.hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 

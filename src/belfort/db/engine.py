@@ -4,11 +4,17 @@ SQLite runs in WAL mode and every transaction begins IMMEDIATE: nearly every req
 that looks at something also appends to the audit chain, so taking the write lock up
 front avoids the deadlock-prone upgrade from reader to writer. PostgreSQL needs no
 such help: the audit head row is locked with `SELECT ... FOR UPDATE` style updates.
+
+A lock held by another is waited for `busy_timeout` seconds at most (SQLite's busy
+timeout, PostgreSQL's lock_timeout), and so is a free connection; then the error is one
+that `is_busy` recognises, and the web app answers 503 rather than 500. On PostgreSQL a
+migration waits as long as its locks take.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,14 +23,50 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from belfort.errors import Refusal
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+DEFAULT_BUSY_TIMEOUT = 5.0
+BUSY_SQLSTATES = frozenset(
+    {
+        "55P03",  # lock_not_available: lock_timeout (or NOWAIT) ran out
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "53300",  # too_many_connections
+        "57P03",  # cannot_connect_now: the server is starting or shutting down
+    }
+)
+BUSY_SQLITE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means that another holds what was needed (a lock, every
+    connection) so that the same request may well succeed a moment later."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    cause = error.orig
+    if getattr(cause, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    code = getattr(cause, "sqlite_errorcode", None)
+    return isinstance(cause, sqlite3.OperationalError) and code is not None and (code & 0xFF) in BUSY_SQLITE_CODES
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL; None for PostgreSQL or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -32,7 +74,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -40,19 +82,37 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _configure_postgresql(engine: Engine, busy_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {round(busy_timeout * 1000)}")
+        dbapi_connection.commit()
+
+
 class Database:
     """Owns the engine; hands out sessions whose transaction commits on success."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(self, url: str, echo: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.url = url
         if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
-            _configure_sqlite(self.engine)
+            path = sqlite_file(url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                url, echo=echo, pool_timeout=busy_timeout, connect_args={"check_same_thread": False}
+            )
+            _configure_sqlite(self.engine, busy_timeout)
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(
+                url,
+                echo=echo,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=20,
+                pool_timeout=busy_timeout,
+            )
+            _configure_postgresql(self.engine, busy_timeout)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -65,6 +125,8 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         logging.getLogger("alembic").setLevel(logging.WARNING)
         with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

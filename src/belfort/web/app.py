@@ -1,29 +1,33 @@
 """Builds the FastAPI application around the services.
 
 Error answers are uniform: `{"detail": "<what to fix>", "errors": [...]}` with a 4xx
-status, for validation errors, refusals by the policy gate and bad credentials alike.
+status, for validation errors, refusals by the policy gate and bad credentials alike, and
+503 with Retry-After when the database is busy (`web/security.py`, like the headers every
+answer carries).
 OpenAPI and its docs are served from local files and, like every other route except
 health, login and static files, need a signed-in caller.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import swagger_ui_bundle
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from belfort import __version__
 from belfort.app import Services
+from belfort.db.engine import is_busy
 from belfort.errors import BelfortError
 from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
 from belfort.web.routes import (
@@ -36,14 +40,38 @@ from belfort.web.routes import (
     evidence,
     holds,
     live,
+    login,
     pages,
     recordings,
     wall,
+)
+from belfort.web.security import (
+    DatabaseBusy,
+    SecurityHeaders,
+    refuse_control_characters_in_request,
+    retry_after_seconds,
 )
 from belfort.web.transport import ExposeTransport
 
 STATIC_DIR = Path(__file__).parent / "static"
 PUBLIC_PATHS = frozenset({"/api/health", "/api/auth/login", "/login"})
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Belfort API</title>
+<link rel="icon" href="/static/favicon.svg">
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
+"""Swagger UI, started by a script file: the Content-Security-Policy allows no inline script."""
 
 
 def _wants_html(request: Request) -> bool:
@@ -99,6 +127,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             return pages.error_page(request, 403, message)
         return JSONResponse({"detail": message + " (API clients: send X-CSRF-Token or use a bearer token)"}, 403)
 
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> Response:
+        if not is_busy(exc):
+            raise exc
+        busy = DatabaseBusy(retry_after_seconds(request.app.state.services.settings.database))
+        response = await _belfort(request, busy)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
@@ -111,6 +149,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
 
 
+def swagger_ui_static() -> Path:
+    """Swagger UI 5 (it reads OpenAPI 3.1, which FastAPI writes) as the `swagger-ui-py` wheel
+    ships it: its files are served, its Python code is never imported."""
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the swagger-ui-py package is missing: reinstall Belfort (pip install -e .)")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(
         title="Belfort",
@@ -120,6 +167,7 @@ def create_app(services: Services) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(refuse_control_characters_in_request)],
     )
     app.state.services = services
     _install_error_handlers(app)
@@ -136,13 +184,7 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(current_identity)])
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Belfort API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        return HTMLResponse(DOCS_PAGE)
 
     for router in (
         auth.router,
@@ -155,21 +197,34 @@ def create_app(services: Services) -> FastAPI:
         anpr.router,
         live.router,
         wall.router,
+        login.router,
         pages.router,
         holds.pages,
         evidence.pages,
         anpr_pages.router,
     ):
         app.include_router(router)
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(ExposeTransport)
     return app
 
 
 def server_config(app: FastAPI, **options: Any) -> Any:
     """uvicorn's settings for Belfort: WebSockets without per-message compression (video
-    does not compress, and deflating it per viewer would cost more than all the rest)."""
+    does not compress, and deflating it per viewer would cost more than all the rest), and
+    the client address taken from `X-Forwarded-For` only when the request comes from one of
+    `server.trusted_proxies` (sign-in throttling counts per client address)."""
     import uvicorn
 
-    return uvicorn.Config(app, ws="websockets-sansio", ws_per_message_deflate=False, server_header=False, **options)
+    services: Services = app.state.services
+    return uvicorn.Config(
+        app,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=list(services.settings.server.trusted_proxies),
+        **options,
+    )

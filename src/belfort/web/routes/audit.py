@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,7 +12,7 @@ from belfort.audit import AuditFilter, verify_chain
 from belfort.policy import Action, Actor, Resource, ResourceKind
 from belfort.web.deps import current_actor, db_session, get_services
 from belfort.web.routes.common import audit_out, enforce, review_audit
-from belfort.web.routes.schemas import AuditPage, VerifyOut
+from belfort.web.routes.schemas import BIGINT_MAX, AuditPage, UtcDateTime, VerifyOut
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -27,9 +26,9 @@ def list_audit(
     purpose: Text = "",
     outcome: Literal["", "granted", "refused"] = "",
     action: Text = "",
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    since: UtcDateTime | None = None,
+    until: UtcDateTime | None = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
-from belfort.auth.service import Identity
+from belfort.auth.service import Identity, LoginThrottled
 from belfort.policy import capabilities
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.routes.schemas import CapabilityOut, LoginRequest, LoginResponse, MeResponse
@@ -14,13 +15,24 @@ from belfort.web.routes.schemas import CapabilityOut, LoginRequest, LoginRespons
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=LoginResponse, summary="Exchange a user name and password for a bearer token")
+@router.post(
+    "/login",
+    response_model=LoginResponse,
+    summary="Exchange a user name and password for a bearer token",
+    responses={429: {"description": "Too many failed sign-ins from this address: wait `Retry-After` seconds"}},
+)
 def login(
     body: LoginRequest,
+    request: Request,
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> LoginResponse:
-    signed_in = services.accounts.login(session, body.username, body.password, kind="api")
+) -> LoginResponse | JSONResponse:
+    client = request.client.host if request.client else ""
+    try:
+        signed_in = services.accounts.login(session, body.username, body.password, kind="api", client=client)
+    except LoginThrottled as throttled:
+        headers = {"Retry-After": str(throttled.retry_after)}
+        return JSONResponse({"detail": throttled.message}, status_code=429, headers=headers)
     user = signed_in.user
     return LoginResponse(
         token=signed_in.token,

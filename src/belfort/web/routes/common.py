@@ -82,7 +82,6 @@ def organisation_out(org: Organisation) -> OrganisationOut:
 
 
 def user_out(user: User, services: Services) -> UserOut:
-    locked = bool(user.locked_until and user.locked_until > services.clock())
     return UserOut(
         id=str(user.id),
         username=user.username,
@@ -90,7 +89,7 @@ def user_out(user: User, services: Services) -> UserOut:
         role=user.role,
         organisation=user.organisation.name,
         active=user.active,
-        locked=locked,
+        throttled_until=user.throttled_until(services.clock()),
         created_at=user.created_at,
         last_login_at=user.last_login_at,
     )

@@ -32,15 +32,15 @@ from belfort.web.deps import current_actor, current_identity, db_session, get_se
 from belfort.web.routes.common import settle
 from belfort.web.routes.holds import form_time
 from belfort.web.routes.pages import render
-from belfort.web.routes.schemas import PurposeIn, StrictBody
+from belfort.web.routes.schemas import PurposeIn, StrictBody, UtcDateTime
 
 router = APIRouter(prefix="/api/evidence", tags=["evidence"])
 
 
 class ExportItemIn(StrictBody):
     camera: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    start: datetime
-    end: datetime
+    start: UtcDateTime
+    end: UtcDateTime
 
 
 class ExportIn(StrictBody):

@@ -1,4 +1,4 @@
-"""Server-rendered pages: login, home, audit review and administration.
+"""Server-rendered pages: home, audit review and administration (the login page: `login.py`).
 
 Pages call the same services and the same policy gate as the API. Forms that change
 state carry the session's CSRF token (checked in `belfort.web.deps`).
@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +21,7 @@ from belfort.audit import AuditFilter
 from belfort.audit.chain import decode_resources
 from belfort.auth.service import KNOWN_SCOPES, Identity
 from belfort.cameras.service import KINDS, CameraSpec
-from belfort.errors import BelfortError, Forbidden, InvalidInput, LoginRefused, NotFound
+from belfort.errors import BelfortError, Forbidden, InvalidInput, NotFound
 from belfort.media.recordings import gaps_overlapping, holds_overlapping, segments_overlapping
 from belfort.policy import (
     Action,
@@ -36,9 +35,10 @@ from belfort.policy import (
 )
 from belfort.policy.rules import ACTIONS, ROLE_TITLES
 from belfort.timeutil import iso_utc, parse_iso
-from belfort.web.deps import SESSION_COOKIE, current_identity, db_session, get_services
+from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.routes.common import enforce, review_audit
 from belfort.web.routes.live import CLOSED_ACTION, watching_now
+from belfort.web.routes.schemas import BIGINT_MAX
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 TEMPLATES.env.filters["utc"] = lambda value: iso_utc(value)[:19].replace("T", " ") if value else ""
@@ -108,58 +108,6 @@ def error_page(request: Request, status_code: int, message: str) -> HTMLResponse
     return render(request, "error.html", status_code=status_code, status=status_code, message=message)
 
 
-def _safe_next(target: str) -> str:
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
-@router.get("/login")
-def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", next=_safe_next(next[:500]), error="")
-
-
-@router.post("/login")
-def login_submit(
-    request: Request,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=256)],
-    next: Annotated[str, Form(max_length=500)] = "/",
-    services: Services = Depends(get_services),
-) -> Response:
-    try:
-        with services.db.session() as session:
-            signed_in = services.accounts.login(session, username, password, kind="web")
-    except LoginRefused as refusal:
-        return render(
-            request, "login.html", status_code=401, next=_safe_next(next), error=refusal.message, username=username
-        )
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signed_in.token,
-        httponly=True,
-        samesite="lax",
-        secure=services.settings.server.secure_cookies,
-        max_age=int(services.settings.security.session_hours * 3600),
-    )
-    return response
-
-
-@router.post("/logout")
-def logout(
-    request: Request,
-    _identity: Identity = Depends(current_identity),
-    services: Services = Depends(get_services),
-    session: Session = Depends(db_session),
-) -> Response:
-    services.accounts.logout(session, request.cookies.get(SESSION_COOKIE, ""))
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
-    return response
-
-
 @router.get("/")
 def home(request: Request, identity: Identity = Depends(current_identity)) -> Response:
     actor = identity.actor
@@ -207,7 +155,7 @@ def audit_page(
     action: QueryText = "",
     since: QueryText = "",
     until: QueryText = "",
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),

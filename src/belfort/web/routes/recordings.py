@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -42,6 +43,7 @@ from belfort.web.routes.schemas import (
     SegmentOut,
     TimelineOut,
     TimelineSpanOut,
+    UtcDateTime,
 )
 
 router = APIRouter(tags=["recordings"])
@@ -85,8 +87,8 @@ def _range(start: datetime | None, end: datetime | None, now: datetime) -> tuple
 )
 def recording_index(
     ref: str,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: UtcDateTime | None = None,
+    end: UtcDateTime | None = None,
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
@@ -204,10 +206,10 @@ class GrantedRange:
 
 
 def granted_range(
-    camera: str = Query(max_length=120),
-    start: datetime = Query(),
-    end: datetime = Query(),
-    grant: str = Query(max_length=2000),
+    camera: Annotated[str, Query(max_length=120)],
+    start: UtcDateTime,
+    end: UtcDateTime,
+    grant: Annotated[str, Query(max_length=2000)],
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
 ) -> GrantedRange:
@@ -240,8 +242,8 @@ def clip_layout(
 )
 def timeline(
     ref: str,
-    start: datetime,
-    end: datetime,
+    start: UtcDateTime,
+    end: UtcDateTime,
     pixels: int = Query(default=1000, ge=1, le=MAX_PIXELS),
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),

@@ -1,7 +1,9 @@
 """Request and response bodies shared by the API routes.
 
-Request models forbid unknown fields and bound every string, so a typo or an oversized
-value is answered with a 422 that names the field, never silently ignored.
+Request models forbid unknown fields, bound every string and number, refuse control
+characters in text and take moments as `UtcDateTime`, so a typo, an oversized value or
+a date the calendar cannot convert is answered with a 422 that names the field, never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -9,15 +11,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
+from belfort.timeutil import utc_in_range
+from belfort.web.security import refuse_control_characters
+
+
+def _utc_in_range(value: datetime) -> datetime:
+    try:
+        return utc_in_range(value)
+    except ValueError as exc:
+        raise PydanticCustomError("datetime_range", str(exc)) from None
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_utc_in_range)]
+"""A moment from a client: ISO 8601, without zone taken as UTC; aware UTC from then on,
+between 1970-01-01 and 9999-12-30."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Username = Annotated[str, StringConstraints(min_length=2, max_length=64, strip_whitespace=True)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Days = Annotated[int, Field(ge=0, le=3650)]
+BIGINT_MAX = 2**63 - 1
+"""The largest integer either database stores."""
 
 
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=1000)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        return refuse_control_characters(value)
 
 
 class LoginRequest(StrictBody):
@@ -76,7 +101,8 @@ class UserOut(BaseModel):
     role: str
     organisation: str
     active: bool
-    locked: bool
+    throttled_until: datetime | None
+    """Until when sign-ins with this name wait after failures, from the addresses that made them."""
     created_at: datetime
     last_login_at: datetime | None
 
@@ -156,8 +182,8 @@ class CameraIn(StrictBody):
     area: Annotated[str, StringConstraints(max_length=200)] = ""
     latitude: float | None = None
     longitude: float | None = None
-    retention_max_days: int | None = None
-    retention_min_days: int | None = None
+    retention_max_days: Days | None = None
+    retention_min_days: Days | None = None
     council_consent_ref: Annotated[str, StringConstraints(max_length=200)] = ""
     enabled: bool = False
 
@@ -177,8 +203,8 @@ class CameraPatch(StrictBody):
     latitude: float | None = None
     longitude: float | None = None
     clear_position: bool = False
-    retention_max_days: int | None = None
-    retention_min_days: int | None = None
+    retention_max_days: Days | None = None
+    retention_min_days: Days | None = None
     council_consent_ref: Annotated[str, StringConstraints(max_length=200)] | None = None
     enabled: bool | None = None
 
@@ -227,8 +253,8 @@ class PurposeIn(StrictBody):
 
 class PlaybackIn(StrictBody):
     camera: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    start: datetime
-    end: datetime
+    start: UtcDateTime
+    end: UtcDateTime
     purpose: PurposeIn
 
 
@@ -270,8 +296,8 @@ class HoldDetailOut(HoldOut):
 
 class HoldIn(StrictBody):
     camera: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    start: datetime
-    end: datetime
+    start: UtcDateTime
+    end: UtcDateTime
     case_number: Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)]
     reason: Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
     purpose: PurposeIn

@@ -43,7 +43,7 @@ class LayoutOut(BaseModel):
 
 class TourIn(StrictBody):
     cameras: Annotated[list[CameraRef], Field(min_length=1, max_length=64)]
-    dwell_seconds: int
+    dwell_seconds: Annotated[int, Field(ge=0, le=86_400)]
     """How long each camera stays on screen: 5 to 600 seconds."""
 
 
