@@ -54,7 +54,7 @@ def test_administration_round_trip(tmp_path: Path) -> None:
     code, out = run("user", "list", data=tmp_path)
     assert "sofie" in out and "supervisor" in out
     code, out = run("audit", "verify", data=tmp_path)
-    assert code == 0 and "intact: 3 records" in out
+    assert code == 0 and "intact: 4 records" in out  # three changes and the listing of users
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,10 @@ def test_a_busy_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         holder.close()
     assert result.exit_code == 1, result.output
     assert result.output.startswith("belfort: the database is busy") and "Traceback" not in result.output
+
+
+def test_the_camera_kinds_offered_are_the_registrys() -> None:
+    from belfort.cameras.service import KINDS
+    from belfort.cli import CAMERA_KINDS
+
+    assert CAMERA_KINDS == KINDS

@@ -18,13 +18,17 @@ from belfort.db import Database
 from belfort.events import EventBus
 from belfort.evidence.service import ExportService
 from belfort.evidence.signing import SigningKey
-from belfort.keys import SiteKeys
+from belfort.governance.review import AuditReview
+from belfort.keys import CredentialBox, SignedLinks
 from belfort.media.service import MediaService
 from belfort.policy import PolicyGate, PolicyRules
 from belfort.retention.holds import HoldService
 from belfort.retention.sweeper import RetentionSweeper
 from belfort.settings import Settings
 from belfort.timeutil import Clock, utcnow
+from belfort.viewing.live import LiveViewing
+from belfort.viewing.playback import Playback
+from belfort.wall.service import WallService
 
 
 @dataclass
@@ -38,7 +42,11 @@ class Services:
     cameras: CameraService
     holds: HoldService
     media: MediaService
-    keys: SiteKeys
+    links: SignedLinks
+    live: LiveViewing
+    playback: Playback
+    review: AuditReview
+    wall: WallService
     exports: ExportService
     bus: EventBus
     anpr: AnprService
@@ -49,7 +57,9 @@ class Services:
         self.media.start()
         assert self.media.storage is not None
         budget = int(self.settings.recording.size_budget_gb * 1024**3)
-        self.sweeper = RetentionSweeper(self.db, self.gate, self.media.storage, budget, self.clock)
+        self.sweeper = RetentionSweeper(
+            self.db, self.gate, self.media.storage, self.settings.policy, budget, self.clock
+        )
         self.sweeper.start(self.settings.recording.sweep_interval_seconds)
 
     def close(self) -> None:
@@ -80,11 +90,16 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         db.migrate()
     audit = AuditLog(clock)
     gate = PolicyGate(audit, policy_rules(settings), clock)
-    cameras = CameraService(gate, settings.policy, clock)
-    holds = HoldService(gate, clock)
-    media = MediaService(settings, db, clock)
+    accounts = AccountService(gate, audit, settings.security, clock)
+    cameras = CameraService(gate, settings.policy, CredentialBox(settings.data_dir), clock)
+    with db.session() as session:
+        cameras.move_credentials(session)
+    holds = HoldService(gate, cameras, settings.policy, clock)
+    media = MediaService(settings, db, cameras, clock)
+    links = SignedLinks(settings.data_dir, clock)
+    live = LiveViewing(gate, cameras, accounts, media.live, clock)
     bus = EventBus()
-    anpr = AnprService(settings, db, gate, cameras, bus, clock)
+    anpr = AnprService(settings, db, gate, cameras, bus, links, clock)
     media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
     services = Services(
         settings=settings,
@@ -92,11 +107,15 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         clock=clock,
         audit=audit,
         gate=gate,
-        accounts=AccountService(gate, audit, settings.security, clock),
+        accounts=accounts,
         cameras=cameras,
         holds=holds,
         media=media,
-        keys=SiteKeys(settings.data_dir),
+        links=links,
+        live=live,
+        playback=Playback(gate, cameras, media, links, settings.policy, clock),
+        review=AuditReview(gate, audit, live),
+        wall=WallService(gate, clock),
         exports=ExportService(
             db,
             gate,

@@ -22,10 +22,12 @@ from belfort import __version__
 from belfort.datadir import make_files_private
 from belfort.db.engine import is_busy
 from belfort.errors import BelfortError
-from belfort.policy.model import Actor, system_actor
+from belfort.policy.model import Action, Actor, system_actor
 from belfort.settings import Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+CAMERA_KINDS = ("fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr")
+"""`belfort.cameras.service.KINDS`, written out so the command starts without loading the media stack."""
 
 
 def cli_actor() -> Actor:
@@ -198,7 +200,7 @@ def org_add(settings: Settings, name: str, kind: str) -> None:
 def org_list(settings: Settings) -> None:
     """List organisations."""
     with opened(settings) as services, services.db.session() as session:
-        for item in services.accounts.list_organisations(session):
+        for item in services.accounts.list_organisations(session, cli_actor()):
             click.echo(f"{item.id}  {item.kind:<13} {item.name}")
 
 
@@ -250,9 +252,45 @@ def user_list(settings: Settings) -> None:
     """List user accounts."""
     with opened(settings) as services, services.db.session() as session:
         now = services.clock()
-        for item in services.accounts.list_users(session):
+        for item in services.accounts.list_users(session, cli_actor()):
             state = "disabled" if not item.active else "throttled" if item.throttled_until(now) else "active"
             click.echo(f"{item.username:<20} {item.role:<11} {state:<9} {item.organisation.name}")
+
+
+@user.command("set")
+@data_options
+@click.argument("username")
+@click.option("--full-name", default=None)
+@click.option(
+    "--role", type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner"]), default=None
+)
+@click.option("--org", "organisation", default=None, help="Organisation name or id.")
+@click.option(
+    "--new-password",
+    is_flag=True,
+    help="Set a new password: read from $BELFORT_PASSWORD, or generated and printed. Ends the account's sessions.",
+)
+def user_set(
+    settings: Settings,
+    username: str,
+    full_name: str | None,
+    role: str | None,
+    organisation: str | None,
+    new_password: bool,
+) -> None:
+    """Change an account; options not given stay as they are."""
+    import os
+
+    from belfort.auth.service import generate_password
+
+    secret = (os.environ.get("BELFORT_PASSWORD") or generate_password()) if new_password else None
+    with opened(settings) as services, services.db.session() as session:
+        changed = services.accounts.update_user(
+            session, cli_actor(), username, full_name=full_name, role=role, organisation=organisation, password=secret
+        )
+        click.echo(f"user {changed.username} ({changed.role}, {changed.organisation.name}) changed")
+        if new_password and not os.environ.get("BELFORT_PASSWORD"):
+            click.echo(f"password: {secret}")
 
 
 @user.command("disable")
@@ -277,7 +315,7 @@ def user_enable(settings: Settings, username: str) -> None:
 
 @main.group()
 def token() -> None:
-    """Manage API tokens for machine clients (ANPR cameras, alarm centres, peer sites)."""
+    """Manage API tokens for machine clients (ANPR cameras and patrol cars)."""
 
 
 @token.command("create")
@@ -308,7 +346,7 @@ def token_create(
 def token_list(settings: Settings) -> None:
     """List tokens (never their secrets)."""
     with opened(settings) as services, services.db.session() as session:
-        for item in services.accounts.list_tokens(session):
+        for item in services.accounts.list_tokens(session, cli_actor()):
             state = "revoked" if item.revoked_at else "valid"
             click.echo(f"{item.id}  {item.prefix}…  {state:<8} {item.scopes:<30} {item.name}")
 
@@ -340,11 +378,17 @@ def _camera_line(item: Any, status: dict[str, Any]) -> str:
 @data_options
 @click.option("--name", required=True)
 @click.option("--org", "organisation", required=True, help="Owner organisation, name or id.")
-@click.option("--url", "main_url", required=True, help="Main stream, rtsp://[user:pass@]host/path or sim://NAME.")
+@click.option("--url", "main_url", required=True, help="Main stream, rtsp://host[:port]/path or sim://NAME.")
 @click.option("--sub-url", default="", help="Optional sub-stream URL.")
+@click.option("--username", default=None, help="User name of the camera's streams.")
+@click.option(
+    "--password",
+    default=None,
+    help="Password of the camera's streams; read from $BELFORT_CAMERA_PASSWORD when omitted. Stored encrypted.",
+)
 @click.option(
     "--kind",
-    type=click.Choice(["fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr"]),
+    type=click.Choice(CAMERA_KINDS),
     default="fixed",
     show_default=True,
 )
@@ -377,8 +421,12 @@ def _camera_line(item: Any, status: dict[str, Any]) -> str:
 @click.option("--enable/--disabled", "enabled", default=False, help="Start recording at once.")
 def camera_add(settings: Settings, **fields: Any) -> None:
     """Register a camera."""
+    import os
+
     from belfort.cameras.service import CameraSpec
 
+    if fields["password"] is None and os.environ.get("BELFORT_CAMERA_PASSWORD"):
+        fields["password"] = os.environ["BELFORT_CAMERA_PASSWORD"]
     with opened(settings) as services, services.db.session() as session:
         created = services.cameras.add(session, cli_actor(), CameraSpec(**fields))
         click.echo(
@@ -393,7 +441,7 @@ def camera_add(settings: Settings, **fields: Any) -> None:
 def camera_list(settings: Settings, include_removed: bool) -> None:
     """List cameras."""
     with opened(settings) as services, services.db.session() as session:
-        for item in services.cameras.list(session, include_removed):
+        for item in services.cameras.visible(session, cli_actor(), include_removed=include_removed):
             click.echo(_camera_line(item, {}))
 
 
@@ -405,7 +453,7 @@ def camera_show(settings: Settings, ref: str) -> None:
     from belfort.cameras.service import redact_url
 
     with opened(settings) as services, services.db.session() as session:
-        item = services.cameras.get(session, ref)
+        item = services.cameras.require(session, cli_actor(), ref, Action.VIEW_CAMERA)
         rows = {
             "id": item.id,
             "name": item.name,
@@ -414,6 +462,7 @@ def camera_show(settings: Settings, ref: str) -> None:
             "legal regime": item.legal_regime,
             "main stream": redact_url(item.main_url),
             "sub-stream": redact_url(item.sub_url) or "-",
+            "credentials": "stored (never shown)" if item.username or item.password_enc else "-",
             "transport": item.transport,
             "street": item.street or "-",
             "area": item.area or "-",
@@ -432,6 +481,42 @@ def _camera_update(settings: Settings, ref: str, message: str, **fields: Any) ->
     with opened(settings) as services, services.db.session() as session:
         item = services.cameras.update(session, cli_actor(), ref, CameraSpec(**fields))
         click.echo(f"camera {item.name} {message}")
+
+
+@camera.command("set")
+@data_options
+@click.argument("ref")
+@click.option("--name", default=None)
+@click.option("--org", "organisation", default=None, help="New owner (refused while the camera holds footage).")
+@click.option("--url", "main_url", default=None, help="Main stream, rtsp://host[:port]/path or sim://NAME.")
+@click.option("--sub-url", default=None, help="Sub-stream URL ('' removes it).")
+@click.option("--username", default=None, help="User name of the streams ('' removes it).")
+@click.option("--password", default=None, help="New stream password ('' removes it); or $BELFORT_CAMERA_PASSWORD.")
+@click.option(
+    "--kind", type=click.Choice(["fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr"]), default=None
+)
+@click.option("--regime", "legal_regime", type=click.Choice(["police", "camera_law"]), default=None)
+@click.option("--transport", type=click.Choice(["tcp", "udp"]), default=None)
+@click.option("--street", default=None)
+@click.option("--area", default=None)
+@click.option("--lat", "latitude", type=float, default=None)
+@click.option("--lon", "longitude", type=float, default=None)
+@click.option("--clear-position", is_flag=True, help="Forget the exact position.")
+@click.option("--retention-days", "retention_max_days", type=int, default=None)
+@click.option("--min-retention-days", "retention_min_days", type=int, default=None)
+@click.option("--consent", "council_consent_ref", default=None, help="Reference of the municipal council's consent.")
+@click.option("--enable/--disable", "enabled", default=None, help="Record the camera, or stop recording it.")
+def camera_set(settings: Settings, ref: str, **fields: Any) -> None:
+    """Change a camera (by id or name); options not given stay as they are."""
+    import os
+
+    from belfort.cameras.service import CameraSpec
+
+    if fields["password"] is None and os.environ.get("BELFORT_CAMERA_PASSWORD"):
+        fields["password"] = os.environ["BELFORT_CAMERA_PASSWORD"]
+    with opened(settings) as services, services.db.session() as session:
+        item = services.cameras.update(session, cli_actor(), ref, CameraSpec(**fields))
+        click.echo(f"camera {item.name} changed ({'enabled' if item.enabled else 'disabled'})")
 
 
 @camera.command("enable")
@@ -496,7 +581,7 @@ def storage_check(settings: Settings) -> None:
         area = open_storage(services.db, settings.storage_dir, services.clock)
         area.lock()
         with services.db.session() as session:
-            report = recover(session, area, services.clock, full=True)
+            report = recover(session, area, services.cameras.camera_ids(session), services.clock, full=True)
         area.unlock()
         click.echo(f"storage {area.root}: {report.summary()}")
 

@@ -31,7 +31,6 @@ from belfort.cameras.service import CameraSpec
 from belfort.media.simulated import DEMO_CLIPS, encode_clip, encode_frames
 from belfort.policy import Role
 from belfort.policy.model import system_actor
-from belfort.wall.service import WallService
 
 DEMO_ACTOR = system_actor("demo-seed")
 
@@ -110,7 +109,7 @@ def anpr_frames() -> Iterator[np.ndarray]:
 
 def _seed_anpr(services: Services, session: Session) -> None:
     """The demo hotlist of the police zone, with the stolen car that passes the ANPR camera."""
-    police = next(org for org in services.accounts.list_organisations(session) if org.name == POLICE)
+    police = next(org for org in services.accounts.list_organisations(session, DEMO_ACTOR) if org.name == POLICE)
     if session.scalar(select(Hotlist.id).where(Hotlist.organisation_id == police.id, Hotlist.name == HOTLIST)):
         return
     hotlist = Hotlist(
@@ -122,8 +121,8 @@ def _seed_anpr(services: Services, session: Session) -> None:
         updated_by="demo",
     )
     session.add(hotlist)
-    session.flush()
-    services.anpr.hotlists.replace_entries(session, DEMO_ACTOR, hotlist, parse_csv(HOTLIST_CSV))
+    session.commit()  # an import writes in transactions of its own
+    services.anpr.hotlists.import_entries(DEMO_ACTOR, hotlist.id, parse_csv(HOTLIST_CSV))
 
 
 def _seed_wall(services: Services, session: Session) -> None:
@@ -132,10 +131,10 @@ def _seed_wall(services: Services, session: Session) -> None:
     if user is None:
         return
     actor = actor_of_user(user)
-    wall = WallService(services.clock)
+    wall = services.wall
     if wall.list_layouts(session, actor):
         return
-    ids = {camera.name: str(camera.id) for camera in services.cameras.list(session)}
+    ids = {camera.name: str(camera.id) for camera in services.cameras.visible(session, DEMO_ACTOR)}
     cameras = [ids[name] for name in WALL_CAMERAS if name in ids]
     wall.save_layout(session, actor, "Centrum", "2x2", cameras + [None] * (4 - len(cameras)), is_default=True)
     if not wall.list_tours(session, actor):
@@ -165,11 +164,11 @@ def seed_demo(services: Services) -> list[DemoAccount]:
     credentials = _load_credentials(path)
     accounts = services.accounts
     with services.db.session() as session:
-        existing_orgs = {org.name for org in accounts.list_organisations(session)}
+        existing_orgs = {org.name for org in accounts.list_organisations(session, DEMO_ACTOR)}
         for name, kind in ORGANISATIONS:
             if name not in existing_orgs:
                 accounts.add_organisation(session, DEMO_ACTOR, name, kind)
-        existing_users = {user.username for user in accounts.list_users(session)}
+        existing_users = {user.username for user in accounts.list_users(session, DEMO_ACTOR)}
         for username, role, org, full_name in USERS:
             if username not in existing_users:
                 credentials[username] = generate_password()
@@ -182,7 +181,9 @@ def seed_demo(services: Services) -> list[DemoAccount]:
                     password=credentials[username],
                     full_name=full_name,
                 )
-        existing_cameras = {camera.name for camera in services.cameras.list(session, include_removed=True)}
+        existing_cameras = {
+            camera.name for camera in services.cameras.visible(session, DEMO_ACTOR, include_removed=True)
+        }
         for name, clip, owner, street, area, regime, consent, lat, lon in CAMERAS:
             if name not in existing_cameras:
                 services.cameras.add(

@@ -42,5 +42,18 @@ class Forbidden(Refusal):
         """What the person could supply to be allowed (e.g. `purpose`), as in the decision."""
 
 
+class Unseen(Refusal):
+    """The policy gate refused a resource the person may not even learn exists (another
+    organisation's, another person's, or none by that reference): answered as not found."""
+
+    status_code = 404
+
+
+class Unavailable(Refusal):
+    """Granted by the rules, but there is nothing to serve (a camera that does not stream now)."""
+
+    status_code = 409
+
+
 class LoginRefused(Refusal):
     status_code = 401

@@ -74,7 +74,7 @@ def test_each_passing_car_is_one_read_and_the_hotlisted_one_a_hit(
 ) -> None:
     camera_id = police_camera(services, "Ring Noord ANPR")
     with services.db.session() as session:
-        police = next(o for o in services.accounts.list_organisations(session) if o.name == POLICE)
+        police = next(o for o in services.accounts.list_organisations(session, SYSTEM) if o.name == POLICE)
         hotlist = Hotlist(organisation_id=police.id, name="Stolen", updated_at=utcnow(), updated_by="test")
         session.add(hotlist)
         session.flush()

@@ -1,21 +1,66 @@
-"""Hotlists on both databases: CSV imports all or nothing, a watched file reloaded when it
-changes (and audited), expiry through the day given, and the matcher swapped in."""
+"""Hotlists on both databases: CSV imports all or nothing (broken and binary files named by
+line and column, through the API too), imports written as a new generation and switched to
+at once, the version raised by every change, the list of lists behind the policy gate, and a
+watched file reloaded when it changes (and audited)."""
 
 from __future__ import annotations
 
+import json
 import os
+import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from belfort.anpr.hotlists import parse_csv
-from belfort.anpr.models import Hotlist
+from belfort.anpr.hotlists import WRITE_BATCH, EntryIn, parse_csv, stored_versions
+from belfort.anpr.models import Hotlist, HotlistRow
 from belfort.app import Services
 from belfort.audit import AuditFilter
-from belfort.errors import InvalidInput
+from belfort.auth.models import Organisation, User
+from belfort.auth.service import actor_of_user
+from belfort.errors import Conflict, Forbidden, InvalidInput
+from belfort.policy import Actor
 from belfort.timeutil import utcnow
-from tests.conftest import POLICE, Population
+from tests.conftest import POLICE, SYSTEM, Population, bearer
+
+
+def police_id(services: Services) -> uuid.UUID:
+    with services.db.session() as session:
+        return session.scalars(select(Organisation.id).where(Organisation.name == POLICE)).one()
+
+
+def person(services: Services, username: str) -> Actor:
+    with services.db.session() as session:
+        return actor_of_user(session.scalars(select(User).where(User.username == username)).one())
+
+
+def new_list(services: Services, name: str = "National", watch_path: str = "") -> uuid.UUID:
+    with services.db.session() as session:
+        hotlist = Hotlist(organisation_id=police_id(services), name=name, updated_at=utcnow(), updated_by="t")
+        hotlist.watch_path = watch_path
+        session.add(hotlist)
+        session.flush()
+        return hotlist.id
+
+
+def plates(count: int, prefix: str = "1ABC") -> list[EntryIn]:
+    return [EntryIn(f"{prefix}{n:06d}", "stolen") for n in range(count)]
+
+
+def rows_by_generation(services: Services, hotlist_id: uuid.UUID) -> dict[int, int]:
+    with services.db.session() as session:
+        counted = session.execute(
+            select(HotlistRow.generation, func.count())
+            .where(HotlistRow.hotlist_id == hotlist_id)
+            .group_by(HotlistRow.generation)
+        ).all()
+    return {generation: count for generation, count in counted}
+
+
+# -- CSV ---------------------------------------------------------------------------------------
 
 
 def test_csv_with_semicolons_a_header_and_every_column() -> None:
@@ -37,35 +82,238 @@ def test_a_bad_line_refuses_the_whole_file_and_is_named() -> None:
         parse_csv(b"plate,category\n1ABC234,stolen\n2DEF345,speeding\n")
     with pytest.raises(InvalidInput, match=r"line 1: priority 9 must be 1"):
         parse_csv(b"1ABC234,stolen,9\n")
+    with pytest.raises(InvalidInput, match=r"line 1: priority 'high' is not a number"):
+        parse_csv(b"1ABC234,stolen,high\n")
     with pytest.raises(InvalidInput, match="no entries"):
         parse_csv(b"plate,category\n\n")
     with pytest.raises(InvalidInput, match=r"line 1: .*no letter or digit"):
         parse_csv(b"*,stolen\n")
 
 
-def test_a_watched_file_is_reloaded_when_it_changes(services: Services, population: Population, tmp_path: Path) -> None:
-    watched = tmp_path / "stolen.csv"
-    watched.write_text("1-ABC-234,stolen\n")
+def test_a_line_is_named_where_it_begins_even_after_a_quoted_note_on_several_lines() -> None:
+    with pytest.raises(InvalidInput, match=r"line 4: category 'speeding'"):
+        parse_csv(b'1ABC234,stolen,1,,"grey Golf,\nseen twice"\n2DEF345,wanted\n3GHI456,speeding\n')
+
+
+def test_a_note_too_long_is_refused_not_cut() -> None:
+    with pytest.raises(InvalidInput, match=r"line 1: the note has 501 characters; shorten it to at most 500"):
+        parse_csv(b"1ABC234,stolen,1,," + b"n" * 501 + b"\n")
+
+
+def test_a_field_beyond_the_csv_limit_names_its_line_and_column() -> None:
+    huge = b"x" * 140_000
+    with pytest.raises(InvalidInput) as refused:
+        parse_csv(b"plate,category,priority,valid until,note\n1ABC234,stolen\n2DEF345,wanted,2,," + huge + b"\n")
+    assert "nothing was imported: line 3, column 5 (note): a field is longer than 131,072" in refused.value.message
+    assert "check that the file is a hotlist CSV file and that its quotes are closed" in refused.value.message
+    with pytest.raises(InvalidInput, match=r"line 2: a field is longer than 131,072 characters \(an unclosed quote"):
+        parse_csv(b'1ABC234,stolen\n2DEF345,"wanted\n' + (b"y" * 1000 + b"\n") * 140)
+
+
+def test_binary_data_names_its_line_and_column() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_csv(b"1ABC234,stolen\n2DEF\x00345,wanted\n3GHI456,stolen,1,,a\x00b\n")
+    assert refused.value.message == (
+        "nothing was imported: line 2, column 1 (plate): binary data (a NUL byte), not text: export the list "
+        "as a CSV text file and import that; line 3, column 5 (note): binary data (a NUL byte), not text: "
+        "export the list as a CSV text file and import that"
+    )
+
+
+def test_bad_files_through_the_api_answer_422_and_import_nothing(
+    client: TestClient, services: Services, population: Population
+) -> None:
+    supervisor = bearer(client, "supervisor")
+    created = client.post("/api/anpr/hotlists", json={"name": "National"}, headers=supervisor)
+    hotlist_id = created.json()["id"]
+    cases = [
+        (b"plate;category;priority;valid until;note\n1ABC234;stolen;1;;" + b"x" * 131_073 + b"\n", "line 2, column 5"),
+        (b"1ABC234,stolen\n\x00\x01\x02\x03,\xff\xfe\n", "line 2, column 1 (plate): binary data"),
+        (bytes(range(256)) * 600, "binary data (a NUL byte)"),
+        (b'1ABC234,"stolen\n' + b"z" * 140_000, "line 1: a field is longer than 131,072 characters"),
+    ]
+    for body, named in cases:
+        answer = client.put(
+            f"/api/anpr/hotlists/{hotlist_id}/entries", content=body, headers={**supervisor, "Content-Type": "text/csv"}
+        )
+        assert answer.status_code == 422, answer.text
+        assert named in answer.json()["detail"] and "nothing was imported" in answer.json()["detail"]
+    assert client.get("/api/anpr/hotlists", headers=supervisor).json()[0]["entries"] == 0
     with services.db.session() as session:
-        police = next(o for o in services.accounts.list_organisations(session) if o.name == POLICE)
-        hotlist = Hotlist(organisation_id=police.id, name="National", updated_at=utcnow(), updated_by="t")
-        hotlist.watch_path = str(watched)
-        session.add(hotlist)
+        assert session.scalar(select(func.count()).select_from(HotlistRow)) == 0
+
+
+# -- the list of lists -------------------------------------------------------------------------
+
+
+def test_the_list_of_hotlists_is_refused_by_the_gate_and_audited(
+    client: TestClient, services: Services, population: Population
+) -> None:
+    refused = client.get("/api/anpr/hotlists", headers=bearer(client, "operator"))
+    assert refused.status_code == 403, refused.text
+    with services.db.session() as session:
+        records = services.audit.query(session, AuditFilter(person="operator", action="anpr.hotlists"))
+    assert [(r.outcome, json.loads(r.detail)["change"]) for r in records] == [("refused", "list")]
+    assert client.get("/api/anpr/hotlists", headers=bearer(client, "supervisor")).status_code == 200
+    with services.db.session() as session:
+        granted = services.audit.query(session, AuditFilter(person="supervisor", action="anpr.hotlists"))
+    assert [r.outcome for r in granted] == ["granted"]
+
+
+# -- imports -----------------------------------------------------------------------------------
+
+
+def test_an_import_writes_a_new_generation_and_switches_to_it(services: Services, population: Population) -> None:
+    hotlist_id = new_list(services)
+    organisation = police_id(services)
+    supervisor = person(services, "supervisor")
+    first, count = services.anpr.hotlists.import_entries(supervisor, hotlist_id, plates(WRITE_BATCH * 2 + 7))
+    assert (first.generation, first.entries, count, first.updated_by) == (1, WRITE_BATCH * 2 + 7, count, "supervisor")
+    assert rows_by_generation(services, hotlist_id) == {1: WRITE_BATCH * 2 + 7}
+    second, _ = services.anpr.hotlists.import_entries(supervisor, hotlist_id, plates(3, "9XYZ"))
+    assert second.generation == 2 and rows_by_generation(services, hotlist_id) == {2: 3}, "the previous one is gone"
+    assert services.anpr.hotlists.wait_built()
+    assert services.anpr.hotlists.match(organisation, "1ABC000001", utcnow()) == []
+    assert [m.entry.pattern for m in services.anpr.hotlists.match(organisation, "9XYZ000002", utcnow())] == [
+        "9XYZ000002"
+    ]
+    with services.db.session() as session:
+        hotlist = session.get(Hotlist, hotlist_id)
+        assert hotlist is not None
+        assert services.anpr.hotlists.count(session, hotlist) == 3
+        shown = services.anpr.hotlists.entries(session, SYSTEM, hotlist)
+        assert [row.pattern for row in shown] == ["9XYZ000000", "9XYZ000001", "9XYZ000002"]
+        records = services.audit.query(session, AuditFilter(person="supervisor", action="anpr.hotlists"))
+    assert [r.outcome for r in records] == ["granted", "granted"], "one decision per import"
+
+
+def test_a_refused_import_writes_nothing_but_its_audit_record(services: Services, population: Population) -> None:
+    hotlist_id = new_list(services)
+    with pytest.raises(Forbidden):
+        services.anpr.hotlists.import_entries(person(services, "operator"), hotlist_id, plates(10))
+    assert rows_by_generation(services, hotlist_id) == {}
+    with services.db.session() as session:
+        records = services.audit.query(session, AuditFilter(person="operator", action="anpr.hotlists"))
+        assert session.get(Hotlist, hotlist_id).generation == 0  # type: ignore[union-attr]
+    assert [r.outcome for r in records] == ["refused"]
+
+
+def test_an_abandoned_generation_goes_with_the_next_import(services: Services, population: Population) -> None:
+    hotlist_id = new_list(services)
+    supervisor = person(services, "supervisor")
+    services.anpr.hotlists.import_entries(supervisor, hotlist_id, plates(5))
+    with services.db.session() as session:  # what a process stopped in the middle of an import leaves
+        session.add_all(
+            HotlistRow(hotlist_id=hotlist_id, pattern=f"7OLD{n:03d}", category="stolen", priority=3, generation=2)
+            for n in range(50)
+        )
+    assert rows_by_generation(services, hotlist_id) == {1: 5, 2: 50}
+    services.anpr.hotlists.build_now(police_id(services))
+    assert services.anpr.hotlists.match(police_id(services), "7OLD001", utcnow()) == [], "never in force"
+    with services.db.session() as session:
+        hotlist = session.get(Hotlist, hotlist_id)
+        assert hotlist is not None and services.anpr.hotlists.count(session, hotlist) == 5
+    imported, _ = services.anpr.hotlists.import_entries(supervisor, hotlist_id, plates(4, "8NEW"))
+    assert imported.generation == 3 and rows_by_generation(services, hotlist_id) == {3: 4}
+
+
+def test_rows_of_a_generation_switched_away_from_go_at_start(services: Services, population: Population) -> None:
+    hotlist_id = new_list(services)
+    services.anpr.hotlists.import_entries(person(services, "supervisor"), hotlist_id, plates(5))
+    with services.db.session() as session:  # a process stopped between the switch and the clean-up
+        session.add_all(
+            HotlistRow(hotlist_id=hotlist_id, pattern=f"7OLD{n:03d}", category="stolen", priority=3, generation=0)
+            for n in range(WRITE_BATCH + 1)
+        )
+    assert services.anpr.hotlists.remove_stale_generations() == WRITE_BATCH + 1
+    assert rows_by_generation(services, hotlist_id) == {1: 5}
+
+
+def test_of_two_imports_at_once_the_later_one_wins(
+    services: Services, population: Population, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that began later switches first: the earlier one is then refused and its rows go."""
+    hotlist_id = new_list(services)
+    supervisor = person(services, "supervisor")
+    service = services.anpr.hotlists
+    lock_list = service._locked
+    calls = []
+
+    def later_import_before_the_switch(session: Session, list_id: uuid.UUID, name: str) -> Hotlist:
+        calls.append(list_id)
+        if len(calls) == 2:  # the first import's switch: its rows are written, nothing is locked yet
+            monkeypatch.setattr(service, "_locked", lock_list)
+            service.import_entries(supervisor, hotlist_id, plates(2, "2LAT"))
+        return lock_list(session, list_id, name)
+
+    monkeypatch.setattr(service, "_locked", later_import_before_the_switch)
+    with pytest.raises(Conflict, match="an import of hotlist 'National' that began after this one finished first"):
+        service.import_entries(supervisor, hotlist_id, plates(3, "1EAR"))
+    assert rows_by_generation(services, hotlist_id) == {2: 2}
+    with services.db.session() as session:
+        assert session.get(Hotlist, hotlist_id).entries == 2  # type: ignore[union-attr]
+
+
+def test_every_change_raises_the_organisations_version(services: Services, population: Population) -> None:
+    organisation = police_id(services)
+    supervisor = person(services, "supervisor")
+    hotlists = services.anpr.hotlists
+
+    def version() -> int:
+        with services.db.session() as session:
+            return stored_versions(session).get(organisation, 0)
+
+    seen = [version()]
+    with services.db.session() as session:
+        hotlist_id = hotlists.create(session, supervisor, "National").id
+    seen.append(version())
+    hotlists.import_entries(supervisor, hotlist_id, plates(3))
+    seen.append(version())
+    with services.db.session() as session:
+        hotlist = hotlists.get(session, supervisor, hotlist_id)
+        hotlists.add_entry(session, supervisor, hotlist, EntryIn("5NEW555", "wanted"))
+    seen.append(version())
+    with services.db.session() as session:
+        hotlist = hotlists.get(session, supervisor, hotlist_id)
+        row = hotlists.entries(session, supervisor, hotlist, "5NEW555")[0]
+        hotlists.remove_entry(session, supervisor, hotlist, row.id)
+    seen.append(version())
+    with services.db.session() as session:
+        hotlists.remove(session, supervisor, hotlists.get(session, supervisor, hotlist_id))
+    seen.append(version())
+    assert seen == [0, 1, 2, 3, 4, 5]
+
+
+# -- watched files -----------------------------------------------------------------------------
+
+
+def test_a_watched_file_is_reloaded_when_it_changes(services: Services, population: Population) -> None:
+    folder = services.settings.data_dir / "hotlists"
+    assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700, "the default folder, Belfort's own"
+    watched = folder / "stolen.csv"
+    watched.write_text("1-ABC-234,stolen\n")
+    hotlist_id = new_list(services, watch_path=str(watched))
+    police = police_id(services)
     assert services.anpr.hotlists.reload_watched() == [f"National: 1 entries reloaded from {watched}"]
     assert services.anpr.hotlists.wait_built()
-    assert [m.entry.category for m in services.anpr.hotlists.match(police.id, "1ABC234", utcnow())] == ["stolen"]
+    assert [m.entry.category for m in services.anpr.hotlists.match(police, "1ABC234", utcnow())] == ["stolen"]
     assert services.anpr.hotlists.reload_watched() == [], "an unchanged file is not read again"
     watched.write_text("9-ZZZ-999,wanted\n")
     os.utime(watched, (1, 2_000_000_000))
     assert services.anpr.hotlists.reload_watched() == [f"National: 1 entries reloaded from {watched}"]
     assert services.anpr.hotlists.wait_built()
-    assert services.anpr.hotlists.match(police.id, "1ABC234", utcnow()) == []
+    assert services.anpr.hotlists.match(police, "1ABC234", utcnow()) == []
     watched.write_text("1-ABC-234,speeding\n")
     os.utime(watched, (1, 2_000_000_100))
     report = services.anpr.hotlists.reload_watched()
-    assert len(report) == 1 and "was not reloaded" in report[0] and "speeding" in report[0]
+    assert report == [
+        f"National: not reloaded: {watched}: nothing was imported: line 1: category 'speeding' "
+        "is not one of stolen, wanted, uninsured, no valid inspection, other"
+    ]
+    assert services.anpr.hotlists.watch_problem(hotlist_id) == report[0]
+    assert services.anpr.hotlists.reload_watched() == [], "a refused file is not read again until it changes"
     assert services.anpr.hotlists.wait_built()
-    assert [m.entry.category for m in services.anpr.hotlists.match(police.id, "9ZZZ999", utcnow())] == ["wanted"]
+    assert [m.entry.category for m in services.anpr.hotlists.match(police, "9ZZZ999", utcnow())] == ["wanted"]
     with services.db.session() as session:
         reloads = services.audit.query(session, AuditFilter(action="anpr.hotlists"))
     assert len(reloads) == 2 and all(str(watched) in r.actor_name for r in reloads)

@@ -19,7 +19,7 @@ from belfort.app import Services
 
 def sql_and_plan(session: Session, pattern: str) -> tuple[str, str]:
     """The condition a pattern becomes, as SQL, and SQLite's plan for the reads it selects."""
-    condition = PlateSearch(gate=None)._pattern_condition(session, PlatePattern.parse(pattern))  # type: ignore[arg-type]
+    condition = PlateSearch(gate=None, cameras=None)._pattern_condition(session, PlatePattern.parse(pattern))  # type: ignore[arg-type]
     statement = (
         select(PlateRead.id)
         .where(condition)

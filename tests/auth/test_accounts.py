@@ -68,7 +68,7 @@ def test_disabling_a_user_ends_their_sessions(client: TestClient) -> None:
 def test_expired_machine_token_is_refused(client: TestClient, clock: FrozenClock) -> None:
     created = client.post(
         "/api/tokens",
-        json={"name": "alarm-centre", "organisation": "PZ Test", "scopes": ["alarms:forward"], "valid_days": 1},
+        json={"name": "anpr-gate", "organisation": "PZ Test", "scopes": ["anpr:ingest"], "valid_days": 1},
         headers=bearer(client, "admin"),
     ).json()
     machine = {"Authorization": f"Bearer {created['token']}"}

@@ -70,13 +70,13 @@ def test_an_operator_cannot_tell_which_tokens_or_organisations_exist(client: Tes
     admin = bearer(client, "admin")
     issued = client.post(
         "/api/tokens",
-        json={"name": "alarm-centre", "organisation": POLICE, "scopes": ["alarms:forward"]},
+        json={"name": "anpr-gate", "organisation": POLICE, "scopes": ["anpr:ingest"]},
         headers=admin,
     ).json()
     operator = bearer(client, "operator")
 
     def create(organisation: str) -> Callable[[], Response]:
-        body = {"name": "probe", "organisation": organisation, "scopes": ["alarms:forward"]}
+        body = {"name": "probe", "organisation": organisation, "scopes": ["anpr:ingest"]}
         return lambda: client.post("/api/tokens", json=body, headers=operator)
 
     def revoke(token_id: str) -> Callable[[], Response]:
@@ -104,7 +104,7 @@ def test_names_with_control_characters_are_refused_for_everyone(client: TestClie
     for headers in (bearer(client, "operator"), bearer(client, "admin")):
         user = {"username": "ann\u0000", "role": "operator", "organisation": POLICE, "password": PASSWORD}
         org = {"name": "Port\u0000", "kind": "city"}
-        token = {"name": "probe\u0000", "organisation": POLICE, "scopes": ["alarms:forward"]}
+        token = {"name": "probe\u0000", "organisation": POLICE, "scopes": ["anpr:ingest"]}
         answers = [
             client.post("/api/users", json=user, headers=headers),
             client.post("/api/users/ann%00/disable", headers=headers),

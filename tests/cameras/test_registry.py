@@ -59,7 +59,7 @@ def test_credentials_never_come_back(client: TestClient, admin: dict[str, str], 
         client.get("/api/cameras", headers=admin).text + client.get(f"/api/cameras/{body['id']}", headers=admin).text
     )
     assert "s3cret-pw" not in everything and "viewer" not in everything
-    assert body["main_url"] == "rtsp://***@10.20.30.40:554/Streaming/Channels/101"
+    assert body["main_url"] == "rtsp://10.20.30.40:554/Streaming/Channels/101" and body["credentials"] is True
     with services.db.session() as session:
         records = services.audit.query(session, AuditFilter(action="admin.cameras"))
         assert records and all("s3cret" not in (r.detail + r.resources) for r in records)

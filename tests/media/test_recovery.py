@@ -53,7 +53,7 @@ def test_half_written_segment_is_cut_to_its_last_fragment(
 ) -> None:
     row = crash_while_writing(services, storage, camera_id, clip)
     with services.db.session() as session:
-        report = recover(session, storage, services.clock)
+        report = recover(session, storage, services.cameras.camera_ids(session), services.clock)
     assert report.recovered == [row.path]
     with services.db.session() as session:
         segment = session.get(Segment, row.id)
@@ -72,7 +72,7 @@ def test_orphan_file_is_indexed(services: Services, storage: Storage, camera_id:
         original = session.scalars(select(Segment)).one()
         session.execute(delete(Segment))
     with services.db.session() as session:
-        report = recover(session, storage, services.clock)
+        report = recover(session, storage, services.cameras.camera_ids(session), services.clock)
     assert report.orphans_indexed == [original.path]
     with services.db.session() as session:
         adopted = session.scalars(select(Segment)).one()
@@ -84,7 +84,7 @@ def test_dangling_row_becomes_a_gap(services: Services, storage: Storage, camera
     row = crash_while_writing(services, storage, camera_id, clip)
     storage.path(row.path).unlink()
     with services.db.session() as session:
-        report = recover(session, storage, services.clock)
+        report = recover(session, storage, services.cameras.camera_ids(session), services.clock)
     assert report.dangling == [row.path]
     with services.db.session() as session:
         assert session.get(Segment, row.id) is None
@@ -97,7 +97,7 @@ def test_unknown_files_are_reported_not_deleted(services: Services, storage: Sto
     stray.parent.mkdir(parents=True)
     stray.write_bytes(b"not video")
     with services.db.session() as session:
-        report = recover(session, storage, services.clock)
+        report = recover(session, storage, services.cameras.camera_ids(session), services.clock)
     assert report.orphans_unknown == [f"{camera_id}/2026-11-21/notes.mp4"] and stray.exists()
 
 

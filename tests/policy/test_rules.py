@@ -33,36 +33,33 @@ POLICE_ORG = uuid.uuid4()
 SHOP_ORG = uuid.uuid4()
 ADMIN_PURPOSE = Purpose(PurposeKind.ADMINISTRATIVE, "Fight reported at the station square")
 
+_INVESTIGATING = {
+    Action.VIEW_CAMERA,
+    Action.VIEW_RECORDING,
+    Action.EXPORT_EVIDENCE,
+    Action.VIEW_EXPORTS,
+    Action.FOLLOW_EXPORT,
+    Action.DOWNLOAD_EXPORT,
+    Action.PLACE_HOLD,
+    Action.LIFT_HOLD,
+    Action.VIEW_HOLDS,
+    Action.SEARCH_PLATES,
+    Action.HANDLE_HITS,
+}
 EXPECTED: dict[Role, set[Action]] = {
-    Role.OPERATOR: {Action.VIEW_LIVE, Action.VIEW_RECORDING, Action.HANDLE_HITS},
-    Role.INSPECTOR: {
-        Action.VIEW_RECORDING,
-        Action.EXPORT_EVIDENCE,
-        Action.PLACE_HOLD,
-        Action.LIFT_HOLD,
-        Action.SEARCH_PLATES,
-        Action.HANDLE_HITS,
-    },
-    Role.SUPERVISOR: {
-        Action.VIEW_LIVE,
-        Action.VIEW_RECORDING,
-        Action.EXPORT_EVIDENCE,
-        Action.PLACE_HOLD,
-        Action.LIFT_HOLD,
-        Action.SEARCH_PLATES,
-        Action.HANDLE_HITS,
-        Action.MANAGE_HOTLISTS,
-        Action.REVIEW_AUDIT,
-    },
-    Role.DPO: {Action.REVIEW_AUDIT, Action.VERIFY_AUDIT},
+    Role.OPERATOR: {Action.VIEW_CAMERA, Action.USE_WALL, Action.VIEW_LIVE, Action.VIEW_RECORDING, Action.HANDLE_HITS},
+    Role.INSPECTOR: _INVESTIGATING,
+    Role.SUPERVISOR: _INVESTIGATING | {Action.USE_WALL, Action.VIEW_LIVE, Action.MANAGE_HOTLISTS, Action.REVIEW_AUDIT},
+    Role.DPO: {Action.VIEW_CAMERA, Action.VIEW_EXPORTS, Action.VIEW_HOLDS, Action.REVIEW_AUDIT, Action.VERIFY_AUDIT},
     Role.ADMIN: {
+        Action.VIEW_CAMERA,
         Action.VERIFY_AUDIT,
         Action.MANAGE_USERS,
         Action.MANAGE_ORGANISATIONS,
         Action.MANAGE_TOKENS,
         Action.MANAGE_CAMERAS,
     },
-    Role.PARTNER: {Action.VIEW_LIVE, Action.VIEW_RECORDING},
+    Role.PARTNER: {Action.VIEW_CAMERA, Action.USE_WALL, Action.VIEW_LIVE, Action.VIEW_RECORDING},
 }
 
 
@@ -114,7 +111,7 @@ def test_capabilities_list_matches_the_rules() -> None:
 def test_machine_tokens_act_only_within_their_scopes() -> None:
     reads = Resource(ResourceKind.PLATE_READS)
     assert decide(machine("anpr:ingest"), Action.INGEST_READS, reads, None, RULES, NOW).granted
-    refused = decide(machine("alarms:forward"), Action.INGEST_READS, reads, None, RULES, NOW)
+    refused = decide(machine("anpr:ingest"), Action.INGEST_READS, reads, None, RULES, NOW)
     assert not refused.granted and refused.rule == "scope" and "anpr:ingest" in refused.reason
     human_only = decide(machine("anpr:ingest"), Action.VIEW_LIVE, camera_recording(0), ADMIN_PURPOSE, RULES, NOW)
     assert not human_only.granted and "only people" in human_only.reason

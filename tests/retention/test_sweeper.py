@@ -5,7 +5,7 @@ a warning; every erasure is audited."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from belfort.audit import AuditFilter, verify_chain
 from belfort.auth.service import actor_of_user
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraSpec
-from belfort.errors import Forbidden
+from belfort.errors import Forbidden, InvalidInput
 from belfort.media.models import MediaEvent, Segment
 from belfort.media.service import open_storage
 from belfort.media.storage import Storage
@@ -80,12 +80,12 @@ def test_erases_after_max_retention_and_never_early(
     old = segment(services, storage, police, now - timedelta(days=31))
     edge = segment(services, storage, police, now - timedelta(days=30, seconds=30))  # ends 29d 23h 59m 30s ago
     young = segment(services, storage, police, now - timedelta(days=2))
-    report = RetentionSweeper(services.db, services.gate, storage, clock=clock).sweep()
+    report = RetentionSweeper(services.db, services.gate, storage, services.settings.policy, clock=clock).sweep()
     assert report.erased_segments == 1
     assert remaining(services) == {edge.id, young.id}
     assert not storage.path(old.path).exists() and storage.path(edge.path).exists()
     clock.advance(timedelta(minutes=1))
-    RetentionSweeper(services.db, services.gate, storage, clock=clock).sweep()
+    RetentionSweeper(services.db, services.gate, storage, services.settings.policy, clock=clock).sweep()
     assert remaining(services) == {young.id}
 
 
@@ -93,7 +93,7 @@ def test_erasure_is_audited(services: Services, population: Population, storage:
     cam = camera(services, "Markt", "PZ Test", retention_max_days=10)
     first = segment(services, storage, cam, clock() - timedelta(days=20))
     segment(services, storage, cam, clock() - timedelta(days=15))
-    RetentionSweeper(services.db, services.gate, storage, clock=clock).sweep()
+    RetentionSweeper(services.db, services.gate, storage, services.settings.policy, clock=clock).sweep()
     with services.db.session() as session:
         records = services.audit.query(session, AuditFilter(action="recording.erase"))
         assert len(records) == 1
@@ -113,22 +113,22 @@ def test_evidence_hold_survives_the_sweeper(
     purpose = Purpose(PurposeKind.JUDICIAL, "Armed robbery at the jeweller's", "KO.21.L7.000123/26")
     with services.db.session() as session:
         inspector = actor_of_user(services.accounts.user_by_name(session, "inspector"))
-        hold = services.holds.place(
+        hold, _ = services.holds.place(
             session,
             inspector,
-            session.get(Camera, cam.id),
+            str(cam.id),
             held.start_time + timedelta(seconds=10),
             held.start_time + timedelta(seconds=20),
             "PV 2026/004512",
             "robbery evidence",
             purpose,
         )
-    RetentionSweeper(services.db, services.gate, storage, clock=clock).sweep()
+    RetentionSweeper(services.db, services.gate, storage, services.settings.policy, clock=clock).sweep()
     assert remaining(services) == {held.id}
     assert not storage.path(free.path).exists()
     with services.db.session() as session:
-        services.holds.lift(session, inspector, hold.id, purpose)
-    RetentionSweeper(services.db, services.gate, storage, clock=clock).sweep()
+        services.holds.lift(session, inspector, str(hold.id), purpose)
+    RetentionSweeper(services.db, services.gate, storage, services.settings.policy, clock=clock).sweep()
     assert remaining(services) == set()
     with services.db.session() as session:
         actions = [r.action for r in services.audit.query(session, AuditFilter(person="inspector"))]
@@ -142,12 +142,11 @@ def test_holds_need_the_right_role_and_purpose(
     now = clock()
     with services.db.session() as session:
         operator = actor_of_user(services.accounts.user_by_name(session, "operator"))
-        target = session.get(Camera, cam.id)
         with pytest.raises(Forbidden, match="may not put evidence holds"):
             services.holds.place(
                 session,
                 operator,
-                target,
+                str(cam.id),
                 now - timedelta(hours=1),
                 now,
                 "PV 1",
@@ -166,7 +165,9 @@ def test_size_budget_evicts_oldest_but_respects_minimum_retention(
     old_fixed = segment(services, storage, fixed, now - timedelta(days=10), size=1000)
     newer_fixed = segment(services, storage, fixed, now - timedelta(days=5), size=1000)
     newest = segment(services, storage, fixed, now - timedelta(days=1), size=1000)
-    report = RetentionSweeper(services.db, services.gate, storage, budget_bytes=3000, clock=clock).sweep()
+    report = RetentionSweeper(
+        services.db, services.gate, storage, services.settings.policy, budget_bytes=3000, clock=clock
+    ).sweep()
     assert oldest_bodycam.id in remaining(services), "bodycam footage younger than 30 days must stay"
     assert remaining(services) == {oldest_bodycam.id, newer_fixed.id, newest.id}
     assert report.evicted_for_budget == 1 and report.held_back == 1
@@ -176,3 +177,63 @@ def test_size_budget_evicts_oldest_but_respects_minimum_retention(
         assert warning.level == "warning" and "over its size budget" in warning.message
         erase = services.audit.query(session, AuditFilter(action="recording.erase"))[0]
         assert '"reason": "size budget"' in erase.detail
+
+
+def test_an_administrative_hold_keeps_footage_no_longer_than_the_law_allows(
+    services: Services, population: Population, storage: Storage, clock: FrozenClock
+) -> None:
+    """Camera law: a month at most. An administrative hold keeps footage past the camera's own
+    retention, but not past that month; a judicial hold keeps it until lifted."""
+    cam = camera(services, "Shop door", "Shop Test", retention_max_days=7)
+    placed = clock()
+    early = segment(services, storage, cam, placed - timedelta(days=3))
+    late = segment(services, storage, cam, placed - timedelta(days=3, minutes=5))
+    administrative = Purpose(PurposeKind.ADMINISTRATIVE, "Shoplifting reported by the owner")
+    judicial = Purpose(PurposeKind.JUDICIAL, "Burglary: footage for the investigation", "KO.21.L7.000124/26")
+    with services.db.session() as session:
+        for held, purpose in ((early, administrative), (late, judicial)):
+            services.holds.place(
+                session,
+                SYSTEM,
+                str(cam.id),
+                held.start_time,
+                held.end_time,
+                "PV 2026/7",
+                "kept for the case",
+                purpose,
+            )
+    clock.advance(timedelta(days=20))
+    RetentionSweeper(services.db, services.gate, storage, services.settings.policy, clock=clock).sweep()
+    assert remaining(services) == {early.id, late.id}  # past the camera's 7 days, both held
+    clock.advance(timedelta(days=15))
+    RetentionSweeper(services.db, services.gate, storage, services.settings.policy, clock=clock).sweep()
+    assert remaining(services) == {late.id}  # past the camera law's month only the judicial hold keeps
+
+
+def test_hold_ranges_are_bounded_by_their_purpose(
+    services: Services, population: Population, clock: FrozenClock
+) -> None:
+    cam = camera(services, "Markt", "PZ Test")
+    now = clock()
+    administrative = Purpose(PurposeKind.ADMINISTRATIVE, "Fight on the market square")
+    judicial = Purpose(PurposeKind.JUDICIAL, "Investigation of the fight", "KO.21.L7.000125/26")
+    with services.db.session() as session:
+        with pytest.raises(InvalidInput, match="administrative hold covers footage recorded already"):
+            services.holds.place(
+                session,
+                SYSTEM,
+                str(cam.id),
+                now - timedelta(hours=1),
+                now + timedelta(days=1),
+                "PV 1",
+                "x",
+                administrative,
+            )
+        with pytest.raises(InvalidInput, match="at most 31 days ahead"):
+            services.holds.place(
+                session, SYSTEM, str(cam.id), now, datetime(9999, 1, 1, tzinfo=UTC), "PV 1", "x", judicial
+            )
+        hold, _ = services.holds.place(
+            session, SYSTEM, str(cam.id), now, now + timedelta(days=30), "PV 1", "x", judicial
+        )
+        assert hold.purpose == "judicial" and hold.legal_basis_ref == "KO.21.L7.000125/26"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
+from belfort.audit import AuditFilter
 from belfort.auth.service import actor_of_user
 from belfort.cameras.service import CameraSpec
 from belfort.errors import Forbidden, InvalidInput, NotFound
@@ -33,8 +34,8 @@ def cameras(services: Services, population: Population) -> dict[str, str]:
 
 
 @pytest.fixture
-def wall(clock: FrozenClock) -> WallService:
-    return WallService(clock)
+def wall(services: Services) -> WallService:
+    return services.wall
 
 
 @pytest.fixture
@@ -220,7 +221,12 @@ def test_tour_limits_are_inclusive(
 
 @pytest.mark.parametrize("username", ["inspector", "dpo", "admin"])
 def test_roles_that_do_not_watch_live_are_forbidden(
-    wall: WallService, session: Session, actors: dict[str, Actor], cameras: dict[str, str], username: str
+    wall: WallService,
+    services: Services,
+    session: Session,
+    actors: dict[str, Actor],
+    cameras: dict[str, str],
+    username: str,
 ) -> None:
     actor = actors[username]
     for attempt in (
@@ -231,14 +237,16 @@ def test_roles_that_do_not_watch_live_are_forbidden(
         lambda: wall.save_tour(session, actor, "Ours", [cameras["Markt"]], 10),
         lambda: wall.delete_tour(session, actor, "Ours"),
     ):
-        with pytest.raises(Forbidden, match="may not keep video wall layouts or camera tours"):
+        with pytest.raises(Forbidden, match="may not use the video wall"):
             attempt()
+    refused = services.audit.query(session, AuditFilter(person=username, action="wall.use", outcome="refused"))
+    assert len(refused) == 6
 
 
-def test_machines_and_the_system_are_forbidden(
+def test_the_system_keeps_no_layouts(
     wall: WallService, session: Session, population: Population, cameras: dict[str, str]
 ) -> None:
-    with pytest.raises(Forbidden, match="API token cannot"):
+    with pytest.raises(InvalidInput, match="Only people"):
         wall.list_layouts(session, SYSTEM)
-    with pytest.raises(Forbidden, match="API token cannot"):
+    with pytest.raises(InvalidInput, match="Only people"):
         wall.save_tour(session, SYSTEM, "Ours", [cameras["Markt"]], 10)

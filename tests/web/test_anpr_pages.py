@@ -12,6 +12,7 @@ from belfort.anpr.reads import IncomingRead
 from belfort.app import Services
 from belfort.audit import AuditFilter
 from belfort.cameras.service import CameraSpec
+from belfort.policy import Action
 from belfort.policy.model import system_actor
 from tests.conftest import POLICE, SYSTEM, Population
 from tests.web.test_pages import sign_in
@@ -31,7 +32,7 @@ def camera(services: Services, population: Population) -> str:
 def store_reads(services: Services, camera: str, plates: list[str]) -> None:
     now = services.clock()
     with services.db.session() as session:
-        organisation = services.cameras.get(session, camera).organisation_id
+        organisation = services.cameras.require(session, SYSTEM, camera, Action.VIEW_CAMERA).organisation_id
         services.anpr.reads.ingest(
             session,
             system_actor("test reader"),
@@ -78,7 +79,7 @@ def test_hotlists_are_created_imported_and_shown(client: TestClient, services: S
 
 def _org(services: Services):  # type: ignore[no-untyped-def]
     with services.db.session() as session:
-        return next(org.id for org in services.accounts.list_organisations(session) if org.name == POLICE)
+        return next(org.id for org in services.accounts.list_organisations(session, SYSTEM) if org.name == POLICE)
 
 
 def test_the_search_page_finds_plates_under_a_purpose(client: TestClient, services: Services, camera: str) -> None:

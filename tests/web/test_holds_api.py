@@ -43,7 +43,8 @@ def test_place_list_and_lift_a_hold_each_audited(client: TestClient, services: S
     assert hold["active"] and hold["camera"] == "Grote Markt" and hold["created_by"] == "inspector"
     listed = client.get("/api/holds", params={"camera": str(camera)}, headers=bearer(client, "dpo")).json()
     assert [h["id"] for h in listed] == [hold["id"]], "the DPO sees every hold"
-    assert client.get("/api/holds", headers=bearer(client, "partner")).json() == [], "not the shop's camera"
+    refused = client.get("/api/holds", headers=bearer(client, "partner"))
+    assert refused.status_code == 403 and "may not see evidence holds" in refused.json()["detail"]
     lifted = client.post(f"/api/holds/{hold['id']}/lift", json={"purpose": JUDICIAL}, headers=inspector)
     assert lifted.status_code == 200 and not lifted.json()["active"] and lifted.json()["lifted_by"] == "inspector"
     again = client.post(f"/api/holds/{hold['id']}/lift", json={"purpose": JUDICIAL}, headers=inspector)
@@ -52,10 +53,12 @@ def test_place_list_and_lift_a_hold_each_audited(client: TestClient, services: S
     assert len(client.get("/api/holds", params={"state": "all"}, headers=inspector).json()) == 1
     with services.db.session() as session:
         records = services.audit.query(session, AuditFilter(person="inspector"))
-    assert sorted((r.action, r.outcome, r.legal_basis_ref) for r in records if r.action.startswith("hold")) == [
+    changes = [r for r in records if r.action in ("hold.place", "hold.lift")]
+    assert sorted((r.action, r.outcome, r.legal_basis_ref) for r in changes) == [
         ("hold.lift", "granted", "PK 2026/77"),
         ("hold.place", "granted", "PK 2026/77"),
     ]
+    assert [r.outcome for r in records if r.action == "hold.list"] == ["granted", "granted"], "reading holds is recorded"
 
 
 def test_refusals_are_audited_and_bad_requests_explained(
@@ -92,7 +95,9 @@ def test_the_holds_page_places_and_lifts(client: TestClient, services: Services,
         "legal_basis_ref": "PK 2026/77",
     }
     page = client.post("/holds", data=form)
-    assert page.status_code == 201 and "retention will not erase this range" in page.text
+    assert page.status_code == 200 and page.history[0].status_code == 303
+    assert "retention will not erase this range" in page.text
+    assert "retention will not erase" not in client.get("/holds").text, "the notice is shown once"
     hold_id = client.get("/api/holds").json()[0]["id"]
     bad = client.post("/holds", data={**form, "start": "yesterday"})
     assert bad.status_code == 422 and "is not a time for" in bad.text

@@ -200,10 +200,11 @@ def test_snapshot_is_a_gated_look(
 ) -> None:
     headers = operator(client, with_purpose=False)
     push(feed, frames[:12])
-    refused = client.get(f"/api/live/{camera_id}/snapshot", headers=headers)
+    assert client.get(f"/api/live/{camera_id}/snapshot", headers=headers).status_code == 405, "a look is a POST"
+    refused = client.post(f"/api/live/{camera_id}/snapshot", headers=headers)
     assert refused.status_code == 403 and "State why" in refused.json()["detail"]
     client.put("/api/live/purpose", json=PURPOSE, headers=headers)
-    granted = client.get(f"/api/live/{camera_id}/snapshot", headers=headers)
+    granted = client.post(f"/api/live/{camera_id}/snapshot", headers=headers)
     assert granted.status_code == 200 and granted.headers["content-type"] == "image/jpeg"
     assert granted.content[:2] == b"\xff\xd8"
     details = [json.loads(r.detail)["live"] for r in live_records(services, "live.view")]
@@ -247,7 +248,7 @@ def test_operators_land_on_the_wall_and_others_may_not_open_it(client: TestClien
     wall = client.get("/wall", headers=bearer(client, "operator"))
     assert wall.status_code == 200 and 'id="camera-tree"' in wall.text
     refused = client.get("/wall", headers=bearer(client, "inspector"))
-    assert refused.status_code == 403 and "may not watch cameras live" in refused.text
+    assert refused.status_code == 403 and "may not use the video wall" in refused.text
 
 
 def test_the_team_chief_sees_who_watches_what_now_and_why(

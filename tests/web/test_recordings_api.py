@@ -105,7 +105,7 @@ def test_a_moment_not_yet_recorded_is_refused_with_a_reason(
 ) -> None:
     later = recorded[-1].end_time + timedelta(days=2)
     answer = play(client, bearer(client, "inspector"), camera, later, later + timedelta(hours=1), ADMINISTRATIVE)
-    assert answer.status_code == 422 and "nothing has been recorded from that moment on yet" in answer.json()["detail"]
+    assert answer.status_code == 409 and "nothing has been recorded from that moment on yet" in answer.json()["detail"]
 
 
 def test_the_30_day_rule_on_backdated_footage(

@@ -58,7 +58,13 @@ def test_role_matrix(client: TestClient, services: Services, role: str) -> None:
 def test_me_lists_capabilities(client: TestClient) -> None:
     me = client.get("/api/auth/me", headers=bearer(client, "operator")).json()
     assert me["role"] == "operator" and me["organisation"] == POLICE
-    assert {c["action"] for c in me["capabilities"]} == {"live.view", "recording.view", "anpr.hits"}
+    assert {c["action"] for c in me["capabilities"]} == {
+        "camera.view",
+        "wall.use",
+        "live.view",
+        "recording.view",
+        "anpr.hits",
+    }
 
 
 @pytest.mark.usefixtures("population")

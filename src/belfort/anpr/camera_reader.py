@@ -24,10 +24,9 @@ from PIL import Image
 
 from belfort.anpr.plates import equivalence_key
 from belfort.anpr.reads import IncomingRead, ReadService
-from belfort.cameras.models import Camera
 from belfort.db import Database
 from belfort.media.frames import Frame
-from belfort.media.service import AnalyserFactory
+from belfort.media.service import AnalyserFactory, CameraStream
 from belfort.media.tap import FrameTap, Picture
 from belfort.policy.model import system_actor
 from belfort.settings import AnprSettings
@@ -193,7 +192,7 @@ def reader_factory(settings: AnprSettings, db: Database, reads: ReadService) -> 
     shared: dict[str, Any] = {}
     lock = threading.Lock()
 
-    def for_camera(camera: Camera) -> CameraPlateReader | None:
+    def for_camera(camera: CameraStream) -> CameraPlateReader | None:
         if camera.kind != "anpr":
             return None
         with lock:

@@ -1,11 +1,16 @@
 """Hotlists: the plates an organisation looks out for (stolen, wanted, uninsured, ...).
 
 A list is filled by importing a CSV file (all of it or nothing: one bad line refuses the
-import and names the line), by adding single entries, or by watching a CSV file that is
-reloaded when it changes. Each organisation's entries are compiled into one matcher
-(`belfort.anpr.matching`); a change builds a new matcher in the background and swaps it
-in, so reads are never held up by a reload of a million entries. Managing a list and
-looking at its plates pass the policy gate and are audited.
+import and names the line), by adding single entries, or by watching a CSV file inside one
+of the hotlist folders (`anpr.hotlist_dirs`) that is reloaded when it changes. An import
+writes a new generation of the list's rows in short transactions and then switches the
+list to it at once, so a million lines never hold the database's write lock for long;
+only the rows of a list's current generation are ever in force. Every change raises the
+organisation's hotlist version in its own transaction; each organisation's entries are
+compiled into one matcher (`belfort.anpr.matching`) in the background, and a build only
+replaces a matcher built from an older version. Managing a list and looking at its plates
+pass the policy gate and are audited. A watched file is never read outside the hotlist
+folders, never unless it is a regular file, and never beyond the import limit.
 """
 
 from __future__ import annotations
@@ -13,24 +18,32 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
+import secrets
+import stat
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic, sleep, time_ns
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from belfort.anpr.matching import HotlistEntry, HotlistMatcher, Match
-from belfort.anpr.models import Hotlist, HotlistRow, owned
+from belfort.anpr.models import Hotlist, HotlistRow, HotlistVersion, owned
 from belfort.anpr.plates import PlatePattern
 from belfort.db import Database
-from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
-from belfort.policy import Action, Actor, ActorKind, PolicyGate, Resource, ResourceKind
+from belfort.errors import BelfortError, Conflict, InvalidInput, NotFound
+from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
 from belfort.policy.model import system_actor
-from belfort.policy.rules import ACTIONS
 from belfort.timeutil import Clock, parse_iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -48,9 +61,19 @@ CATEGORY_NAMES = {
 COLUMNS = ("plate", "category", "priority", "valid_until", "note")
 MAX_ERRORS_SHOWN = 5
 MAX_IMPORT_BYTES = 200 << 20
+MAX_NOTE = 500
+WRITE_BATCH = 2_000
+"""Rows an import writes or deletes per transaction: about 20 ms of SQLite's write lock."""
+READ_BATCH = 10_000
+"""Rows a build reads per transaction on SQLite (where every transaction takes the write lock)."""
+VERSION_CHECK_SECONDS = 2.0
+"""How often the builder compares the stored hotlist versions with the matchers it built, so
+a change committed by another process (or whose rebuild was missed) applies within this
+long plus the build."""
+BUILD_ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryIn:
     pattern: str
     category: str
@@ -69,7 +92,10 @@ def _category(text: str) -> str:
 def _priority(text: str) -> int:
     if not text.strip():
         return 3
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"priority '{text}' is not a number from 1 (highest) to 5") from None
     if not 1 <= value <= 5:
         raise ValueError(f"priority {value} must be 1 (highest) to 5")
     return value
@@ -90,13 +116,63 @@ def entry(pattern: str, category: str, priority: int | str = 3, valid_until: str
     parsed = PlatePattern.parse(pattern)
     if len(parsed.text) > 32:
         raise ValueError(f"plate '{pattern}' is longer than 32 characters")
-    return EntryIn(
-        parsed.text,
-        _category(category),
-        _priority(str(priority)),
-        _valid_until(valid_until),
-        note.strip()[:500],
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise ValueError(f"the note has {len(note)} characters; shorten it to at most {MAX_NOTE}")
+    return EntryIn(parsed.text, _category(category), _priority(str(priority)), _valid_until(valid_until), note)
+
+
+# -- CSV files ------------------------------------------------------------------------------
+
+
+def _column(index: int) -> str:
+    return f"column {index + 1}" + (f" ({COLUMNS[index]})" if index < len(COLUMNS) else "")
+
+
+def _csv_problem(text: str, delimiter: str, line: int, error: csv.Error) -> str:
+    """What is wrong at `line` (where the row that failed begins), for a person to fix."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" not in str(error):
+        return f"line {line}: {error}: check the file's quotes and separators"
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    end = text.find("\n", start)
+    cells = text[start : end if end >= 0 else len(text)].split(delimiter)
+    where = next((f", {_column(i)}" for i, cell in enumerate(cells) if len(cell) > limit), "")
+    return (
+        f"line {line}{where}: a field is longer than {limit:,} characters (an unclosed quote "
+        f"runs on to the following lines); a line holds {', '.join(COLUMNS)}, with a note of at "
+        f"most {MAX_NOTE} characters: check that the file is a hotlist CSV file and that its quotes are closed"
     )
+
+
+def _binary_lines(text: str, delimiter: str) -> str:
+    """Where a file holds NUL bytes, which no text file does."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        at = line.find("\x00")
+        if at >= 0:
+            found.append(
+                f"line {number}, {_column(line[:at].count(delimiter))}: binary data (a NUL byte), not text: "
+                "export the list as a CSV text file and import that"
+            )
+    more = f" (and {len(found) - MAX_ERRORS_SHOWN} more lines)" if len(found) > MAX_ERRORS_SHOWN else ""
+    return "; ".join(found[:MAX_ERRORS_SHOWN]) + more
+
+
+def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row with the line it begins on; InvalidInput naming the line when the CSV is broken."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InvalidInput("nothing was imported: " + _csv_problem(text, delimiter, line, error)) from None
+        yield line, row
 
 
 def parse_csv(data: bytes) -> list[EntryIn]:
@@ -109,26 +185,115 @@ def parse_csv(data: bytes) -> list[EntryIn]:
         text = data.decode("latin-1")
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    first_line = 1
-    if rows and rows[0] and rows[0][0].strip().lower() in ("plate", "kenteken", "plaque", "nummerplaat"):
-        rows, first_line = rows[1:], 2
+    if "\x00" in text:
+        raise InvalidInput("nothing was imported: " + _binary_lines(text, delimiter))
     entries: list[EntryIn] = []
     errors: list[str] = []
-    for number, row in enumerate(rows, start=first_line):
+    for line, row in _rows(text, delimiter):
         if not row or not "".join(row).strip():
             continue
+        if not entries and not errors and row[0].strip().lower() in ("plate", "kenteken", "plaque", "nummerplaat"):
+            continue  # the header
         cells = [*row, "", "", "", ""][:5]
         try:
             entries.append(entry(*cells))
         except ValueError as exc:
-            errors.append(f"line {number}: {exc}")
+            errors.append(f"line {line}: {exc}")
     if errors:
         more = f" (and {len(errors) - MAX_ERRORS_SHOWN} more)" if len(errors) > MAX_ERRORS_SHOWN else ""
         raise InvalidInput("nothing was imported: " + "; ".join(errors[:MAX_ERRORS_SHOWN]) + more)
     if not entries:
         raise InvalidInput("the file holds no entries: one line per plate, columns " + ", ".join(COLUMNS))
     return entries
+
+
+# -- watched files ------------------------------------------------------------------------------
+
+
+def hotlist_folders(folders: Sequence[Path]) -> tuple[Path, ...]:
+    """The folders watched files may lie in, symlinks resolved; a missing one is created
+    (readable by Belfort's user only), or left out with a warning when it cannot be."""
+    found = []
+    for folder in folders:
+        if not folder.is_dir():
+            try:
+                folder.mkdir(mode=0o700, parents=True)
+            except OSError as exc:
+                log.warning("hotlist folder %s cannot be created (%s): no file in it can be watched", folder, exc)
+                continue
+        found.append(Path(os.path.realpath(folder)))
+    return tuple(found)
+
+
+def watched_file(path: str, folders: Sequence[Path]) -> Path:
+    """The real path of the watched file `path` (symlinks resolved), or InvalidInput when it
+    is not inside one of `folders`."""
+    allowed = ", ".join(str(folder) for folder in folders) or "none are configured"
+    if not Path(path).is_absolute() or "\x00" in path:
+        raise InvalidInput(f"watch_path: give the absolute path of a CSV file in a hotlist folder ({allowed})")
+    real = Path(os.path.realpath(path))
+    if not any(real != folder and real.is_relative_to(folder) for folder in folders):
+        leads = f" (it leads to {real})" if str(real) != path else ""
+        raise InvalidInput(
+            f"watch_path: {path}{leads} is not inside a hotlist folder ({allowed}); put the file in one "
+            "of them, or ask the administrator to add its folder to the setting anpr.hotlist_dirs"
+        )
+    return real
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+@contextmanager
+def open_watched(path: str, folders: Sequence[Path]) -> Iterator[tuple[int, os.stat_result]]:
+    """The watched file opened for reading, and its status: only a regular file inside the
+    hotlist folders. Opening never blocks (a named pipe without writer) and never follows a
+    symlink put in place after the path was resolved."""
+    real = watched_file(path, folders)
+    try:
+        descriptor = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InvalidInput(f"watch_path: {path} cannot be opened: {exc.strerror or exc}") from None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise InvalidInput(f"watch_path: {path} is {_kind(status.st_mode)}: watch a regular CSV file")
+        yield descriptor, status
+    finally:
+        os.close(descriptor)
+
+
+def read_limited(descriptor: int, limit: int = MAX_IMPORT_BYTES) -> bytes:
+    """The file's bytes, or InvalidInput when it is larger than `limit`: said so at once, or
+    once more than `limit` bytes were read (it may grow while it is read)."""
+    chunks: list[bytes] = []
+    size = 0 if os.fstat(descriptor).st_size <= limit else limit + 1
+    while size <= limit:
+        chunk = os.read(descriptor, min(1 << 20, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise InvalidInput(f"the file is larger than {limit >> 20} MB, the import limit: split it")
+
+
+def ordered_ids(count: int) -> Iterator[uuid.UUID]:
+    """`count` new ids in increasing order, above those made in an earlier millisecond (UUID
+    version 7: the time in milliseconds, random bits, then a counter). Rows with such ids are
+    appended to the primary key's index instead of each landing on a random page of it: five
+    times faster into a table of a million rows on SQLite."""
+    millis = time_ns() // 1_000_000
+    start = (millis << 80) | (0x7 << 76) | (secrets.randbits(12) << 64) | (0b10 << 62) | (secrets.randbits(29) << 32)
+    return (uuid.UUID(int=start + n) for n in range(count))
 
 
 def hotlist_resource(hotlist: Hotlist | None, organisation_id: uuid.UUID | None) -> Resource:
@@ -140,20 +305,76 @@ def hotlist_resource(hotlist: Hotlist | None, organisation_id: uuid.UUID | None)
     )
 
 
+def raise_version(session: Session, organisation_id: uuid.UUID) -> None:
+    """Count one more change to the organisation's hotlists (in the change's transaction)."""
+    dialect = session.get_bind().dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = upsert(HotlistVersion).values(organisation_id=organisation_id, version=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[HotlistVersion.organisation_id], set_={"version": HotlistVersion.version + 1}
+    )
+    session.execute(statement)
+
+
+def stored_versions(session: Session, organisation_id: uuid.UUID | None = None) -> dict[uuid.UUID, int]:
+    query = select(HotlistVersion.organisation_id, HotlistVersion.version)
+    if organisation_id is not None:
+        query = query.where(HotlistVersion.organisation_id == organisation_id)
+    return {organisation: int(version) for organisation, version in session.execute(query)}
+
+
+_ENTRY_COLUMNS = (
+    HotlistRow.id,
+    HotlistRow.hotlist_id,
+    HotlistRow.pattern,
+    HotlistRow.category,
+    HotlistRow.priority,
+    HotlistRow.valid_until,
+    HotlistRow.note,
+)
+
+
+_SQLITE_ROWS = (
+    "SELECT rowid, id, pattern, category, priority, valid_until, note FROM anpr_hotlist_entry "
+    "WHERE hotlist_id = ? AND generation = ? AND rowid > ? ORDER BY rowid LIMIT ?"
+)
+"""A range of a generation's rows in the order of the (hotlist_id, generation) index."""
+
+
+def _entry_of(row: Any) -> HotlistEntry:
+    return HotlistEntry(
+        id=str(row.id),
+        pattern=row.pattern,
+        category=row.category,
+        priority=row.priority,
+        valid_until=row.valid_until,
+        note=row.note,
+        list_id=str(row.hotlist_id),
+    )
+
+
 class HotlistService:
-    def __init__(self, db: Database, gate: PolicyGate, clock: Clock = utcnow) -> None:
+    def __init__(self, db: Database, gate: PolicyGate, clock: Clock = utcnow, folders: Sequence[Path] = ()) -> None:
         self.db = db
         self.gate = gate
         self._clock = clock
+        self.folders = hotlist_folders(folders)
+        """Where watched files may lie (`anpr.hotlist_dirs`), symlinks resolved."""
         self._matchers: dict[uuid.UUID, HotlistMatcher] = {}
+        self._built: dict[uuid.UUID, int] = {}
+        """The hotlist version each organisation's matcher in place was built from."""
+        self._failed: dict[uuid.UUID, int] = {}
+        """A version whose entries could not be compiled: not tried again until it changes."""
         self._names: dict[str, str] = {}
         """Hotlist id to name, for hits."""
+        self._problems: dict[uuid.UUID, tuple[float | None, str]] = {}
+        """Per watched list, the last reload's problem (and the file's time when it was its content)."""
         self._lock = threading.Lock()
         self._dirty: set[uuid.UUID] = set()
         self._building = 0
         self._wake = threading.Condition(self._lock)
         self._builder: threading.Thread | None = None
-        self._stopping = False
+        self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
 
     # -- matching -----------------------------------------------------------------------
@@ -165,60 +386,146 @@ class HotlistService:
     def list_name(self, list_id: str) -> str:
         return self._names.get(list_id, "hotlist")
 
-    def build_now(self, organisation_id: uuid.UUID) -> None:
-        """Compile the organisation's entries and swap the matcher in (in the calling thread)."""
-        with self.db.session() as session:
-            lists = session.scalars(select(Hotlist).where(Hotlist.organisation_id == organisation_id)).all()
-            names = {str(h.id): h.name for h in lists}
-            rows = session.execute(select(HotlistRow).where(HotlistRow.hotlist_id.in_([h.id for h in lists]))).scalars()
-            entries = [
-                HotlistEntry(
-                    id=str(row.id),
-                    pattern=row.pattern,
-                    category=row.category,
-                    priority=row.priority,
-                    valid_until=row.valid_until,
-                    note=row.note,
-                    list_id=str(row.hotlist_id),
-                )
-                for row in rows
-            ]
-        matcher = HotlistMatcher(entries)
+    def build_now(self, organisation_id: uuid.UUID) -> bool:
+        """Compile the organisation's entries in force and swap the matcher in (in the calling
+        thread) unless the one in place was built from the same or a newer version; whether
+        it was swapped in. Entries are read in short transactions; when the hotlists change
+        meanwhile they are read again."""
+        for _ in range(BUILD_ATTEMPTS):
+            with self.db.session() as session:
+                version = stored_versions(session, organisation_id).get(organisation_id, 0)
+                lists = session.execute(
+                    select(Hotlist.id, Hotlist.name, Hotlist.generation).where(
+                        Hotlist.organisation_id == organisation_id
+                    )
+                ).all()
+            entries = self._entries_in_force([(row.id, row.generation) for row in lists])
+            with self.db.session() as session:
+                if stored_versions(session, organisation_id).get(organisation_id, 0) == version:
+                    break
+        else:
+            return False  # changing faster than it can be read: a later check builds it again
+        try:
+            matcher = HotlistMatcher(entries)
+        except ValueError:
+            with self._lock:
+                self._failed[organisation_id] = version
+            raise
         with self._lock:
-            self._names.update(names)
+            self._names.update({str(row.id): row.name for row in lists})
+            if organisation_id in self._matchers and self._built.get(organisation_id, -1) >= version:
+                return False
             self._matchers[organisation_id] = matcher
+            self._built[organisation_id] = version
+        return True
+
+    def _entries_in_force(self, lists: Sequence[tuple[uuid.UUID, int]]) -> list[HotlistEntry]:
+        """The rows of each list's current generation. SQLite takes its write lock for every
+        transaction, so there they are read by ranges of rowid, `READ_BATCH` at a time, as the
+        database holds them (turned into Python values after the transaction)."""
+        entries: list[HotlistEntry] = []
+        if self.db.dialect != "sqlite":
+            with self.db.session() as session:
+                for list_id, generation in lists:
+                    query = select(*_ENTRY_COLUMNS).where(
+                        HotlistRow.hotlist_id == list_id, HotlistRow.generation == generation
+                    )
+                    entries.extend(_entry_of(row) for row in session.execute(query))
+            return entries
+        dialect = self.db.engine.dialect
+        until = HotlistRow.__table__.c.valid_until.type.dialect_impl(dialect).result_processor(dialect, None)
+        for list_id, generation in lists:
+            after = 0
+            while True:
+                with self._batch() as session:
+                    rows = (
+                        session.connection()
+                        .exec_driver_sql(_SQLITE_ROWS, (list_id.hex, generation, after, READ_BATCH))
+                        .all()
+                    )
+                entries.extend(
+                    HotlistEntry(
+                        id=str(uuid.UUID(row[1])),
+                        pattern=row[2],
+                        category=row[3],
+                        priority=row[4],
+                        valid_until=until(row[5]) if until is not None and row[5] is not None else row[5],
+                        note=row[6],
+                        list_id=str(list_id),
+                    )
+                    for row in rows
+                )
+                if len(rows) < READ_BATCH:
+                    break
+                after = rows[-1][0]
+        return entries
+
+    @contextmanager
+    def _batch(self) -> Iterator[Session]:
+        """The transaction of one batch of a long job (an import, a build). SQLite gives its
+        write lock to whoever asks first once it is free, and a writer kept waiting asks only
+        every so often (after up to 100 ms of sleep); so on SQLite the job then pauses as long
+        as the batch took, leaving the lock to others at least half the time."""
+        began = monotonic()
+        with self.db.session() as session:
+            yield session
+        if self.db.dialect == "sqlite":
+            sleep(monotonic() - began)
 
     def rebuild(self, organisation_id: uuid.UUID) -> None:
         """Ask the builder thread to compile the organisation's matcher again."""
         with self._lock:
             self._dirty.add(organisation_id)
-            if self._builder is None or not self._builder.is_alive():
-                self._builder = threading.Thread(target=self._build_loop, name="hotlist-builder", daemon=True)
-                self._builder.start()
-            self._wake.notify()
+            self._ensure_builder()
+            self._wake.notify_all()
+
+    def _ensure_builder(self) -> None:
+        if (self._builder is None or not self._builder.is_alive()) and not self._stopping.is_set():
+            self._builder = threading.Thread(target=self._build_loop, name="hotlist-builder", daemon=True)
+            self._builder.start()
 
     def build_all(self) -> None:
         with self.db.session() as session:
             organisations = set(session.scalars(select(Hotlist.organisation_id)))
+            organisations |= set(stored_versions(session))
         for organisation_id in organisations:
             self.build_now(organisation_id)
 
+    def mark_stale(self) -> set[uuid.UUID]:
+        """Queue a build for each organisation whose stored hotlist version is newer than its
+        matcher's (changed by another process, or a rebuild that was missed); which ones."""
+        with self.db.session() as session:
+            stored = stored_versions(session)
+        with self._lock:
+            stale = {
+                organisation_id
+                for organisation_id, version in stored.items()
+                if version > max(self._built.get(organisation_id, -1), self._failed.get(organisation_id, -1))
+            }
+            self._dirty |= stale
+        return stale
+
     def _build_loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             with self._lock:
-                while not self._dirty and not self._stopping:
-                    self._wake.wait()
-                if self._stopping:
-                    return
-                organisation_id = self._dirty.pop()
-                self._building += 1
+                if not self._dirty:
+                    self._wake.wait(VERSION_CHECK_SECONDS)
+                organisation_id = self._dirty.pop() if self._dirty else None
+                if organisation_id is not None:
+                    self._building += 1
+            if self._stopping.is_set():
+                return
             try:
-                self.build_now(organisation_id)
+                if organisation_id is None:
+                    self.mark_stale()
+                else:
+                    self.build_now(organisation_id)
             except Exception:
                 log.exception("could not compile the hotlists of organisation %s", organisation_id)
             finally:
-                with self._lock:
-                    self._building -= 1
+                if organisation_id is not None:
+                    with self._lock:
+                        self._building -= 1
 
     def wait_built(self, timeout: float = 30.0) -> bool:
         """Until no rebuild is pending (for tests and start-up)."""
@@ -244,9 +551,8 @@ class HotlistService:
         )
 
     def lists(self, session: Session, actor: Actor) -> Sequence[Hotlist]:
-        """The organisation's lists, names and sizes only (no plates: nothing to audit)."""
-        if actor.kind is not ActorKind.SYSTEM and actor.role not in ACTIONS[Action.MANAGE_HOTLISTS].roles:
-            raise Forbidden("Only the team chief manages hotlists.")
+        """The organisation's lists, names and sizes only (no plates)."""
+        self._authorize(session, actor, None, {"change": "list"})
         query = select(Hotlist).order_by(Hotlist.name)
         if actor.organisation_id is not None:
             query = query.where(Hotlist.organisation_id == actor.organisation_id)
@@ -259,8 +565,8 @@ class HotlistService:
         name = name.strip()
         if not 1 <= len(name) <= 100:
             raise InvalidInput("a hotlist needs a name of 1 to 100 characters")
-        if watch_path and not Path(watch_path).is_absolute():
-            raise InvalidInput("the watched file must be given as an absolute path on the server")
+        if watch_path:
+            watched_file(watch_path, self.folders)
         self._authorize(session, actor, None, {"hotlist": name, "change": "create"})
         if actor.organisation_id is None:
             raise InvalidInput("hotlists belong to an organisation: create them as a person of one")
@@ -274,128 +580,256 @@ class HotlistService:
             name=name,
             watch_path=watch_path,
             watch_mtime=0.0,
+            generation=0,
             entries=0,
             updated_at=self._clock(),
             updated_by=actor.name,
         )
         session.add(hotlist)
         session.flush()
+        raise_version(session, actor.organisation_id)
         return hotlist
 
     def replace_entries(self, session: Session, actor: Actor, hotlist: Hotlist, entries: Sequence[EntryIn]) -> int:
-        """Make `entries` the whole content of the list (an import)."""
+        """Make `entries` the whole content of a list in the caller's transaction: for a few
+        entries only (a test, a fixture). Imports go through `import_entries`."""
         self._authorize(session, actor, hotlist, {"change": "import", "entries": len(entries)})
-        session.execute(delete(HotlistRow).where(HotlistRow.hotlist_id == hotlist.id))
-        self._insert(session, hotlist, entries)
-        hotlist.entries = len(entries)
-        self._touched(hotlist, actor)
+        generation = self._claim(session, hotlist)
+        self._insert(session, hotlist.id, generation, entries)
+        self._switch(session, hotlist, generation, len(entries), actor)
+        session.execute(
+            delete(HotlistRow).where(HotlistRow.hotlist_id == hotlist.id, HotlistRow.generation < generation)
+        )
         return len(entries)
 
     def add_entry(self, session: Session, actor: Actor, hotlist: Hotlist, item: EntryIn) -> None:
         self._authorize(session, actor, hotlist, {"change": "add", "plate": item.pattern, "category": item.category})
-        self._insert(session, hotlist, [item])
+        self._insert(session, hotlist.id, hotlist.generation, [item])
         hotlist.entries += 1
-        self._touched(hotlist, actor)
+        self._touched(session, hotlist, actor)
 
     def remove_entry(self, session: Session, actor: Actor, hotlist: Hotlist, entry_id: uuid.UUID) -> None:
         row = session.get(HotlistRow, entry_id)
-        if row is None or row.hotlist_id != hotlist.id:
+        if row is None or row.hotlist_id != hotlist.id or row.generation != hotlist.generation:
             raise NotFound(f"no entry {entry_id} in hotlist '{hotlist.name}'")
         self._authorize(session, actor, hotlist, {"change": "remove", "plate": row.pattern})
         session.delete(row)
         hotlist.entries = max(0, hotlist.entries - 1)
-        self._touched(hotlist, actor)
+        self._touched(session, hotlist, actor)
 
     def remove(self, session: Session, actor: Actor, hotlist: Hotlist) -> None:
         self._authorize(session, actor, hotlist, {"change": "delete", "entries": hotlist.entries})
         session.execute(delete(HotlistRow).where(HotlistRow.hotlist_id == hotlist.id))
         session.delete(hotlist)
+        raise_version(session, hotlist.organisation_id)
 
     def entries(
         self, session: Session, actor: Actor, hotlist: Hotlist, contains: str = "", limit: int = 200
     ) -> Sequence[HotlistRow]:
         """A list's plates: looking at them is a consultation, audited."""
         self._authorize(session, actor, hotlist, {"change": "view", "contains": contains})
-        query = select(HotlistRow).where(HotlistRow.hotlist_id == hotlist.id)
+        query = select(HotlistRow).where(*self._in_force(hotlist))
         needle = "".join(ch for ch in contains.upper() if ch.isalnum())
         if needle:
             query = query.where(HotlistRow.pattern.contains(needle))
         return session.scalars(query.order_by(HotlistRow.pattern).limit(limit)).all()
 
-    def _insert(self, session: Session, hotlist: Hotlist, entries: Sequence[EntryIn]) -> None:
+    def count(self, session: Session, hotlist: Hotlist) -> int:
+        return int(session.scalar(select(func.count()).where(*self._in_force(hotlist))) or 0)
+
+    @staticmethod
+    def _in_force(hotlist: Hotlist) -> tuple[ColumnElement[bool], ...]:
+        return HotlistRow.hotlist_id == hotlist.id, HotlistRow.generation == hotlist.generation
+
+    def _insert(self, session: Session, hotlist_id: uuid.UUID, generation: int, entries: Sequence[EntryIn]) -> None:
+        ids = ordered_ids(len(entries))
         rows = [
             {
-                "id": uuid.uuid4(),
-                "hotlist_id": hotlist.id,
+                "id": next(ids),
+                "hotlist_id": hotlist_id,
                 "pattern": item.pattern,
                 "category": item.category,
                 "priority": item.priority,
                 "valid_until": item.valid_until,
                 "note": item.note,
+                "generation": generation,
             }
             for item in entries
         ]
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(HotlistRow), rows[start : start + 5000])
+        for start in range(0, len(rows), WRITE_BATCH):
+            session.execute(insert(HotlistRow), rows[start : start + WRITE_BATCH])
 
-    def _touched(self, hotlist: Hotlist, actor: Actor) -> None:
+    def _touched(self, session: Session, hotlist: Hotlist, actor: Actor) -> None:
         hotlist.updated_at = self._clock()
         hotlist.updated_by = actor.name
+        raise_version(session, hotlist.organisation_id)
 
-    def count(self, session: Session, hotlist: Hotlist) -> int:
-        return int(session.scalar(select(func.count()).where(HotlistRow.hotlist_id == hotlist.id)) or 0)
+    # -- imports (in transactions of their own) -------------------------------------------
+
+    @staticmethod
+    def _claim(session: Session, hotlist: Hotlist) -> int:
+        """A generation number no other import of the list uses: above the current one and
+        every row written. The caller writes rows with it in the same transaction."""
+        highest = session.scalar(select(func.max(HotlistRow.generation)).where(HotlistRow.hotlist_id == hotlist.id))
+        return max(hotlist.generation, highest or 0) + 1
+
+    def _switch(self, session: Session, hotlist: Hotlist, generation: int, count: int, actor: Actor) -> None:
+        hotlist.generation = generation
+        hotlist.entries = count
+        self._touched(session, hotlist, actor)
+
+    def import_entries(self, actor: Actor, hotlist_id: uuid.UUID, entries: Sequence[EntryIn]) -> tuple[Hotlist, int]:
+        """Make `entries` the whole content of the list, in transactions of its own: the
+        policy decision first (a refusal writes nothing), then the new generation in batches of
+        `WRITE_BATCH` rows, then the switch to it in one short transaction (which raises the
+        organisation's hotlist version), then the previous generations deleted in batches.
+        The list keeps its previous entries until the switch; the matcher is rebuilt after.
+        Of two imports of one list at once, the one that began last wins; the other gets
+        Conflict. Rows of an import that never reached its switch go with the next import."""
+        if not entries:
+            raise InvalidInput("an import needs at least one entry")
+        with self.db.session() as session:
+            hotlist = owned(session, actor, Hotlist, hotlist_id, "hotlist")
+            self._authorize(session, actor, hotlist, {"change": "import", "entries": len(entries)})
+            name = hotlist.name
+        generation = 0
+        try:
+            for start in range(0, len(entries), WRITE_BATCH):
+                with self._batch() as session:
+                    if start == 0:
+                        locked = self._locked(session, hotlist_id, name)
+                        generation = self._claim(session, locked)
+                    self._insert(session, hotlist_id, generation, entries[start : start + WRITE_BATCH])
+            with self.db.session() as session:
+                hotlist = self._locked(session, hotlist_id, name)
+                if hotlist.generation > generation:
+                    raise Conflict(
+                        f"an import of hotlist '{name}' that began after this one finished first: "
+                        "its entries are in force; import again if these should be"
+                    )
+                self._switch(session, hotlist, generation, len(entries), actor)
+        except IntegrityError:
+            raise NotFound(f"hotlist '{name}' was deleted during the import; nothing was imported") from None
+        except BaseException:
+            if generation:
+                self._delete_rows(hotlist_id, HotlistRow.generation == generation)
+            raise
+        self.rebuild(hotlist.organisation_id)
+        try:
+            self._delete_rows(hotlist_id, HotlistRow.generation < generation)
+        except Exception:  # the import is in force; the next start or import clears what is left
+            log.exception("hotlist '%s': the entries it replaced could not all be deleted yet", name)
+        return hotlist, len(entries)
+
+    @staticmethod
+    def _locked(session: Session, hotlist_id: uuid.UUID, name: str) -> Hotlist:
+        hotlist = session.get(Hotlist, hotlist_id, with_for_update=True)
+        if hotlist is None:
+            raise NotFound(f"hotlist '{name}' was deleted during the import; nothing was imported")
+        return hotlist
+
+    def _delete_rows(self, hotlist_id: uuid.UUID, condition: ColumnElement[bool]) -> int:
+        """Delete the list's rows that meet `condition`, `WRITE_BATCH` a transaction."""
+        deleted = 0
+        while True:
+            with self._batch() as session:
+                batch = select(HotlistRow.id).where(HotlistRow.hotlist_id == hotlist_id, condition).limit(WRITE_BATCH)
+                result = session.execute(
+                    delete(HotlistRow).where(HotlistRow.id.in_(batch)).execution_options(synchronize_session=False)
+                )
+            count = int(getattr(result, "rowcount", 0) or 0)
+            deleted += count
+            if count < WRITE_BATCH:
+                return deleted
+
+    def remove_stale_generations(self) -> int:
+        """At start: delete rows of generations older than their list's, left behind when a
+        process stopped between an import's switch and the end of its clean-up."""
+        with self.db.session() as session:
+            lists = session.execute(select(Hotlist.id, Hotlist.generation)).all()
+        return sum(self._delete_rows(row.id, HotlistRow.generation < row.generation) for row in lists)
 
     # -- watched files ------------------------------------------------------------------
 
+    def watch_problem(self, hotlist_id: uuid.UUID) -> str:
+        """Why the list's watched file was last not reloaded; empty when it was."""
+        with self._lock:
+            return self._problems.get(hotlist_id, (None, ""))[1]
+
+    def _problem(self, hotlist_id: uuid.UUID, message: str, mtime: float | None = None) -> str | None:
+        """Keep the list's reload problem; the message when it is new (logged), else None."""
+        with self._lock:
+            previous = self._problems.get(hotlist_id, (None, ""))[1]
+            self._problems[hotlist_id] = (mtime, message)
+        if message == previous:
+            return None
+        log.warning("hotlist watch: %s", message)
+        return message
+
     def reload_watched(self) -> list[str]:
-        """Import every watched file that changed since its last import; what happened, per list."""
-        reports = []
+        """Import every watched file that changed since its last import; what happened, per
+        list (a problem is told once, until it changes). One list's problem never keeps the
+        others from being reloaded."""
         with self.db.session() as session:
-            watched = session.scalars(select(Hotlist).where(Hotlist.watch_path != "")).all()
-            targets = [(h.id, h.name, h.watch_path, h.watch_mtime) for h in watched]
+            targets = session.execute(
+                select(Hotlist.id, Hotlist.name, Hotlist.watch_path, Hotlist.watch_mtime).where(
+                    Hotlist.watch_path != ""
+                )
+            ).all()
+        reports = []
         for hotlist_id, name, path, seen in targets:
             try:
-                mtime = Path(path).stat().st_mtime
-            except OSError as exc:
-                reports.append(f"{name}: cannot read {path}: {exc.strerror or exc}")
-                continue
-            if mtime == seen:
-                continue
-            try:
-                entries = parse_csv(Path(path).read_bytes())
-                with self.db.session() as session:
-                    hotlist = session.get(Hotlist, hotlist_id)
-                    if hotlist is None:
-                        continue
-                    self.replace_entries(session, system_actor(f"hotlist file {path}"), hotlist, entries)
-                    hotlist.watch_mtime = mtime
-                    organisation_id = hotlist.organisation_id
-                self.rebuild(organisation_id)
-                reports.append(f"{name}: {len(entries)} entries reloaded from {path}")
-            except (OSError, InvalidInput) as exc:
-                reports.append(f"{name}: {path} was not reloaded: {getattr(exc, 'message', exc)}")
-        for report in reports:
-            log.info("hotlist watch: %s", report)
+                report = self._reload(hotlist_id, name, path, seen)
+            except BelfortError as exc:
+                report = self._problem(hotlist_id, f"{name}: not reloaded: {exc.message}")
+            except Exception:
+                log.exception("hotlist watch: %s: %s", name, path)
+                report = self._problem(hotlist_id, f"{name}: not reloaded: {path}: an error, see the server log")
+            if report:
+                reports.append(report)
         return reports
 
-    def watch(self, interval: float = 10.0) -> None:
-        """Check watched files every `interval` seconds in a thread of their own."""
+    def _reload(self, hotlist_id: uuid.UUID, name: str, path: str, seen: float) -> str | None:
+        with self._lock:
+            refused = self._problems.get(hotlist_id, (None, ""))[0]
+        with open_watched(path, self.folders) as (descriptor, status):
+            if status.st_mtime in (seen, refused):
+                return None
+            try:
+                entries = parse_csv(read_limited(descriptor))
+            except InvalidInput as exc:  # not read again until the file changes
+                return self._problem(hotlist_id, f"{name}: not reloaded: {path}: {exc.message}", status.st_mtime)
+        self.import_entries(system_actor(f"hotlist file {path}"), hotlist_id, entries)
+        with self.db.session() as session:
+            hotlist = session.get(Hotlist, hotlist_id)
+            if hotlist is not None:
+                hotlist.watch_mtime = status.st_mtime
+        with self._lock:
+            self._problems.pop(hotlist_id, None)
+        report = f"{name}: {len(entries)} entries reloaded from {path}"
+        log.info("hotlist watch: %s", report)
+        return report
+
+    def start(self, watch_interval: float = 10.0) -> None:
+        """Run the builder (which also checks for changes every `VERSION_CHECK_SECONDS`) and
+        check watched files every `watch_interval` seconds, each in a thread of its own."""
+        with self._lock:
+            self._ensure_builder()
 
         def loop() -> None:
-            while not self._stopping:
+            while not self._stopping.is_set():
                 try:
                     self.reload_watched()
                 except Exception:
                     log.exception("hotlist watch failed")
-                with self._lock:
-                    self._wake.wait(interval)
+                self._stopping.wait(watch_interval)
 
         self._watcher = threading.Thread(target=loop, name="hotlist-watch", daemon=True)
         self._watcher.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         with self._lock:
-            self._stopping = True
             self._wake.notify_all()
         for thread in (self._builder, self._watcher):
             if thread is not None:

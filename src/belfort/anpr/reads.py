@@ -5,7 +5,9 @@ scope `anpr:ingest`, one policy decision and one audit record per batch) and fro
 built-in reader. Sending a read again with the same client id changes nothing. Each
 read is matched against its organisation's hotlists at once; a hit is stored, then
 announced (WebSocket subscribers, webhooks) only after the transaction that stored it
-commits. Reads and hits are erased after their retention, and each erasure is audited.
+commits. Hits of one plate on one entry while the first is open and the plate was read
+less than `SERIES_WINDOW` before form a series: shown, counted and handled as one.
+Reads and hits are erased after their retention, and each erasure is audited.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,7 +29,7 @@ from belfort.anpr.images import ImageStore
 from belfort.anpr.models import Hit, PlateRead, SeenPlate, owned
 from belfort.anpr.plates import display, equivalence_key, guess_country, normalise
 from belfort.cameras.models import Camera
-from belfort.cameras.service import CameraService
+from belfort.cameras.service import CameraService, camera_resource
 from belfort.errors import Conflict, InvalidInput
 from belfort.events import EventBus
 from belfort.policy import (
@@ -44,6 +46,9 @@ from belfort.timeutil import Clock, iso_utc, utcnow
 
 MAX_BATCH = 1000
 HIT_STATES = ("new", "accepted", "rejected")
+SERIES_WINDOW = timedelta(minutes=15)
+"""A hit joins the open series of its plate and entry when the plate was last read less than
+this long before (or after) it; a car parked in view of a camera is one series, not dozens."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ def hit_message(hit: Hit) -> dict[str, Any]:
         "mode": hit.mode,
         "note": hit.note,
         "state": hit.state,
+        "series_id": str(hit.series_id) if hit.series_id else None,
     }
 
 
@@ -142,17 +148,17 @@ class ReadService:
         """Store a batch of reads and the hits they make; the caller commits, then `announce`s."""
         if not 1 <= len(reads) <= MAX_BATCH:
             raise InvalidInput(f"send 1 to {MAX_BATCH} reads at a time; got {len(reads)}")
+        cameras = self._cameras(session, reads)
         if audit:
             self.gate.require(
                 session,
                 actor,
                 Action.INGEST_READS,
-                reads_resource(organisation_id),
+                self._batch_resource(organisation_id, cameras),
                 None,
                 detail={"reads": len(reads), "source": source},
             )
         plates = [self._plate(item, index) for index, item in enumerate(reads)]
-        cameras = self._cameras(session, actor, reads)
         existing = self._existing(session, source, [r.client_read_id for r in reads if r.client_read_id])
         now = self._clock()
         results: list[Ingested] = []
@@ -185,11 +191,19 @@ class ReadService:
             raise InvalidInput(f"read {index + 1}: confidence must be between 0 and 1")
         return plate
 
-    def _cameras(self, session: Session, actor: Actor, reads: Sequence[IncomingRead]) -> dict[str, Camera]:
-        found: dict[str, Camera] = {}
-        for ref in {r.camera for r in reads if r.camera}:
-            found[ref] = self.cameras.get_own(session, actor, ref)
-        return found
+    def _cameras(self, session: Session, reads: Sequence[IncomingRead]) -> dict[str, Camera | None]:
+        """The cameras the batch names, by the reference given (None for one that names none)."""
+        return {ref: self.cameras.find(session, ref) for ref in {r.camera for r in reads if r.camera}}
+
+    @staticmethod
+    def _batch_resource(organisation_id: uuid.UUID, cameras: dict[str, Camera | None]) -> Resource:
+        """What a batch of reads touches: the organisation's reads, on its own cameras. A camera
+        that does not exist or is another organisation's is the resource the gate refuses."""
+        for ref, camera in sorted(cameras.items()):
+            if camera is None or camera.organisation_id != organisation_id:
+                return camera_resource(camera, ref)
+        extra = tuple(("camera", str(c.id), c.name) for c in cameras.values() if c is not None)
+        return replace(reads_resource(organisation_id), extra_ids=extra)
 
     def _existing(self, session: Session, source: str, client_ids: list[str]) -> dict[str, PlateRead]:
         if not client_ids:
@@ -253,11 +267,11 @@ class ReadService:
         )
         session.execute(statement, values)
 
-    def _hits(self, session: Session, read: PlateRead, cameras: dict[str, Camera]) -> list[Hit]:
+    def _hits(self, session: Session, read: PlateRead, cameras: dict[str, Camera | None]) -> list[Hit]:
         matches = self.hotlists.match(read.organisation_id, read.plate, read.ts)
         if not matches:
             return []
-        camera = next((c for c in cameras.values() if c.id == read.camera_id), None)
+        camera = next((c for c in cameras.values() if c is not None and c.id == read.camera_id), None)
         if camera is None and read.camera_id is not None:
             camera = session.get(Camera, read.camera_id)
         place = camera.name if camera else read.unit or "mobile unit"
@@ -265,6 +279,7 @@ class ReadService:
             place += f" ({read.latitude:.5f}, {read.longitude:.5f})"
         hits = []
         for match in matches:
+            first = self._open_series(session, read, match.entry.pattern)
             hit = Hit(
                 id=uuid.uuid4(),
                 organisation_id=read.organisation_id,
@@ -284,13 +299,45 @@ class ReadService:
                 handled_by="",
                 reason="",
                 created_at=self._clock(),
+                series_id=first.id if first is not None else None,
+                repeats=0,
+                last_ts=None if first is not None else read.ts,
             )
+            if first is not None:  # locked: no other transaction counts it meanwhile
+                first.repeats += 1
+                first.last_ts = max(first.last_ts or first.ts, read.ts)
             session.add(hit)
+            session.flush()
             hits.append(hit)
         return hits
 
+    def _open_series(self, session: Session, read: PlateRead, pattern: str) -> Hit | None:
+        """The first hit of the plate's open series on the entry `pattern`: still new, and the
+        read within `SERIES_WINDOW` of the series' reads. Locked (PostgreSQL), so a decision on
+        the series and a hit joining it never cross."""
+        first = session.scalars(
+            select(Hit)
+            .where(
+                Hit.organisation_id == read.organisation_id,
+                Hit.plate == read.plate,
+                Hit.pattern == pattern,
+                Hit.series_id.is_(None),
+                Hit.state == "new",
+            )
+            .order_by(Hit.created_at.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if first is None:
+            return None
+        last = first.last_ts or first.ts
+        if first.ts - SERIES_WINDOW < read.ts < last + SERIES_WINDOW:
+            return first
+        return None
+
     def announce(self, hits: Sequence[Hit]) -> None:
-        """Tell subscribers and webhooks about committed hits."""
+        """Tell subscribers and webhooks about committed hits (a hit that joined a series
+        names it in `series_id`: panels update the series' entry)."""
         for hit in hits:
             message = hit_message(hit)
             self.bus.publish(hits_topic(hit.organisation_id), message)
@@ -305,11 +352,14 @@ class ReadService:
         )
 
     def hits(self, session: Session, actor: Actor, state: str = "new", limit: int = 100) -> Sequence[Hit]:
-        """The organisation's hits, newest first: looking at them is audited."""
+        """The organisation's hits, one per series (its first, with how many joined it and the
+        last read), newest first: looking at them is audited."""
         if state not in (*HIT_STATES, "all"):
             raise InvalidInput("state must be new, accepted, rejected or all")
         self._authorize_hits(session, actor, {"hits": state})
-        query = select(Hit).order_by(Hit.created_at.desc()).limit(max(1, min(limit, 500)))
+        query = (
+            select(Hit).where(Hit.series_id.is_(None)).order_by(Hit.created_at.desc()).limit(max(1, min(limit, 500)))
+        )
         if actor.organisation_id is not None:
             query = query.where(Hit.organisation_id == actor.organisation_id)
         if state != "all":
@@ -317,19 +367,41 @@ class ReadService:
         return session.scalars(query).all()
 
     def handle(self, session: Session, actor: Actor, hit_id: uuid.UUID, accepted: bool, reason: str) -> Hit:
+        """Accept or reject a hit and every hit of its series, audited once with the decision,
+        the reason and how many hits it settled; the series' first hit."""
         hit = owned(session, actor, Hit, hit_id, "hit")
+        if hit.series_id is not None:
+            hit = session.get(Hit, hit.series_id) or hit
+        session.refresh(hit, with_for_update=True)
         reason = reason.strip()
         if not accepted and len(reason) < 3:
             raise InvalidInput("say why the hit is rejected (a misread, another vehicle, ...)")
+        if len(reason) > 500:
+            raise InvalidInput(f"the reason has {len(reason)} characters; shorten it to at most 500")
         if hit.state != "new":
             raise Conflict(f"this hit was already {hit.state} by {hit.handled_by}")
-        self._authorize_hits(
-            session, actor, {"hit": str(hit.id), "plate": hit.plate, "decision": "accept" if accepted else "reject"}
+        decision = "accept" if accepted else "reject"
+        members = (
+            Hit.organisation_id == hit.organisation_id,
+            Hit.plate == hit.plate,
+            Hit.series_id == hit.id,
+            Hit.state == "new",
         )
-        hit.state = "accepted" if accepted else "rejected"
-        hit.handled_by = actor.name
-        hit.handled_at = self._clock()
-        hit.reason = reason[:500]
+        count = 1 + int(session.scalar(select(func.count()).where(*members)) or 0)
+        self._authorize_hits(
+            session,
+            actor,
+            {"hit": str(hit.id), "plate": hit.plate, "decision": decision, "reason": reason, "hits": count},
+        )
+        handled = {
+            "state": "accepted" if accepted else "rejected",
+            "handled_by": actor.name,
+            "handled_at": self._clock(),
+            "reason": reason,
+        }
+        session.execute(update(Hit).where(*members).values(**handled).execution_options(synchronize_session=False))
+        for field_name, value in handled.items():
+            setattr(hit, field_name, value)
         return hit
 
     def read_for(self, session: Session, actor: Actor, read_id: uuid.UUID) -> PlateRead:

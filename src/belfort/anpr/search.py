@@ -33,6 +33,7 @@ from belfort.anpr.models import PlateRead, SeenPlate
 from belfort.anpr.plates import PlatePattern, equivalence_key, normalise, one_edit_variants
 from belfort.anpr.reads import reads_resource
 from belfort.cameras.models import Camera
+from belfort.cameras.service import CameraService
 from belfort.errors import InvalidInput
 from belfort.policy import Action, Actor, PolicyGate, Purpose
 from belfort.timeutil import Clock, iso_utc, utcnow
@@ -102,9 +103,14 @@ def _mode(query: SearchQuery) -> Mode:
 
 
 class PlateSearch:
-    def __init__(self, gate: PolicyGate, clock: Clock = utcnow) -> None:
+    def __init__(self, gate: PolicyGate, cameras: CameraService, clock: Clock = utcnow) -> None:
         self.gate = gate
+        self.cameras = cameras
         self._clock = clock
+
+    def camera_ids(self, session: Session, actor: Actor, refs: Sequence[str]) -> tuple[uuid.UUID, ...]:
+        """The cameras a search is narrowed to, each one the actor may see (a refusal is recorded)."""
+        return tuple(self.cameras.require(session, actor, ref, Action.VIEW_CAMERA).id for ref in refs)
 
     def search(self, session: Session, actor: Actor, query: SearchQuery, purpose: Purpose | None) -> SearchPage:
         """Authorise, audit and run a search of the actor's organisation's reads."""

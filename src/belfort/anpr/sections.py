@@ -23,7 +23,7 @@ from belfort.anpr.models import PlateRead, SpeedSection, owned
 from belfort.anpr.reads import reads_resource
 from belfort.cameras.service import CameraService
 from belfort.errors import Conflict, InvalidInput
-from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind
+from belfort.policy import Action, Actor, PolicyGate, Purpose
 from belfort.timeutil import Clock, iso_utc, utcnow
 
 SLOWEST_KMH = 5.0
@@ -65,18 +65,13 @@ class SectionService:
             raise InvalidInput("the distance between the cameras must be 10 m to 100 km")
         if not 5 <= limit_kmh <= 200:
             raise InvalidInput("the speed limit must be 5 to 200 km/h")
-        entry_camera = self.cameras.get_own(session, actor, entry)
-        exit_camera = self.cameras.get_own(session, actor, exit_)
+        detail = {"section": name, "distance_m": distance_m, "limit_kmh": limit_kmh}
+        entry_camera = self.cameras.require(session, actor, entry, Action.MANAGE_CAMERAS, detail=detail)
+        exit_camera = self.cameras.require(session, actor, exit_, Action.MANAGE_CAMERAS, detail=detail)
         if entry_camera.id == exit_camera.id:
             raise InvalidInput("the entry and exit cameras must differ")
-        self.gate.require(
-            session,
-            actor,
-            Action.MANAGE_CAMERAS,
-            Resource(ResourceKind.CAMERA, str(entry_camera.id), name, entry_camera.organisation_id),
-            None,
-            detail={"section": name, "exit": str(exit_camera.id), "distance_m": distance_m, "limit_kmh": limit_kmh},
-        )
+        if entry_camera.organisation_id != exit_camera.organisation_id:
+            raise InvalidInput("the entry and exit cameras of a section must have the same owner")
         organisation_id = entry_camera.organisation_id
         if session.scalar(
             select(SpeedSection.id).where(SpeedSection.organisation_id == organisation_id, SpeedSection.name == name)

@@ -1,8 +1,9 @@
 """The ANPR capability as the rest of Belfort sees it: hotlists, reads, search, sections.
 
 `app.py` builds one `AnprService`; its parts keep their own rules (see their modules).
-`start` compiles the hotlists, watches hotlist files, erases reads and hits past their
-retention once an hour, and sends webhooks; `stop` ends those threads.
+`start` clears what an interrupted hotlist import left, compiles the hotlists, keeps them
+compiled as they change, watches hotlist files, erases reads and hits past their retention
+once an hour, and sends webhooks; `stop` ends those threads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 
 from belfort.anpr.hotlists import HotlistService
 from belfort.anpr.images import ImageStore
+from belfort.anpr.pictures import ReadPictures
 from belfort.anpr.reads import ReadService
 from belfort.anpr.search import PlateSearch
 from belfort.anpr.sections import SectionService
@@ -19,6 +21,7 @@ from belfort.anpr.webhooks import WebhookSender
 from belfort.cameras.service import CameraService
 from belfort.db import Database
 from belfort.events import EventBus
+from belfort.keys import SignedLinks
 from belfort.policy import PolicyGate
 from belfort.settings import Settings
 from belfort.timeutil import Clock, utcnow
@@ -36,14 +39,17 @@ class AnprService:
         gate: PolicyGate,
         cameras: CameraService,
         bus: EventBus,
+        links: SignedLinks,
         clock: Clock = utcnow,
     ) -> None:
         self.settings = settings
         self.db = db
+        self.links = links
         self.images = ImageStore(settings.data_dir / "anpr", settings.anpr.max_image_kb * 1024)
-        self.hotlists = HotlistService(db, gate, clock)
+        self.hotlists = HotlistService(db, gate, clock, settings.anpr.hotlist_dirs or [settings.data_dir / "hotlists"])
         self.reads = ReadService(gate, cameras, self.hotlists, self.images, bus, clock)
-        self.search = PlateSearch(gate, clock)
+        self.search = PlateSearch(gate, cameras, clock)
+        self.pictures = ReadPictures(gate, self.images, links)
         self.sections = SectionService(gate, cameras, clock)
         self.webhooks = WebhookSender(settings.anpr.webhooks, settings.site_name)
         self.reads.listeners.append(self.webhooks)
@@ -51,8 +57,9 @@ class AnprService:
         self._purger: threading.Thread | None = None
 
     def start(self, watch_seconds: float = 10.0) -> None:
+        self.hotlists.remove_stale_generations()
         self.hotlists.build_all()
-        self.hotlists.watch(watch_seconds)
+        self.hotlists.start(watch_seconds)
         self._purger = threading.Thread(target=self._purge_loop, name="anpr-retention", daemon=True)
         self._purger.start()
 

@@ -298,20 +298,85 @@ class AccountService:
             session.execute(delete(UserSession).where(UserSession.user_id == user.id))
         return user
 
+    def update_user(
+        self,
+        session: Session,
+        actor: Actor,
+        username: str,
+        *,
+        full_name: str | None = None,
+        role: str | None = None,
+        organisation: str | None = None,
+        password: str | None = None,
+    ) -> User:
+        """Change an account: full name, role, organisation, or a new password (which ends its
+        sessions). None keeps a field. Audited with which fields changed, never the password."""
+        asked = _printable(username, "user name").strip().lower()
+        changed = [
+            name
+            for name, value in (
+                ("full_name", full_name),
+                ("role", role),
+                ("organisation", organisation),
+                ("password", password),
+            )
+            if value is not None
+        ]
+        self._require(
+            session,
+            actor,
+            Action.MANAGE_USERS,
+            Resource(ResourceKind.USER, "", asked),
+            change="update",
+            fields=",".join(changed),
+        )
+        user = self.user_by_name(session, asked)
+        if full_name is not None:
+            if len(full_name) > 200:
+                raise InvalidInput("full name must be at most 200 characters")
+            user.full_name = _printable(full_name, "full name").strip()
+        if role is not None:
+            try:
+                user.role = Role(role).value
+            except ValueError:
+                choices = ", ".join(r.value for r in Role)
+                raise InvalidInput(f"unknown role '{role}'; choose one of {choices}") from None
+        if organisation is not None:
+            user.organisation_id = find_organisation(session, organisation).id
+            session.expire(user, ["organisation"])
+        if password is not None:
+            if not self.security.password_min_length <= len(password) <= 256:
+                raise InvalidInput(f"password must be {self.security.password_min_length} to 256 characters")
+            user.password_hash = self.hasher.hash(password)
+        if role is not None or organisation is not None or password is not None:
+            session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        session.flush()
+        return user
+
     def user_by_name(self, session: Session, username: str) -> User:
         user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
         if user is None:
             raise NotFound(f"no user named '{username}'")
         return user
 
-    def list_users(self, session: Session) -> list[User]:
+    def list_users(self, session: Session, actor: Actor) -> list[User]:
+        self._require(session, actor, Action.MANAGE_USERS, Resource(ResourceKind.USER, "*", "all"), change="list")
         return list(session.scalars(select(User).order_by(User.username)))
 
-    def list_organisations(self, session: Session) -> list[Organisation]:
+    def list_organisations(self, session: Session, actor: Actor) -> list[Organisation]:
+        self._require(
+            session, actor, Action.MANAGE_ORGANISATIONS, Resource(ResourceKind.ORGANISATION, "*", "all"), change="list"
+        )
         return list(session.scalars(select(Organisation).order_by(Organisation.name)))
 
-    def list_tokens(self, session: Session) -> list[ApiToken]:
+    def list_tokens(self, session: Session, actor: Actor) -> list[ApiToken]:
+        self._require(session, actor, Action.MANAGE_TOKENS, Resource(ResourceKind.API_TOKEN, "*", "all"), change="list")
         return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+
+    @staticmethod
+    def organisation_names(session: Session) -> list[str]:
+        """Every organisation's name, for the owner field of an administrator's camera form."""
+        return list(session.scalars(select(Organisation.name).order_by(Organisation.name)))
 
     def create_token(
         self,

@@ -1,85 +1,96 @@
-"""Registering, changing and removing cameras, with the rules the law sets.
+"""Registering, changing and removing cameras, and which cameras a person may see.
 
-Every change passes the policy gate as `admin.cameras` and so is audited with what
-changed (never the credentials). Retention limits follow the legal regime: police law
-at most the configured maximum (365 days), camera law at most 30 days; bodycams keep
-their footage at least 30 days.
+`visible` is the one query for the cameras an actor may see (the gate's `camera.view`
+rule in SQL); every list of cameras comes from it. `require` resolves a reference (id or
+name) to a camera through the policy gate for the action asked, so a camera that does not
+exist and one of another organisation are refused alike, and both refusals are recorded.
+Every change passes the gate as `admin.cameras` and is audited with what changed (never
+the credentials). Retention limits follow the legal regime: police law at most the
+configured maximum (365 days), camera law at most 30 days; bodycams keep their footage at
+least 30 days. A police camera cannot be enabled without the reference of the municipal
+council's consent. Stream URLs are stored without credentials (`belfort.streamurl`); the
+password is encrypted (`belfort.keys.CredentialBox`) and never leaves this package except
+inside the connection URL handed to the recorder.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from belfort.auth.service import find_organisation
 from belfort.cameras.models import Camera
-from belfort.errors import Conflict, InvalidInput, NotFound
-from belfort.policy import Action, Actor, LegalRegime, OrganisationKind, PolicyGate, Resource, ResourceKind
+from belfort.errors import Conflict, InvalidInput, Refusal
+from belfort.keys import CredentialBox
+from belfort.media.models import Segment
+from belfort.media.service import CameraStream
+from belfort.policy import (
+    Action,
+    Actor,
+    ActorKind,
+    Decision,
+    LegalRegime,
+    OrganisationKind,
+    PolicyGate,
+    Purpose,
+    Resource,
+    ResourceKind,
+    may,
+)
+from belfort.policy.rules import ACTIONS
 from belfort.settings import PolicySettings
+from belfort.streamurl import BadStreamUrl, StreamAddress, parse, redact
 from belfort.timeutil import Clock, utcnow
 
 KINDS = ("fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr")
 TRANSPORTS = ("tcp", "udp")
-URL_SCHEMES = ("rtsp", "rtsps", "sim")
 BODYCAM_MIN_DAYS = 30
 NAME_RE = re.compile(r"^[\w][\w .,'()/&+-]{1,119}$", re.UNICODE)
 
 
 def redact_url(url: str) -> str:
-    """The URL without user name and password: the only form that may be shown or logged."""
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+    """A stored stream URL as it may be shown: without credentials, whatever it holds."""
+    return redact(url)
 
 
-def redact_text(text: str, *urls: str) -> str:
-    """Replace any of `urls` (and their credentials) inside an error message."""
-    for url in urls:
-        if not url:
-            continue
-        text = text.replace(url, redact_url(url))
-        parts = urlsplit(url)
-        for secret in (parts.password, parts.username):
-            if secret:
-                text = text.replace(secret, "***")
-    return text
-
-
-def live_resource(camera: Camera) -> Resource:
-    """The policy's view of a camera's live images."""
+def camera_resource(
+    camera: Camera | None,
+    asked: str,
+    kind: ResourceKind = ResourceKind.CAMERA,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Resource:
+    """The policy's view of a camera (its live images, or with `kind` RECORDING its footage in
+    [start, end)); for a reference that names no camera, an unknown resource the gate refuses."""
+    if camera is None:
+        return Resource(kind, "", asked[:120], start=start, end=end, asked=asked, known=False)
     return Resource(
-        ResourceKind.CAMERA,
+        kind,
         str(camera.id),
         camera.name,
         camera.organisation_id,
         LegalRegime(camera.legal_regime),
+        frozenset(),
+        start,
+        end,
+        asked=asked,
     )
 
 
-def _check_url(value: str, label: str, required: bool) -> str:
-    value = value.strip()
-    if not value:
-        if required:
-            raise InvalidInput(f"{label} is required: rtsp://host:554/path (or sim://NAME for a simulated camera)")
-        return ""
-    if len(value) > 2000:
-        raise InvalidInput(f"{label} is longer than 2000 characters")
-    parts = urlsplit(value)
-    if parts.scheme not in URL_SCHEMES or not (parts.netloc or parts.path):
-        raise InvalidInput(f"{label} must start with rtsp://, rtsps:// or sim:// (got '{redact_url(value)}')")
-    return value
+def visible_condition(actor: Actor) -> ColumnElement[bool]:
+    """SQL for "a camera `actor` may see": the gate's `camera.view` rule (see `sees_camera`)."""
+    if actor.kind is ActorKind.SYSTEM or actor.role in ACTIONS[Action.VIEW_CAMERA].sees_all:
+        return true()
+    if not may(actor, Action.VIEW_CAMERA) or actor.organisation_id is None:
+        return false()
+    return Camera.organisation_id == actor.organisation_id
 
 
 @dataclass
@@ -92,6 +103,9 @@ class CameraSpec:
     legal_regime: str | None = None
     main_url: str | None = None
     sub_url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    """None keeps the stored password, "" removes it."""
     transport: str | None = None
     street: str | None = None
     area: str | None = None
@@ -103,47 +117,169 @@ class CameraSpec:
     enabled: bool | None = None
     clear_position: bool = False
 
+    def named(self) -> list[str]:
+        """The fields this spec sets, for the audit record (never their values)."""
+        return sorted(
+            f.name
+            for f in fields(self)
+            if getattr(self, f.name) is not None and (f.name != "clear_position" or self.clear_position)
+        )
+
+
+def _address(value: str, label: str) -> StreamAddress:
+    try:
+        return parse(value)
+    except BadStreamUrl as exc:
+        raise InvalidInput(f"{label}: {exc}") from None
+
 
 class CameraService:
-    def __init__(self, gate: PolicyGate, policy: PolicySettings, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, gate: PolicyGate, policy: PolicySettings, credentials: CredentialBox, clock: Clock = utcnow
+    ) -> None:
         self.gate = gate
         self.policy = policy
+        self.credentials = credentials
         self._clock = clock
 
-    def _authorize(self, session: Session, actor: Actor, camera: Camera, **detail: Any) -> None:
-        resource = Resource(ResourceKind.CAMERA, str(camera.id), camera.name, camera.organisation_id)
-        self.gate.require(session, actor, Action.MANAGE_CAMERAS, resource, detail=detail)
+    # -- seeing cameras -----------------------------------------------------------------
 
-    def get(self, session: Session, ref: str) -> Camera:
-        """A camera by id or exact name (removed cameras included)."""
-        camera = None
+    @staticmethod
+    def find(session: Session, ref: str) -> Camera | None:
+        """A camera by id or exact name (removed cameras included), or None."""
         try:
-            camera = session.get(Camera, uuid.UUID(ref))
+            return session.get(Camera, uuid.UUID(ref))
         except ValueError:
-            camera = session.scalars(select(Camera).where(Camera.name == ref)).first()
-        if camera is None:
-            raise NotFound(f"no camera '{ref}'; list them with `belfort camera list`")
-        return camera
+            return session.scalars(select(Camera).where(Camera.name == ref.strip()).limit(1)).first()
 
-    def get_own(self, session: Session, actor: Actor, ref: str) -> Camera:
-        """A camera of the actor's own organisation (any, for Belfort itself), by id or name.
-
-        Unlike what an actor may see, cameras shared by other organisations do not count:
-        this is for attaching the actor's own data (plate reads, speed sections) to a camera.
-        """
-        camera = self.get(session, ref)
-        if actor.organisation_id is not None and camera.organisation_id != actor.organisation_id:
-            raise NotFound(f"no camera '{ref}' of your organisation")
-        return camera
-
-    def list(self, session: Session, include_removed: bool = False) -> list[Camera]:
-        statement = select(Camera).order_by(Camera.name)
+    @staticmethod
+    def visible(
+        session: Session, actor: Actor, *, include_removed: bool = False, kind: str | None = None
+    ) -> list[Camera]:
+        """The cameras `actor` may see, by name: the one list every page and answer uses."""
+        statement = select(Camera).where(visible_condition(actor)).order_by(Camera.name)
         if not include_removed:
             statement = statement.where(Camera.removed_at.is_(None))
+        if kind is not None:
+            statement = statement.where(Camera.kind == kind)
         return list(session.scalars(statement))
 
-    def enabled_cameras(self, session: Session) -> list[Camera]:
-        return list(session.scalars(select(Camera).where(Camera.enabled.is_(True), Camera.removed_at.is_(None))))
+    def require(
+        self,
+        session: Session,
+        actor: Actor,
+        ref: str,
+        action: Action,
+        purpose: Purpose | None = None,
+        *,
+        footage: tuple[datetime, datetime] | None = None,
+        recipient: str = "",
+        detail: Mapping[str, object] | None = None,
+        available: Callable[[Camera], Refusal | None] | None = None,
+    ) -> Camera:
+        """The camera `ref` names, once the gate has allowed `action` on it (on its footage in
+        `footage`, when given); a refusal is recorded and raised, the same for a camera that
+        does not exist as for one the actor may not see."""
+        return self.granted(
+            session,
+            actor,
+            ref,
+            action,
+            purpose,
+            footage=footage,
+            recipient=recipient,
+            detail=detail,
+            available=available,
+        )[0]
+
+    def granted(
+        self,
+        session: Session,
+        actor: Actor,
+        ref: str,
+        action: Action,
+        purpose: Purpose | None = None,
+        *,
+        footage: tuple[datetime, datetime] | None = None,
+        recipient: str = "",
+        detail: Mapping[str, object] | None = None,
+        available: Callable[[Camera], Refusal | None] | None = None,
+    ) -> tuple[Camera, Decision]:
+        """`require`, with the gate's decision (its reason is shown to the person)."""
+        camera = self.find(session, ref)
+        kind, (start, end) = (ResourceKind.RECORDING, footage) if footage else (ResourceKind.CAMERA, (None, None))
+        decision = self.gate.require(
+            session,
+            actor,
+            action,
+            camera_resource(camera, ref, kind, start, end),
+            purpose,
+            recipient=recipient,
+            detail=detail,
+            available=(lambda: available(camera)) if available is not None and camera is not None else None,
+        )
+        assert camera is not None  # an unknown camera is refused above
+        return camera, decision
+
+    # -- what the recorder connects to --------------------------------------------------
+
+    def stream_of(self, camera: Camera) -> CameraStream:
+        """The camera as the recorder sees it: its connection URL with the credentials in it."""
+        address = parse(camera.main_url)
+        try:
+            password = self.credentials.open(camera.password_enc)
+        except ValueError:
+            password = ""
+        return CameraStream(
+            id=camera.id,
+            name=camera.name,
+            kind=camera.kind,
+            organisation_id=camera.organisation_id,
+            url=address.with_credentials(camera.username, password),
+            transport=camera.transport,
+        )
+
+    def enabled_streams(self, session: Session) -> list[CameraStream]:
+        """Every enabled camera's stream, for the recorder (a camera whose stored URL cannot be
+        parsed any more is left out; its page says why when it is opened)."""
+        cameras = session.scalars(select(Camera).where(Camera.enabled.is_(True), Camera.removed_at.is_(None)))
+        streams = []
+        for camera in cameras:
+            try:
+                streams.append(self.stream_of(camera))
+            except BadStreamUrl:
+                continue
+        return streams
+
+    @staticmethod
+    def camera_ids(session: Session) -> set[uuid.UUID]:
+        return set(session.scalars(select(Camera.id)))
+
+    def move_credentials(self, session: Session) -> int:
+        """Take credentials out of stored URLs (written before they had fields of their own)
+        into the camera's fields, the password encrypted; how many cameras changed."""
+        moved = 0
+        for camera in session.scalars(
+            select(Camera).where(or_(Camera.main_url.contains("@"), Camera.sub_url.contains("@")))
+        ):
+            changed = False
+            for attribute in ("main_url", "sub_url"):
+                value = getattr(camera, attribute)
+                try:
+                    address = parse(value) if value else None
+                except BadStreamUrl:
+                    continue
+                if address is None or not address.username:
+                    continue
+                if not camera.username:
+                    camera.username = address.username
+                    camera.password_enc = self.credentials.seal(address.password)
+                setattr(camera, attribute, address.public)
+                changed = True
+            moved += changed
+        return moved
+
+    # -- changing the registry ----------------------------------------------------------
 
     def _max_days(self, regime: str) -> int:
         if regime == LegalRegime.POLICE:
@@ -167,7 +303,17 @@ class CameraService:
                 raise Conflict(f"a camera named '{name}' already exists")
             put("name", name)
         if spec.organisation is not None:
-            put("organisation_id", find_organisation(session, spec.organisation).id)
+            owner = find_organisation(session, spec.organisation).id
+            if (
+                camera.organisation_id is not None
+                and owner != camera.organisation_id
+                and self._has_footage(session, camera)
+            ):
+                raise Conflict(
+                    f"camera '{camera.name}' holds footage recorded for its owner, which stays theirs: "
+                    "register a new camera for the new owner (and remove this one when it is replaced)"
+                )
+            put("organisation_id", owner)
         if spec.kind is not None:
             if spec.kind not in KINDS:
                 raise InvalidInput(f"unknown camera kind '{spec.kind}'; choose one of {', '.join(KINDS)}")
@@ -176,10 +322,7 @@ class CameraService:
             if spec.legal_regime not in (r.value for r in LegalRegime):
                 raise InvalidInput(f"unknown legal regime '{spec.legal_regime}'; choose police or camera_law")
             put("legal_regime", spec.legal_regime)
-        if spec.main_url is not None:
-            put("main_url", _check_url(spec.main_url, "main stream URL", required=True))
-        if spec.sub_url is not None:
-            put("sub_url", _check_url(spec.sub_url, "sub-stream URL", required=False))
+        self._apply_streams(camera, spec, put)
         if spec.transport is not None:
             if spec.transport not in TRANSPORTS:
                 raise InvalidInput("transport must be tcp or udp")
@@ -190,16 +333,7 @@ class CameraService:
                 if len(value) > 200:
                     raise InvalidInput(f"{attribute} must be at most 200 characters")
                 put(attribute, value.strip())
-        if spec.clear_position:
-            put("latitude", None)
-            put("longitude", None)
-        if (spec.latitude is None) != (spec.longitude is None):
-            raise InvalidInput("give both latitude and longitude, or neither")
-        if spec.latitude is not None and spec.longitude is not None:
-            if not (-90 <= spec.latitude <= 90 and -180 <= spec.longitude <= 180):
-                raise InvalidInput("latitude must be within -90..90 and longitude within -180..180")
-            put("latitude", spec.latitude)
-            put("longitude", spec.longitude)
+        self._apply_position(spec, put)
         if spec.council_consent_ref is not None:
             if len(spec.council_consent_ref) > 200:
                 raise InvalidInput("council consent reference must be at most 200 characters")
@@ -216,7 +350,61 @@ class CameraService:
             raise InvalidInput("the council consent reference of an enabled police camera cannot be removed")
         return changed
 
-    def _apply_retention(self, camera: Camera, spec: CameraSpec, put: Any) -> None:
+    def _apply_streams(self, camera: Camera, spec: CameraSpec, put: Callable[[str, Any], None]) -> None:
+        """URLs without credentials; credentials typed into a URL move to their own fields."""
+        typed: list[StreamAddress] = []
+        if spec.main_url is not None:
+            main = _address(spec.main_url, "main stream URL")
+            typed.append(main)
+            put("main_url", main.public)
+        if spec.sub_url is not None:
+            sub = _address(spec.sub_url, "sub-stream URL") if spec.sub_url.strip() else None
+            if sub is not None:
+                typed.append(sub)
+            put("sub_url", sub.public if sub else "")
+        in_url = [address for address in typed if address.username]
+        if in_url and (spec.username is not None or spec.password is not None):
+            raise InvalidInput(
+                "give the credentials once: in the username and password fields, or in the URL, not both"
+            )
+        if len({(a.username, a.password) for a in in_url}) > 1:
+            raise InvalidInput("the main and sub-stream URLs carry different credentials: a camera has one pair")
+        username = in_url[0].username if in_url else spec.username
+        password = in_url[0].password if in_url else spec.password
+        if username is not None:
+            if len(username) > 200:
+                raise InvalidInput("username must be at most 200 characters")
+            put("username", username)
+        if password is not None:
+            if len(password) > 500:
+                raise InvalidInput("password must be at most 500 characters")
+            if password != self._password(camera):
+                put("password_enc", self.credentials.seal(password))
+
+    def _password(self, camera: Camera) -> str:
+        try:
+            return self.credentials.open(camera.password_enc or "")
+        except ValueError:
+            return ""
+
+    @staticmethod
+    def _apply_position(spec: CameraSpec, put: Callable[[str, Any], None]) -> None:
+        if spec.clear_position:
+            put("latitude", None)
+            put("longitude", None)
+        if (spec.latitude is None) != (spec.longitude is None):
+            raise InvalidInput("give both latitude and longitude, or neither")
+        if spec.latitude is not None and spec.longitude is not None:
+            if not (-90 <= spec.latitude <= 90 and -180 <= spec.longitude <= 180):
+                raise InvalidInput("latitude must be within -90..90 and longitude within -180..180")
+            put("latitude", spec.latitude)
+            put("longitude", spec.longitude)
+
+    @staticmethod
+    def _has_footage(session: Session, camera: Camera) -> bool:
+        return session.scalar(select(Segment.id).where(Segment.camera_id == camera.id).limit(1)) is not None
+
+    def _apply_retention(self, camera: Camera, spec: CameraSpec, put: Callable[[str, Any], None]) -> None:
         max_allowed = self._max_days(camera.legal_regime)
         max_days = spec.retention_max_days if spec.retention_max_days is not None else camera.retention_max_days
         if max_days is None:
@@ -236,6 +424,13 @@ class CameraService:
         put("retention_min_days", min_days)
 
     def add(self, session: Session, actor: Actor, spec: CameraSpec) -> Camera:
+        self.gate.require(
+            session,
+            actor,
+            Action.MANAGE_CAMERAS,
+            Resource(ResourceKind.CAMERA, "", (spec.name or "")[:120]),
+            detail={"change": "create", "fields": ",".join(spec.named())},
+        )
         if not spec.name or not spec.organisation or not spec.main_url:
             raise InvalidInput("a camera needs at least a name, an owner organisation and a main stream URL")
         owner = find_organisation(session, spec.organisation)
@@ -248,6 +443,8 @@ class CameraService:
             enabled=False,
             transport="tcp",
             sub_url="",
+            username="",
+            password_enc="",
             street="",
             area="",
             council_consent_ref="",
@@ -259,35 +456,29 @@ class CameraService:
             LegalRegime.POLICE.value if owner.kind == OrganisationKind.POLICE_ZONE else LegalRegime.CAMERA_LAW.value
         )
         self._apply(session, camera, spec)
-        self._authorize(
-            session,
-            actor,
-            camera,
-            change="create",
-            kind=camera.kind,
-            regime=camera.legal_regime,
-            enabled=camera.enabled,
-        )
         session.add(camera)
         session.flush()
         session.refresh(camera)
         return camera
 
     def update(self, session: Session, actor: Actor, ref: str, spec: CameraSpec) -> Camera:
-        camera = self.get(session, ref)
+        camera = self.require(
+            session, actor, ref, Action.MANAGE_CAMERAS, detail={"change": "update", "fields": ",".join(spec.named())}
+        )
         if camera.removed_at is not None:
             raise Conflict(f"camera '{camera.name}' was removed and cannot be changed")
-        requested = sorted(k for k, v in vars(spec).items() if v is not None and (k != "clear_position" or v))
-        self._authorize(session, actor, camera, change="update", fields=",".join(requested))
         if self._apply(session, camera, spec):
             camera.updated_at = self._clock()
         return camera
 
     def remove(self, session: Session, actor: Actor, ref: str) -> Camera:
-        camera = self.get(session, ref)
-        self._authorize(session, actor, camera, change="remove")
+        camera = self.require(session, actor, ref, Action.MANAGE_CAMERAS, detail={"change": "remove"})
         if camera.removed_at is None:
             camera.removed_at = self._clock()
             camera.enabled = False
             camera.updated_at = camera.removed_at
         return camera
+
+    @staticmethod
+    def has_credentials(camera: Camera) -> bool:
+        return bool(camera.username or camera.password_enc)

@@ -35,14 +35,14 @@ from belfort.audit.models import AuditRecord
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
 from belfort.db import Database
-from belfort.errors import BelfortError, InvalidInput, NotFound
+from belfort.errors import BelfortError, InvalidInput, NotFound, Refusal, Unavailable, Unseen
 from belfort.evidence.models import EvidenceExport
 from belfort.evidence.package import PackageFile, write_package
 from belfort.evidence.signing import SigningKey
 from belfort.media.clips import ClipPlan, read_clip
 from belfort.media.service import MediaService
-from belfort.policy import Action, Actor, PolicyGate, Purpose, Role, sees_camera
-from belfort.retention.holds import HoldService, recording_resource
+from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Role
+from belfort.retention.holds import HoldService
 from belfort.timeutil import Clock, iso_utc, parse_iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -217,28 +217,34 @@ class ExportService:
             detail["faces"] = "blurred"
         planned: list[tuple[Camera, ExportItem, ClipPlan]] = []
         for item in request.items:
-            camera = self.cameras.get(session, item.camera)
-            if not sees_camera(actor, camera.organisation_id):
-                raise NotFound(f"no camera '{item.camera}'")
-            plan = self.media.clip(session, camera.id, item.start, item.end)
-            planned.append((camera, item, plan))
-        for camera, item, _ in planned:
-            self.gate.require(
+            plans: list[ClipPlan] = []
+
+            def recorded(camera: Camera, item: ExportItem = item, plans: list[ClipPlan] = plans) -> Refusal | None:
+                try:
+                    plans.append(self.media.clip(session, camera.id, item.start, item.end))
+                except NotFound:
+                    return Unseen(f"nothing was recorded by camera '{item.camera}' in that range: nothing to export")
+                return None
+
+            camera = self.cameras.require(
                 session,
                 actor,
+                item.camera,
                 Action.EXPORT_EVIDENCE,
-                recording_resource(camera, item.start, item.end),
                 request.purpose,
+                footage=(item.start, item.end),
                 recipient=request.recipient.strip(),
                 detail=detail,
+                available=recorded,
             )
+            planned.append((camera, item, plans[0]))
         hold_ids = []
         if request.hold:
             for camera, item, _ in planned:
-                hold = self.holds.place(
+                hold, _camera = self.holds.place(
                     session,
                     actor,
-                    camera,
+                    str(camera.id),
                     item.start,
                     item.end,
                     request.case_number,
@@ -470,26 +476,68 @@ class ExportService:
     # -- the history ---------------------------------------------------------------------
 
     def history(self, session: Session, actor: Actor) -> Sequence[EvidenceExport]:
-        """Exports the actor may list: the DPO sees all, others their organisation's."""
+        """The exports the actor may read, newest first: an inspector their own, the team chief
+        their organisation's, the DPO everyone's. Reading the history is a recorded consultation
+        (cases, recipients and reasons are about investigations)."""
+        self.gate.require(session, actor, Action.VIEW_EXPORTS, Resource(ResourceKind.EXPORT, "*", "export history"))
         query = select(EvidenceExport).order_by(EvidenceExport.created_at.desc()).limit(200)
-        if actor.role is not Role.DPO:
+        if actor.role is Role.INSPECTOR:
+            query = query.where(EvidenceExport.requester_id == actor.id)
+        elif actor.role is not Role.DPO:
             query = query.where(EvidenceExport.organisation_id == actor.organisation_id)
         return session.scalars(query).all()
 
-    def get(self, session: Session, actor: Actor, export_id: uuid.UUID) -> EvidenceExport:
+    def _found(self, session: Session, export_id: uuid.UUID) -> tuple[EvidenceExport | None, Resource]:
         row = session.get(EvidenceExport, export_id)
-        if row is None or (actor.role is not Role.DPO and row.organisation_id != actor.organisation_id):
-            raise NotFound(f"no export {export_id}")
+        if row is None:
+            return None, Resource(ResourceKind.EXPORT, "", str(export_id), asked=str(export_id), known=False)
+        return row, Resource(
+            ResourceKind.EXPORT,
+            str(row.id),
+            f"case {row.case_number}",
+            row.organisation_id,
+            asked=str(export_id),
+            personal_to=row.requester_id,
+        )
+
+    def get(self, session: Session, actor: Actor, export_id: uuid.UUID) -> EvidenceExport:
+        """One export of the history, under the same rules as the history."""
+        row, resource = self._found(session, export_id)
+        if row is not None and actor.role is Role.INSPECTOR and row.requester_id != actor.id:
+            resource = Resource(ResourceKind.EXPORT, "", str(export_id), asked=str(export_id), known=False)
+        self.gate.require(session, actor, Action.VIEW_EXPORTS, resource)
+        assert row is not None
+        return row
+
+    def progress(self, session: Session, actor: Actor, export_id: uuid.UUID) -> EvidenceExport:
+        """One's own export, to follow its building (its state and percentage; no new look)."""
+        row, resource = self._found(session, export_id)
+        self.gate.require(session, actor, Action.FOLLOW_EXPORT, resource)
+        assert row is not None
         return row
 
     def package_path(self, session: Session, actor: Actor, export_id: uuid.UUID) -> tuple[EvidenceExport, Path]:
-        """The package file of an export, for the person who made it, once it is ready."""
-        row = session.get(EvidenceExport, export_id)
-        if row is None or row.requester_id != actor.id:
-            raise NotFound("no such export of yours")
-        if row.state != "ready":
-            raise NotFound(f"the package is not ready: it is {row.state}" + (f" ({row.error})" if row.error else ""))
-        path = self.exports_dir / row.file_name
-        if not path.exists():
-            raise NotFound("the package file is no longer on this server")
-        return row, path
+        """The package file of an export, for the person who asked for it, once it is ready;
+        each download is a recorded disclosure."""
+        row, resource = self._found(session, export_id)
+
+        def ready() -> Refusal | None:
+            assert row is not None
+            if row.state != "ready":
+                reason = f"the package is not ready: it is {row.state}" + (f" ({row.error})" if row.error else "")
+                return Unavailable(reason)
+            if not (self.exports_dir / row.file_name).exists():
+                return Unseen("the package file is no longer on this server")
+            return None
+
+        self.gate.require(
+            session,
+            actor,
+            Action.DOWNLOAD_EXPORT,
+            resource,
+            recipient=row.recipient if row else "",
+            detail={"export": str(export_id), "case_number": row.case_number if row else ""},
+            available=ready if row is not None else None,
+        )
+        assert row is not None
+        return row, self.exports_dir / row.file_name

@@ -17,7 +17,6 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from belfort.db.base import UTCDateTime
 from belfort.media.models import Gap, Segment
-from belfort.retention.models import Hold
 
 MAX_ROWS = 2000
 
@@ -93,15 +92,5 @@ def gaps_overlapping(session: Session, camera_id: uuid.UUID, start: datetime, en
             )
             .order_by(Gap.start_time)
             .limit(MAX_ROWS)
-        )
-    )
-
-
-def holds_overlapping(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[Hold]:
-    return list(
-        session.scalars(
-            select(Hold)
-            .where(Hold.camera_id == camera_id, Hold.lifted_at.is_(None), Hold.start_time < end, Hold.end_time > start)
-            .order_by(Hold.start_time)
         )
     )

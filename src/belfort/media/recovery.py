@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from belfort.cameras.models import Camera
 from belfort.media.fmp4 import ScanResult, scan
 from belfort.media.index import FragmentEntry, pack_fragments
 from belfort.media.models import Gap, MediaEvent, Segment
@@ -86,8 +85,11 @@ def _event(session: Session, now: datetime, kind: str, message: str, camera_id: 
     session.add(MediaEvent(id=uuid.uuid4(), ts=now, camera_id=camera_id, level="warning", kind=kind, message=message))
 
 
-def recover(session: Session, storage: Storage, clock: Clock = utcnow, full: bool = False) -> RecoveryReport:
-    """Reconcile index and files; `full` walks every file instead of the newest days."""
+def recover(
+    session: Session, storage: Storage, cameras: set[uuid.UUID], clock: Clock = utcnow, full: bool = False
+) -> RecoveryReport:
+    """Reconcile index and files of `cameras` (every registered one); `full` walks every file
+    instead of the newest days."""
     report = RecoveryReport()
     now = clock()
     writing = session.scalars(select(Segment).where(Segment.storage_id == storage.id, Segment.state == "writing")).all()
@@ -113,7 +115,6 @@ def recover(session: Session, storage: Storage, clock: Clock = utcnow, full: boo
             segment.camera_id,
         )
 
-    cameras = {c.id for c in session.scalars(select(Camera))}
     if full:
         on_disk = storage.all_files()
         indexed = set(session.scalars(select(Segment.path).where(Segment.storage_id == storage.id)))

@@ -22,8 +22,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from belfort.cameras.service import redact_text
 from belfort.media.frames import RawPacket, SourceError, StreamInfo
+from belfort.streamurl import redact_text
 
 H264 = "h264"
 H265 = "h265"

@@ -21,11 +21,10 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from belfort.cameras.models import Camera
 from belfort.db import Database
 from belfort.errors import InvalidInput, NotFound
 from belfort.media.clips import ClipPlan, RecordedSegment, SegmentView, plan_clip
-from belfort.media.frames import FrameConsumer
+from belfort.media.frames import FrameConsumer, SourceError
 from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
 from belfort.media.live import LiveFeed, LiveHub
@@ -36,9 +35,31 @@ from belfort.media.recovery import RecoveryReport, recover
 from belfort.media.sources import source_for
 from belfort.media.storage import Storage
 from belfort.settings import Settings
+from belfort.streamurl import SIM_NAME
 from belfort.timeutil import Clock, utcnow
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CameraStream:
+    """A camera as the recorder needs it: where to connect (credentials included, in memory
+    only), and what the analysers need to know of it."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    organisation_id: uuid.UUID
+    url: str
+    transport: str
+
+
+class CameraDirectory(Protocol):
+    """Which cameras to record: the camera registry, handed over by the composition root."""
+
+    def enabled_streams(self, session: Session) -> list[CameraStream]: ...
+
+    def camera_ids(self, session: Session) -> set[uuid.UUID]: ...
 
 
 class Analyser(FrameConsumer, Protocol):
@@ -47,7 +68,7 @@ class Analyser(FrameConsumer, Protocol):
     def close(self) -> None: ...
 
 
-AnalyserFactory = Callable[[Camera], Analyser | None]
+AnalyserFactory = Callable[[CameraStream], Analyser | None]
 """Gives the analyser a camera needs, or None; registered by the composition root."""
 
 
@@ -100,9 +121,10 @@ def open_storage(db: Database, root: Path, clock: Clock = utcnow) -> Storage:
 
 
 class MediaService:
-    def __init__(self, settings: Settings, db: Database, clock: Clock = utcnow) -> None:
+    def __init__(self, settings: Settings, db: Database, cameras: CameraDirectory, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.db = db
+        self.cameras = cameras
         self._clock = clock
         self.index = IndexWriter(db, clock)
         self.storage: Storage | None = None
@@ -117,6 +139,9 @@ class MediaService:
         self._plans: RecentPlans = RecentPlans()
 
     def clip_path(self, name: str) -> Path:
+        """The demo clip a `sim://NAME` camera replays: only a file of the demo folder."""
+        if not SIM_NAME.match(name):
+            raise SourceError(f"sim://{name[:40]} does not name a demo clip (letters, digits, '-' and '_')")
         return self.clips_dir / f"{name}.mp4"
 
     def start(self) -> None:
@@ -124,7 +149,7 @@ class MediaService:
         self.storage.lock()
         self.load_storage_areas()
         with self.db.session() as session:
-            self.recovery = recover(session, self.storage, self._clock)
+            self.recovery = recover(session, self.storage, self.cameras.camera_ids(session), self._clock)
         self.index.start()
         self.sync_cameras()
 
@@ -143,10 +168,7 @@ class MediaService:
         if self.storage is None:
             return
         with self.db.session() as session:
-            cameras = {
-                c.id: c
-                for c in session.scalars(select(Camera).where(Camera.enabled.is_(True), Camera.removed_at.is_(None)))
-            }
+            cameras = {stream.id: stream for stream in self.cameras.enabled_streams(session)}
             resume = dict(
                 session.execute(select(Segment.camera_id, func.max(Segment.end_time)).group_by(Segment.camera_id)).all()
             )
@@ -156,7 +178,7 @@ class MediaService:
                 self._running.pop(camera_id)
                 for camera_id in list(self._running)
                 if camera_id not in cameras
-                or (cameras[camera_id].main_url, cameras[camera_id].transport) != self._running[camera_id].key
+                or (cameras[camera_id].url, cameras[camera_id].transport) != self._running[camera_id].key
             ]
             self._stop_all(stopping)
             for camera_id, camera in cameras.items():
@@ -174,7 +196,7 @@ class MediaService:
             for analyser in item.analysers:
                 analyser.close()
 
-    def _start_camera(self, camera: Camera, resume_after: datetime | None, open_gap: bool) -> _Running:
+    def _start_camera(self, camera: CameraStream, resume_after: datetime | None, open_gap: bool) -> _Running:
         assert self.storage is not None
         recording = self.settings.recording
         recorder = SegmentRecorder(
@@ -185,7 +207,7 @@ class MediaService:
             resume_after=resume_after,
             open_gap=open_gap,
         )
-        url, transport = camera.main_url, camera.transport
+        url, transport = camera.url, camera.transport
 
         def make_source() -> Any:
             return source_for(url, transport, recording.read_timeout_seconds, self.clip_path)

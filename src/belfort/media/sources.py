@@ -19,9 +19,9 @@ from typing import Any
 
 import av
 
-from belfort.cameras.service import redact_text
 from belfort.media.frames import RawPacket, SourceError, StreamInfo
 from belfort.media.rtsp import RtspClientSource
+from belfort.streamurl import redact_text
 
 CODECS = {"h264": "h264", "hevc": "h265", "h265": "h265"}
 

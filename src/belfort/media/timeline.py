@@ -22,8 +22,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from belfort.db.functions import epoch_seconds
 from belfort.media.models import Gap, MediaEvent, Segment
 from belfort.media.recorder import RESUME_TOLERANCE
-from belfort.media.recordings import MAX_ROWS, holds_overlapping, overlapping
-from belfort.retention.models import Hold
+from belfort.media.recordings import MAX_ROWS, overlapping
 
 EXACT_LIMIT = 4000
 """Up to this many segments in the window, spans are merged from the segments themselves."""
@@ -44,7 +43,6 @@ class Timeline:
     resolution: timedelta
     spans: list[Span]
     gaps: list[Gap]
-    holds: list[Hold]
     events: list[MediaEvent]
     first: datetime | None
     """The oldest footage of the camera, whatever the window."""
@@ -180,7 +178,6 @@ def camera_timeline(
         resolution=resolution,
         spans=merge_spans(pairs, tolerance),
         gaps=_gaps(session, camera_id, start, end, resolution),
-        holds=holds_overlapping(session, camera_id, start, end),
         events=_events(session, camera_id, start, end),
         first=first,
         last=last,

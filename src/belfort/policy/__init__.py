@@ -3,7 +3,7 @@
 Every capability that shows or releases images, plates, reads or logs calls
 `PolicyGate.authorize(actor, action, resource, purpose)` first. The decision itself is
 pure (`decide`), so it can be tested exhaustively; the gate writes one audit record for
-every decision, granted or refused. Nothing here talks HTTP.
+every refusal and for every grant of a consultation. Nothing here talks HTTP.
 """
 
 from belfort.policy.gate import PolicyGate
@@ -25,6 +25,9 @@ from belfort.policy.rules import (
     audit_review_scope,
     capabilities,
     decide,
+    decide_function,
+    may,
+    role_title,
     sees_camera,
     sees_exact_position,
     sees_stream_addresses,
@@ -47,6 +50,9 @@ __all__ = [
     "audit_review_scope",
     "capabilities",
     "decide",
+    "decide_function",
+    "may",
+    "role_title",
     "sees_camera",
     "sees_exact_position",
     "sees_stream_addresses",

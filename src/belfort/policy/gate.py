@@ -1,25 +1,31 @@
-"""The gate every look passes: decide, then write exactly one audit record.
+"""The gate every look passes: decide, then record.
 
-`PolicyGate.authorize` is the single entry point capabilities call before showing or
-releasing images, plates, reads or logs. It never raises for a refusal: it returns the
-Decision, whose reason the UI shows. `PolicyGate.require` is the same decision for a
-caller that stops on a refusal: it raises Forbidden with the reason and what is needed.
-The audit record is written in the caller's session; on a refusal the caller commits
-that session before answering (Forbidden is a Refusal, which the session commits), so
-refusals are kept even though no action follows.
+`PolicyGate.authorize` is the single entry point the services call before showing or
+releasing images, plates, reads or logs, and before every change an administrator makes.
+It returns the Decision; `require` is the same decision for a caller that stops on a
+refusal: it raises Forbidden (403), or Unseen (404) when the person may not even learn
+that the resource exists (another organisation's, another person's, or none at all).
+Every refusal leaves exactly one audit record, and so does every grant of an action that
+consults images, plates or logs (`ActionSpec.records_grants`). Records are written in
+the caller's session; a refusal is a `Refusal`, which the session commits, so refusals
+are kept although no action follows. `require_function` asks only whether the actor's
+role may use a function at all (a page), recording a refusal; `record` adds what happened
+after a granted look (a live stream closed). Nothing here talks HTTP.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
 from belfort.audit import AuditEntry, AuditLog, ResourceRef
-from belfort.errors import Forbidden
-from belfort.policy.model import Action, Actor, Decision, Purpose, Resource
-from belfort.policy.rules import PolicyRules, decide, operation_of
+from belfort.errors import Forbidden, Refusal, Unseen
+from belfort.policy.model import Action, Actor, Decision, Purpose, Resource, ResourceKind
+from belfort.policy.rules import ACTIONS, UNSEEN_RULES, PolicyRules, decide, decide_function, operation_of
 from belfort.timeutil import Clock, utcnow
 
 
@@ -55,27 +61,15 @@ class PolicyGate:
         *,
         recipient: str = "",
         detail: Mapping[str, object] | None = None,
+        available: Callable[[], Refusal | None] | None = None,
     ) -> Decision:
-        """Decide and record the decision; the record is the consultation's audit trail."""
-        decision = decide(actor, action, resource, purpose, self.rules, self._clock())
-        self.audit.append(
-            session,
-            AuditEntry(
-                op=operation_of(action).value,
-                action=action.value,
-                outcome=decision.outcome,
-                purpose=purpose.kind.value if purpose else "",
-                justification=purpose.justification if purpose else "",
-                legal_basis_ref=purpose.legal_basis_ref if purpose else "",
-                resources=resource_refs(resource),
-                range_start=resource.start,
-                range_end=resource.end,
-                recipient=recipient,
-                reason=decision.reason,
-                detail=json.dumps(dict(detail), sort_keys=True, default=str) if detail else "",
-                **actor_fields(actor),
-            ),
-        )
+        """Decide and record the decision; a granted record is the consultation's audit trail.
+
+        `available`, asked only once the rules grant, says why the resource cannot be served
+        after all (nothing recorded in the range, a camera not streaming): the decision becomes
+        a refusal for that reason, so the attempt is recorded without telling anyone who may
+        not look whether there is anything to see."""
+        decision, _ = self._decided(session, actor, action, resource, purpose, recipient, detail, available)
         return decision
 
     def require(
@@ -88,9 +82,124 @@ class PolicyGate:
         *,
         recipient: str = "",
         detail: Mapping[str, object] | None = None,
+        available: Callable[[], Refusal | None] | None = None,
     ) -> Decision:
-        """`authorize`, raising Forbidden (with the decision's reason and needs) on a refusal."""
-        decision = self.authorize(session, actor, action, resource, purpose, recipient=recipient, detail=detail)
-        if not decision.granted:
-            raise Forbidden(decision.reason, needs=decision.needs)
-        return decision
+        """`authorize`, raising on a refusal: Unseen when the resource may not even be
+        confirmed to exist, the `available` problem when there is nothing to serve, else
+        Forbidden with the decision's reason and what would be needed."""
+        decision, problem = self._decided(session, actor, action, resource, purpose, recipient, detail, available)
+        if decision.granted:
+            return decision
+        if problem is not None:
+            raise problem
+        if decision.rule in UNSEEN_RULES:
+            raise Unseen(decision.reason)
+        raise Forbidden(decision.reason, needs=decision.needs)
+
+    def _decided(
+        self,
+        session: Session,
+        actor: Actor,
+        action: Action,
+        resource: Resource,
+        purpose: Purpose | None,
+        recipient: str,
+        detail: Mapping[str, object] | None,
+        available: Callable[[], Refusal | None] | None,
+    ) -> tuple[Decision, Refusal | None]:
+        decision = decide(actor, action, resource, purpose, self.rules, self._clock())
+        problem = available() if decision.granted and available is not None else None
+        if problem is not None:
+            decision = Decision(False, action, "unavailable", problem.message)
+        if not decision.granted or ACTIONS[action].records_grants:
+            self.record(
+                session,
+                actor,
+                action,
+                resource,
+                purpose,
+                outcome=decision.outcome,
+                reason=decision.reason,
+                recipient=recipient,
+                detail=detail if decision.granted else {**(detail or {}), "rule": decision.rule},
+            )
+        return decision, problem
+
+    def refuse(
+        self,
+        session: Session,
+        actor: Actor,
+        action: Action,
+        resource: Resource,
+        problem: Refusal,
+        *,
+        detail: Mapping[str, object] | None = None,
+    ) -> NoReturn:
+        """Record and raise a refusal a service establishes from a proof the rules do not see:
+        a signed link that is forged, expired, of another kind or someone else's."""
+        self.record(
+            session,
+            actor,
+            action,
+            resource,
+            outcome="refused",
+            reason=problem.message,
+            detail={**(detail or {}), "rule": "link"},
+        )
+        raise problem
+
+    def require_function(self, session: Session, actor: Actor, where: str, *actions: Action) -> None:
+        """Whether the actor's role may use one of `actions` at all (open the page `where`),
+        raising Forbidden on a refusal, which is recorded; a grant is not (nothing was looked at)."""
+        decisions = [decide_function(actor, action) for action in actions]
+        if any(decision.granted for decision in decisions):
+            return
+        refusal = decisions[0]
+        self.record(
+            session,
+            actor,
+            refusal.action,
+            Resource(ResourceKind.PAGE, where, where),
+            outcome=refusal.outcome,
+            reason=refusal.reason,
+            detail={"rule": refusal.rule},
+        )
+        raise Forbidden(refusal.reason)
+
+    def record(
+        self,
+        session: Session,
+        actor: Actor,
+        action: Action | str,
+        resource: Resource,
+        purpose: Purpose | None = None,
+        *,
+        outcome: str,
+        reason: str,
+        recipient: str = "",
+        detail: Mapping[str, object] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        """Append one audit record about `actor` and `resource`: a decision, or what became
+        of a granted look (a stream that ended, with how long it lasted)."""
+        name = action.value if isinstance(action, Action) else action
+        op = operation_of(action).value if isinstance(action, Action) else "consult"
+        self.audit.append(
+            session,
+            AuditEntry(
+                op=op,
+                action=name,
+                outcome=outcome,
+                purpose=purpose.kind.value if purpose else "",
+                justification=purpose.justification if purpose else "",
+                legal_basis_ref=purpose.legal_basis_ref if purpose else "",
+                resources=resource_refs(resource),
+                range_start=start or resource.start,
+                range_end=end or resource.end,
+                recipient=recipient,
+                reason=reason,
+                detail=json.dumps(dict(detail), sort_keys=True, default=str) if detail else "",
+                **actor_fields(actor),
+            ),
+        )

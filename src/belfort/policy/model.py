@@ -60,16 +60,21 @@ class Operation(StrEnum):
 
 
 class Action(StrEnum):
+    VIEW_CAMERA = "camera.view"
+    USE_WALL = "wall.use"
     VIEW_LIVE = "live.view"
     VIEW_RECORDING = "recording.view"
     EXPORT_EVIDENCE = "evidence.export"
     PLACE_HOLD = "hold.place"
     LIFT_HOLD = "hold.lift"
+    VIEW_HOLDS = "hold.list"
+    VIEW_EXPORTS = "evidence.history"
+    DOWNLOAD_EXPORT = "evidence.download"
+    FOLLOW_EXPORT = "evidence.progress"
     SEARCH_PLATES = "anpr.search"
     HANDLE_HITS = "anpr.hits"
     MANAGE_HOTLISTS = "anpr.hotlists"
     INGEST_READS = "anpr.ingest"
-    FORWARD_ALARM = "alarm.forward"
     REVIEW_AUDIT = "audit.review"
     VERIFY_AUDIT = "audit.verify"
     MANAGE_USERS = "admin.users"
@@ -85,6 +90,11 @@ class ResourceKind(StrEnum):
     RECORDING = "recording"
     PLATE_READS = "plate_reads"
     HOTLIST = "hotlist"
+    HIT = "hit"
+    SECTION = "section"
+    HOLD = "hold"
+    EXPORT = "export"
+    PAGE = "page"
     AUDIT_LOG = "audit_log"
     USER = "user"
     ORGANISATION = "organisation"
@@ -133,6 +143,13 @@ class Resource:
     end: datetime | None = None
     extra_ids: tuple[tuple[str, str, str], ...] = field(default=())
     """Further (kind, id, label) triples this look touches, e.g. several cameras at once."""
+    asked: str = ""
+    """The reference as the person gave it (a name, an id): refusals repeat it, never more."""
+    known: bool = True
+    """False when nothing answers to the reference asked for: the gate refuses it (recorded),
+    in the same words as a resource of another organisation, so neither is confirmed."""
+    personal_to: uuid.UUID | None = None
+    """The one person this resource belongs to (an evidence package: the person who asked for it)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from belfort.policy.model import (
     Purpose,
     PurposeKind,
     Resource,
+    ResourceKind,
     Role,
 )
 
@@ -38,12 +39,35 @@ class ActionSpec:
     """Subject to the administrative window for police recordings (the 30-day rule)."""
     own_organisation_only: bool = False
     """Limited to resources owned by (or granted to) the actor's organisation."""
+    sees_all: frozenset[Role] = frozenset()
+    """Roles that pass the organisation check for this action (the DPO reviews everyone's)."""
+    personal: bool = False
+    """Limited to the one person the resource belongs to (`Resource.personal_to`)."""
+    records_grants: bool = True
+    """False for looks at no images, plates or logs (a camera's name and index, the wall's
+    layouts): their refusals are recorded, their grants are not, so the log stays a log of
+    consultations. Every refusal is recorded, whatever this says."""
 
 
 _WATCHERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.PARTNER})
 _INVESTIGATORS = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
+_PEOPLE = frozenset(Role)
 
 ACTIONS: dict[Action, ActionSpec] = {
+    Action.VIEW_CAMERA: ActionSpec(
+        Operation.CONSULT,
+        _PEOPLE,
+        "See cameras: name, place, status and where footage exists",
+        own_organisation_only=True,
+        sees_all=frozenset({Role.ADMIN, Role.DPO}),
+        records_grants=False,
+    ),
+    Action.USE_WALL: ActionSpec(
+        Operation.CONSULT,
+        _WATCHERS,
+        "Use the video wall: layouts, tours and the shift's purpose",
+        records_grants=False,
+    ),
     Action.VIEW_LIVE: ActionSpec(
         Operation.CONSULT,
         _WATCHERS,
@@ -67,6 +91,28 @@ ACTIONS: dict[Action, ActionSpec] = {
         age_limited=True,
         own_organisation_only=True,
     ),
+    Action.VIEW_EXPORTS: ActionSpec(
+        Operation.CONSULT,
+        _INVESTIGATORS | {Role.DPO},
+        "See the history of evidence exports: cases, recipients and reasons",
+        own_organisation_only=True,
+        sees_all=frozenset({Role.DPO}),
+    ),
+    Action.DOWNLOAD_EXPORT: ActionSpec(
+        Operation.DISCLOSE,
+        _INVESTIGATORS,
+        "Download the evidence packages you asked for",
+        own_organisation_only=True,
+        personal=True,
+    ),
+    Action.FOLLOW_EXPORT: ActionSpec(
+        Operation.CONSULT,
+        _INVESTIGATORS,
+        "Follow the building of the evidence packages you asked for",
+        own_organisation_only=True,
+        personal=True,
+        records_grants=False,
+    ),
     Action.PLACE_HOLD: ActionSpec(
         Operation.ALTER,
         _INVESTIGATORS,
@@ -81,6 +127,13 @@ ACTIONS: dict[Action, ActionSpec] = {
         "Lift evidence holds",
         needs_purpose=True,
         own_organisation_only=True,
+    ),
+    Action.VIEW_HOLDS: ActionSpec(
+        Operation.CONSULT,
+        _INVESTIGATORS | {Role.DPO},
+        "See evidence holds and their case numbers",
+        own_organisation_only=True,
+        sees_all=frozenset({Role.DPO}),
     ),
     Action.SEARCH_PLATES: ActionSpec(
         Operation.CONSULT,
@@ -107,12 +160,7 @@ ACTIONS: dict[Action, ActionSpec] = {
         frozenset(),
         "Send plate reads",
         scope="anpr:ingest",
-    ),
-    Action.FORWARD_ALARM: ActionSpec(
-        Operation.DISCLOSE,
-        frozenset(),
-        "Forward alarms and live images",
-        scope="alarms:forward",
+        own_organisation_only=True,
     ),
     Action.REVIEW_AUDIT: ActionSpec(
         Operation.CONSULT,
@@ -138,8 +186,36 @@ ROLE_TITLES: dict[Role, str] = {
     Role.SUPERVISOR: "team chief on duty",
     Role.DPO: "data protection officer",
     Role.ADMIN: "administrator",
-    Role.PARTNER: "partner (camera owner, alarm centre or peer site)",
+    Role.PARTNER: "partner (camera owner)",
 }
+
+NOUNS: dict[ResourceKind, str] = {
+    ResourceKind.CAMERA: "camera",
+    ResourceKind.RECORDING: "camera",
+    ResourceKind.PLATE_READS: "plate read",
+    ResourceKind.HOTLIST: "hotlist",
+    ResourceKind.HIT: "hit",
+    ResourceKind.SECTION: "speed section",
+    ResourceKind.HOLD: "evidence hold",
+    ResourceKind.EXPORT: "evidence export",
+    ResourceKind.USER: "user",
+    ResourceKind.ORGANISATION: "organisation",
+    ResourceKind.API_TOKEN: "API token",
+}
+"""What a person calls each kind of resource, for refusals."""
+
+UNSEEN_RULES = frozenset({"unknown", "organisation", "personal"})
+"""Rules whose refusal is answered as "not found": the person may not learn the resource exists."""
+
+
+def with_article(title: str) -> str:
+    """`title` with its indefinite article: "an inspector", "a team chief"."""
+    return f"{'an' if title[:1].lower() in 'aeiou' else 'a'} {title}"
+
+
+def role_title(role: Role | None) -> str:
+    """The role in words with its article, for sentences: "an administrator"."""
+    return with_article(ROLE_TITLES[role]) if role else "this account"
 
 
 @dataclass(frozen=True)
@@ -174,22 +250,34 @@ def _check_actor(actor: Actor, action: Action, spec: ActionSpec) -> Decision | N
         return _refuse(action, "scope", f"This API token may not {spec.description.lower()}{wanted}.")
     if actor.role is not None and actor.role in spec.roles:
         return None
-    title = ROLE_TITLES[actor.role] if actor.role else "this account"
-    return _refuse(action, "role", f"A {title} may not {spec.description.lower()}.")
+    who = role_title(actor.role)
+    return _refuse(action, "role", f"{who[0].upper()}{who[1:]} may not {spec.description.lower()}.")
+
+
+def not_seen(resource: Resource) -> str:
+    """The one sentence for a resource that does not exist and one the person may not see."""
+    noun = NOUNS.get(resource.kind, resource.kind.value.replace("_", " "))
+    asked = resource.asked or resource.id or resource.label
+    return f"There is no {noun} '{asked[:120]}' that you may see." if asked else f"There is no {noun} that you may see."
+
+
+def _check_known(action: Action, resource: Resource) -> Decision | None:
+    return None if resource.known else _refuse(action, "unknown", not_seen(resource))
 
 
 def _check_organisation(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
-    if not spec.own_organisation_only or actor.kind is ActorKind.SYSTEM:
+    if not spec.own_organisation_only or actor.kind is ActorKind.SYSTEM or actor.role in spec.sees_all:
         return None
     owner = resource.owner_organisation_id
     if owner is None or owner == actor.organisation_id or actor.organisation_id in resource.granted_organisation_ids:
         return None
-    name = resource.label or resource.kind.value
-    return _refuse(
-        action,
-        "organisation",
-        f"{name} belongs to another organisation that has not granted yours access to it.",
-    )
+    return _refuse(action, "organisation", not_seen(resource))
+
+
+def _check_personal(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
+    if not spec.personal or actor.kind is ActorKind.SYSTEM or resource.personal_to in (None, actor.id):
+        return None
+    return _refuse(action, "personal", not_seen(resource))
 
 
 def _check_purpose(action: Action, spec: ActionSpec, purpose: Purpose | None, rules: PolicyRules) -> Decision | None:
@@ -261,7 +349,9 @@ def decide(
     spec = ACTIONS[action]
     refusal = (
         _check_actor(actor, action, spec)
+        or _check_known(action, resource)
         or _check_organisation(actor, action, spec, resource)
+        or _check_personal(actor, action, spec, resource)
         or _check_purpose(action, spec, purpose, rules)
         or _check_age(action, spec, resource, purpose, rules, now)
     )
@@ -269,6 +359,20 @@ def decide(
         return refusal
     basis = " under the prosecutor's decision" if purpose and purpose.legal_basis_ref.strip() else ""
     return Decision(True, action, "granted", f"Allowed: {spec.description.lower()}{basis}.")
+
+
+def decide_function(actor: Actor, action: Action) -> Decision:
+    """Whether `actor` may use the function `action` at all (open its page), whatever the
+    resource: only who they are counts. The gate records such a refusal, not the grant."""
+    spec = ACTIONS[action]
+    refusal = _check_actor(actor, action, spec)
+    return refusal or Decision(True, action, "granted", f"Allowed: {spec.description.lower()}.")
+
+
+def may(actor: Actor, action: Action) -> bool:
+    """For menus and buttons only: whether offering `action` to the actor makes sense. The
+    decision itself is always the gate's, when the action is asked for."""
+    return decide_function(actor, action).granted
 
 
 def audit_review_scope(actor: Actor) -> str:
@@ -283,14 +387,15 @@ _POSITION_ROLES = frozenset({Role.OPERATOR, Role.INSPECTOR, Role.SUPERVISOR, Rol
 
 
 def sees_camera(actor: Actor, owner: uuid.UUID, granted: frozenset[uuid.UUID] = frozenset()) -> bool:
-    """Whether the camera appears in the actor's camera lists (name, street, area, status).
-
-    Administrators and the DPO see every camera (to configure and to review); everyone
-    else sees the cameras of their own organisation and those granted to it.
-    """
-    if actor.kind is ActorKind.SYSTEM or actor.role in (Role.ADMIN, Role.DPO):
-        return True
-    return actor.organisation_id == owner or actor.organisation_id in granted
+    """Whether a camera of `owner` appears in the actor's camera lists (name, street, area,
+    status): the gate's own rule for `camera.view`, so a list never shows a camera whose page
+    would be refused. Administrators and the DPO see every camera (to configure and to
+    review); everyone else sees their organisation's cameras and those granted to it."""
+    spec = ACTIONS[Action.VIEW_CAMERA]
+    resource = Resource(ResourceKind.CAMERA, owner_organisation_id=owner, granted_organisation_ids=granted)
+    return not (
+        _check_actor(actor, Action.VIEW_CAMERA, spec) or _check_organisation(actor, Action.VIEW_CAMERA, spec, resource)
+    )
 
 
 def sees_exact_position(actor: Actor, owner: uuid.UUID, granted: frozenset[uuid.UUID] = frozenset()) -> bool:

@@ -1,6 +1,8 @@
 """The retention sweeper: erases footage on time, never early, never under a hold.
 
-Per camera it erases segments that ended more than `retention_max_days` ago. When a
+Per camera it erases segments that ended more than `retention_max_days` ago, unless a
+hold keeps them: a judicial hold until it is lifted, an administrative one only as long
+as the law allows for the camera (see `belfort.retention.holds`). When a
 storage folder is over its size budget it also evicts the oldest segments, but never
 one younger than its camera's `retention_min_days` and never a held one, and warns.
 Files are unlinked before their rows are deleted: if the transaction fails, the next
@@ -20,12 +22,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
+from belfort.cameras.service import camera_resource
 from belfort.db import Database
 from belfort.media.models import MediaEvent, Segment
 from belfort.media.storage import Storage
-from belfort.policy import Action, PolicyGate
+from belfort.policy import Action, PolicyGate, ResourceKind
 from belfort.policy.model import system_actor
-from belfort.retention.holds import held_condition, recording_resource
+from belfort.retention.holds import held_condition, legal_limit_days
+from belfort.settings import PolicySettings
 from belfort.timeutil import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,10 +48,17 @@ class SweepReport:
 
 class RetentionSweeper:
     def __init__(
-        self, db: Database, gate: PolicyGate, storage: Storage, budget_bytes: int = 0, clock: Clock = utcnow
+        self,
+        db: Database,
+        gate: PolicyGate,
+        storage: Storage,
+        policy: PolicySettings,
+        budget_bytes: int = 0,
+        clock: Clock = utcnow,
     ) -> None:
         self.db = db
         self.gate = gate
+        self.policy = policy
         self.storage = storage
         self.budget_bytes = budget_bytes
         self._clock = clock
@@ -78,6 +89,7 @@ class RetentionSweeper:
             expired: dict[uuid.UUID, list[Segment]] = defaultdict(list)
             for camera in cameras.values():
                 cutoff = now - timedelta(days=camera.retention_max_days)
+                legal_cutoff = now - timedelta(days=legal_limit_days(self.policy, camera.legal_regime))
                 rows = session.scalars(
                     select(Segment)
                     .where(
@@ -85,7 +97,7 @@ class RetentionSweeper:
                         Segment.storage_id == self.storage.id,
                         Segment.state != "writing",
                         Segment.end_time <= cutoff,
-                        ~held_condition(Segment.camera_id, Segment.start_time, Segment.end_time),
+                        ~held_condition(Segment.camera_id, Segment.start_time, Segment.end_time, legal_cutoff),
                     )
                     .order_by(Segment.start_time)
                 ).all()
@@ -156,7 +168,7 @@ class RetentionSweeper:
             session,
             SWEEPER,
             Action.ERASE_RECORDING,
-            recording_resource(camera, start, end),
+            camera_resource(camera, str(camera.id), ResourceKind.RECORDING, start, end),
             detail={"reason": why, "segments": len(rows), "bytes": size},
         )
         session.execute(delete(Segment).where(Segment.id.in_([r.id for r in rows])))

@@ -1,7 +1,8 @@
 """Saving and listing wall layouts and camera tours.
 
 A layout belongs to one person; a tour to the control room of one organisation. Only
-people whose role watches live may keep either. Every camera id is checked on save
+people whose role watches live may keep either: the gate decides (`wall.use`), and
+records a refusal. Every camera id is checked on save
 against what the person may see, and on reading, cameras that were removed or are no
 longer visible are left out (an empty tile, a shorter tour), so a saved layout never
 reveals a camera or opens a stream the reader may not see.
@@ -20,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
-from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
-from belfort.policy import Action, Actor, ActorKind, sees_camera
-from belfort.policy.rules import ACTIONS, ROLE_TITLES
+from belfort.cameras.service import visible_condition
+from belfort.errors import Conflict, InvalidInput, NotFound
+from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
 from belfort.timeutil import Clock, utcnow
 from belfort.wall.models import CameraTour, WallLayout
 
@@ -92,8 +93,10 @@ def visible_camera_ids(session: Session, actor: Actor, refs: Iterable[str]) -> s
     ids = {parsed for parsed in map(_as_uuid, refs) if parsed is not None}
     if not ids:
         return set()
-    cameras = session.scalars(select(Camera).where(Camera.id.in_(ids), Camera.removed_at.is_(None)))
-    return {str(c.id) for c in cameras if sees_camera(actor, c.organisation_id)}
+    found = session.scalars(
+        select(Camera.id).where(Camera.id.in_(ids), Camera.removed_at.is_(None), visible_condition(actor))
+    )
+    return {str(camera_id) for camera_id in found}
 
 
 def _canonical(ref: str) -> str:
@@ -112,24 +115,21 @@ def require_visible(session: Session, actor: Actor, refs: Iterable[str | None]) 
     return canonical
 
 
-def require_watcher(actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
-    """The actor's user and organisation ids, or Forbidden if they may not use the wall."""
-    if actor.kind is not ActorKind.USER or actor.id is None or actor.organisation_id is None:
-        raise Forbidden("Only people signed in to the video wall keep layouts and tours; an API token cannot.")
-    if actor.role not in ACTIONS[Action.VIEW_LIVE].roles:
-        title = ROLE_TITLES[actor.role] if actor.role else "this account"
-        raise Forbidden(f"A {title} may not keep video wall layouts or camera tours: only roles that watch live may.")
-    return actor.id, actor.organisation_id
-
-
 class WallService:
-    """Stateless: one per request is fine."""
-
-    def __init__(self, clock: Clock = utcnow) -> None:
+    def __init__(self, gate: PolicyGate, clock: Clock = utcnow) -> None:
+        self.gate = gate
         self._clock = clock
 
+    def require_wall(self, session: Session, actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
+        """The actor's user and organisation ids once the gate lets them use the wall; a
+        refusal (a role that does not watch live, an API token) is recorded."""
+        self.gate.require(session, actor, Action.USE_WALL, Resource(ResourceKind.PAGE, "wall", "video wall"))
+        if actor.id is None or actor.organisation_id is None:
+            raise InvalidInput("Only people signed in to the video wall keep layouts and tours.")
+        return actor.id, actor.organisation_id
+
     def list_layouts(self, session: Session, actor: Actor) -> list[SavedLayout]:
-        user_id, _ = require_watcher(actor)
+        user_id, _ = self.require_wall(session, actor)
         rows = list(session.scalars(select(WallLayout).where(WallLayout.user_id == user_id).order_by(WallLayout.name)))
         stored = [json.loads(row.tiles) for row in rows]
         visible = visible_camera_ids(session, actor, (ref for tiles in stored for ref in tiles if ref is not None))
@@ -144,7 +144,7 @@ class WallService:
         self, session: Session, actor: Actor, name: str, layout: str, tiles: Sequence[str | None], is_default: bool
     ) -> SavedLayout:
         """Create or replace the actor's layout called `name`; a new default unsets the previous one."""
-        user_id, _ = require_watcher(actor)
+        user_id, _ = self.require_wall(session, actor)
         name = check_name(name, "layout")
         check_tiles(layout, tiles)
         canonical = require_visible(session, actor, tiles)
@@ -166,7 +166,7 @@ class WallService:
         return SavedLayout(row.name, row.layout, canonical, row.is_default, row.updated_at)
 
     def delete_layout(self, session: Session, actor: Actor, name: str) -> None:
-        user_id, _ = require_watcher(actor)
+        user_id, _ = self.require_wall(session, actor)
         row = self._layout(session, user_id, name.strip())
         if row is None:
             raise NotFound(f"you have no layout '{name}'; list them with GET /api/wall/layouts")
@@ -174,7 +174,7 @@ class WallService:
         session.flush()
 
     def list_tours(self, session: Session, actor: Actor) -> list[SavedTour]:
-        _, organisation_id = require_watcher(actor)
+        _, organisation_id = self.require_wall(session, actor)
         statement = select(CameraTour).where(CameraTour.organisation_id == organisation_id).order_by(CameraTour.name)
         rows = list(session.scalars(statement))
         stored = [json.loads(row.camera_ids) for row in rows]
@@ -190,7 +190,7 @@ class WallService:
         self, session: Session, actor: Actor, name: str, camera_ids: Sequence[str], dwell_seconds: int
     ) -> SavedTour:
         """Create or replace the organisation's tour called `name`; its creator stays on record."""
-        _, organisation_id = require_watcher(actor)
+        _, organisation_id = self.require_wall(session, actor)
         name = check_name(name, "tour")
         check_tour(camera_ids, dwell_seconds)
         canonical = [ref for ref in require_visible(session, actor, camera_ids) if ref is not None]
@@ -205,7 +205,7 @@ class WallService:
         return SavedTour(row.name, canonical, row.dwell_seconds, row.created_by, row.updated_at)
 
     def delete_tour(self, session: Session, actor: Actor, name: str) -> None:
-        _, organisation_id = require_watcher(actor)
+        _, organisation_id = self.require_wall(session, actor)
         row = self._tour(session, organisation_id, name.strip())
         if row is None:
             raise NotFound(f"your organisation has no tour '{name}'; list them with GET /api/wall/tours")

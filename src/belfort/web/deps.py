@@ -9,7 +9,7 @@ form field; bearer requests need none, since browsers never add that header by t
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from starlette.requests import HTTPConnection
 
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.policy import Actor
+from belfort.policy import Action, Actor
 
 SESSION_COOKIE = "belfort_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -95,6 +95,23 @@ async def current_identity(request: Request, services: Services = Depends(get_se
 
 def current_actor(identity: Identity = Depends(current_identity)) -> Actor:
     return identity.actor
+
+
+def page_of(*actions: Action) -> Callable[..., Awaitable[Identity]]:
+    """A page's dependency: the signed-in identity, once the gate lets its role use one of
+    `actions` at all (a refusal is recorded and answered 403); the page's own looks then pass
+    the gate again, in the services."""
+
+    async def dependency(
+        request: Request,
+        identity: Identity = Depends(current_identity),
+        services: Services = Depends(get_services),
+        session: Session = Depends(db_session),
+    ) -> Identity:
+        await run_in_threadpool(services.gate.require_function, session, identity.actor, request.url.path, *actions)
+        return identity
+
+    return dependency
 
 
 async def connection_identity(connection: HTTPConnection, services: Services) -> Identity:

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
-from belfort.policy import Action, Actor, Resource, ResourceKind
+from belfort.policy import Actor
 from belfort.web.deps import current_actor, db_session, get_services
-from belfort.web.routes.common import enforce, organisation_out, token_out, user_out
+from belfort.web.routes.common import organisation_out, token_out, user_out
 from belfort.web.routes.schemas import (
     OrganisationIn,
     OrganisationOut,
@@ -17,6 +17,7 @@ from belfort.web.routes.schemas import (
     TokenOut,
     UserIn,
     UserOut,
+    UserPatch,
 )
 
 router = APIRouter(prefix="/api", tags=["administration"])
@@ -28,8 +29,7 @@ def list_organisations(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[OrganisationOut]:
-    enforce(services, session, actor, Action.MANAGE_ORGANISATIONS, Resource(ResourceKind.ORGANISATION, "*", "all"))
-    return [organisation_out(org) for org in services.accounts.list_organisations(session)]
+    return [organisation_out(org) for org in services.accounts.list_organisations(session, actor)]
 
 
 @router.post("/organisations", response_model=OrganisationOut, status_code=201, summary="Add an organisation")
@@ -48,8 +48,7 @@ def list_users(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[UserOut]:
-    enforce(services, session, actor, Action.MANAGE_USERS, Resource(ResourceKind.USER, "*", "all"))
-    return [user_out(user, services) for user in services.accounts.list_users(session)]
+    return [user_out(user, services) for user in services.accounts.list_users(session, actor)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="Add a user account")
@@ -71,6 +70,28 @@ def add_user(
     return user_out(user, services)
 
 
+@router.patch(
+    "/users/{username}", response_model=UserOut, summary="Change an account: name, role, organisation, password"
+)
+def change_user(
+    username: str,
+    body: UserPatch,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> UserOut:
+    user = services.accounts.update_user(
+        session,
+        actor,
+        username,
+        full_name=body.full_name,
+        role=body.role,
+        organisation=body.organisation,
+        password=body.password,
+    )
+    return user_out(user, services)
+
+
 @router.post("/users/{username}/disable", response_model=UserOut, summary="Disable an account and end its sessions")
 def disable_user(
     username: str,
@@ -81,7 +102,11 @@ def disable_user(
     return user_out(services.accounts.set_active(session, actor, username, False), services)
 
 
-@router.post("/users/{username}/enable", response_model=UserOut, summary="Enable an account and clear its lockout")
+@router.post(
+    "/users/{username}/enable",
+    response_model=UserOut,
+    summary="Enable an account and clear the sign-in throttling of its name",
+)
 def enable_user(
     username: str,
     actor: Actor = Depends(current_actor),
@@ -97,8 +122,7 @@ def list_tokens(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[TokenOut]:
-    enforce(services, session, actor, Action.MANAGE_TOKENS, Resource(ResourceKind.API_TOKEN, "*", "all"))
-    return [token_out(token) for token in services.accounts.list_tokens(session)]
+    return [token_out(token) for token in services.accounts.list_tokens(session, actor)]
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201, summary="Issue a machine API token")

@@ -32,14 +32,13 @@ from belfort.anpr.search import SearchQuery, camera_names
 from belfort.anpr.sections import Passage
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.errors import BelfortError, InvalidInput, NotFound
+from belfort.errors import BelfortError, InvalidInput
 from belfort.policy import Actor, Purpose, PurposeKind
 from belfort.timeutil import as_utc, iso_utc
 from belfort.web.deps import NotAuthenticated, connection_identity, current_actor, db_session, get_services, release
-from belfort.web.routes.schemas import PurposeIn, StrictBody
+from belfort.web.routes.schemas import PurposeIn, StrictBody, UtcDateTime
 
 router = APIRouter(prefix="/api/anpr", tags=["anpr"])
-IMAGE_GRANT_SECONDS = 3600
 Base64 = Annotated[str, StringConstraints(max_length=14_000_000)]
 
 
@@ -58,7 +57,7 @@ class ReadIn(StrictBody):
     confidence: Annotated[float, Field(ge=0, le=1)] = 1.0
     candidates: Annotated[list[CandidateIn], Field(max_length=10)] = []
     country: Annotated[str, StringConstraints(max_length=2)] = ""
-    time: datetime
+    time: UtcDateTime
     camera: Annotated[str, StringConstraints(min_length=1, max_length=120)] | None = None
     """A fixed ANPR camera registered in Belfort (id or name); leave out for a mobile unit."""
     unit: Annotated[str, StringConstraints(max_length=100)] = ""
@@ -94,6 +93,12 @@ class HitOut(BaseModel):
     handled_by: str
     handled_at: datetime | None
     reason: str
+    series_id: str | None
+    """On a hit that joined a series: the series' first hit (lists show only first hits)."""
+    repeats: int
+    """On a series' first hit: how many later hits of the plate on the entry joined it."""
+    last_ts: datetime | None
+    """On a series' first hit: when the plate was last read."""
     crop_url: str | None
     overview_url: str | None
 
@@ -119,8 +124,8 @@ class HandleIn(StrictBody):
 class SearchIn(StrictBody):
     query: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     mode: Literal["auto", "exact", "partial", "fuzzy"] = "auto"
-    start: datetime | None = None
-    end: datetime | None = None
+    start: UtcDateTime | None = None
+    end: UtcDateTime | None = None
     cameras: Annotated[list[str], Field(max_length=100)] = []
     area: Annotated[str, StringConstraints(max_length=100)] = ""
     limit: Annotated[int, Field(ge=1, le=200)] = 50
@@ -168,6 +173,9 @@ class HotlistOut(BaseModel):
     name: str
     entries: int
     watch_path: str
+    watch_problem: str
+    """Why the watched file was last not reloaded (outside the hotlist folders, not a regular
+    file, too large, a bad line); empty when it was."""
     updated_at: datetime
     updated_by: str
 
@@ -200,8 +208,8 @@ class SectionIn(StrictBody):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     entry_camera: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     exit_camera: Annotated[str, StringConstraints(min_length=1, max_length=120)]
-    distance_m: Annotated[float, Field(gt=0)]
-    limit_kmh: Annotated[float, Field(gt=0)]
+    distance_m: Annotated[float, Field(gt=0, le=1_000_000)]
+    limit_kmh: Annotated[float, Field(gt=0, le=1000)]
 
 
 class SectionOut(BaseModel):
@@ -216,8 +224,8 @@ class SectionOut(BaseModel):
 
 
 class ReportIn(StrictBody):
-    start: datetime
-    end: datetime
+    start: UtcDateTime
+    end: UtcDateTime
     over_limit_only: bool = False
     purpose: PurposeIn
 
@@ -241,9 +249,9 @@ def image_urls(
     """Signed links to a read's pictures, for the person who was allowed to see the read."""
     if read_id is None:
         return None, None
-    grant = services.keys.sign_grant({"sub": str(actor.id or actor.name), "read": str(read_id)}, IMAGE_GRANT_SECONDS)
-    crop = f"/api/anpr/reads/{read_id}/crop?grant={grant}" if has[0] else None
-    overview = f"/api/anpr/reads/{read_id}/overview?grant={grant}" if has[1] else None
+    link = services.anpr.pictures.link(actor, read_id)
+    crop = f"/api/anpr/reads/{read_id}/crop?grant={link}" if has[0] else None
+    overview = f"/api/anpr/reads/{read_id}/overview?grant={link}" if has[1] else None
     return crop, overview
 
 
@@ -273,6 +281,9 @@ def hit_out(services: Services, session: Session, actor: Actor, hit: Hit, read: 
         handled_by=hit.handled_by,
         handled_at=hit.handled_at,
         reason=hit.reason,
+        series_id=str(hit.series_id) if hit.series_id else None,
+        repeats=hit.repeats,
+        last_ts=hit.last_ts,
         crop_url=crop,
         overview_url=overview,
     )
@@ -301,8 +312,16 @@ def read_out(services: Services, actor: Actor, read: PlateRead, match: str, came
     )
 
 
-def hotlist_out(hotlist: Hotlist) -> HotlistOut:
-    return HotlistOut.model_validate(hotlist)
+def hotlist_out(services: Services, hotlist: Hotlist) -> HotlistOut:
+    return HotlistOut(
+        id=hotlist.id,
+        name=hotlist.name,
+        entries=hotlist.entries,
+        watch_path=hotlist.watch_path,
+        watch_problem=services.anpr.hotlists.watch_problem(hotlist.id),
+        updated_at=hotlist.updated_at,
+        updated_by=hotlist.updated_by,
+    )
 
 
 def purpose_of(body: PurposeIn) -> Purpose:
@@ -429,14 +448,7 @@ def read_picture(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> FileResponse:
-    claims = services.keys.read_grant(grant)
-    if claims.get("sub") != str(actor.id or actor.name) or claims.get("read") != str(read_id):
-        raise NotFound("no such picture under this grant")
-    read = session.get(PlateRead, read_id)
-    relative = (read.crop_path if kind == "crop" else read.overview_path) if read else ""
-    path = services.anpr.images.path(relative)
-    if path is None:
-        raise NotFound(f"the {kind} of this read is no longer kept")
+    path = services.anpr.pictures.picture(session, actor, read_id, kind, grant)
     release(session)
     return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"))
 
@@ -449,11 +461,14 @@ def _open_hits(services: Services, identity: Identity) -> list[dict[str, Any]]:
 
 
 def _shape(services: Services, actor: Actor, message: dict[str, Any]) -> dict[str, Any]:
+    """The hit as the panel shows it: a hit that joined a series as the series' first hit,
+    with its count and last read, so the panel updates that entry."""
     with services.db.session() as session:
-        hit = session.get(Hit, uuid.UUID(message["id"]))
+        hit = session.get(Hit, uuid.UUID(message.get("series_id") or message["id"]))
         if hit is None:
             return message
-        return json.loads(hit_out(services, session, actor, hit).model_dump_json())
+        shaped: dict[str, Any] = json.loads(hit_out(services, session, actor, hit).model_dump_json())
+        return shaped
 
 
 @router.websocket("/hits/ws")
@@ -518,7 +533,7 @@ def search_reads(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> SearchOut:
-    cameras = tuple(services.cameras.get(session, ref).id for ref in body.cameras)
+    cameras = services.anpr.search.camera_ids(session, actor, body.cameras)
     query = SearchQuery(
         body.query,
         body.mode,
@@ -554,7 +569,7 @@ def list_hotlists(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[HotlistOut]:
-    return [hotlist_out(h) for h in services.anpr.hotlists.lists(session, actor)]
+    return [hotlist_out(services, h) for h in services.anpr.hotlists.lists(session, actor)]
 
 
 @router.post("/hotlists", response_model=HotlistOut, status_code=201, summary="Create a hotlist")
@@ -564,7 +579,7 @@ def create_hotlist(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HotlistOut:
-    return hotlist_out(services.anpr.hotlists.create(session, actor, body.name, body.watch_path))
+    return hotlist_out(services, services.anpr.hotlists.create(session, actor, body.name, body.watch_path))
 
 
 @router.put(
@@ -578,18 +593,16 @@ async def import_hotlist(
     request: Request,
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
-    session: Session = Depends(db_session),
 ) -> ImportOut:
     data = await request.body()
-    return await run_in_threadpool(_import, services, session, actor, hotlist_id, data)
+    return await run_in_threadpool(_import, services, actor, hotlist_id, data)
 
 
-def _import(services: Services, session: Session, actor: Actor, hotlist_id: uuid.UUID, data: bytes) -> ImportOut:
-    hotlist = services.anpr.hotlists.get(session, actor, hotlist_id)
-    count = services.anpr.hotlists.replace_entries(session, actor, hotlist, parse_csv(data))
-    session.commit()
-    _rebuild(services, hotlist)
-    return ImportOut(hotlist=hotlist_out(hotlist), imported=count)
+def _import(services: Services, actor: Actor, hotlist_id: uuid.UUID, data: bytes) -> ImportOut:
+    """In short transactions of its own (a million lines never hold the database for long);
+    the matcher is rebuilt after the switch."""
+    hotlist, count = services.anpr.hotlists.import_entries(actor, hotlist_id, parse_csv(data))
+    return ImportOut(hotlist=hotlist_out(services, hotlist), imported=count)
 
 
 @router.post("/hotlists/{hotlist_id}/entries", response_model=HotlistOut, status_code=201, summary="Add one entry")
@@ -608,7 +621,7 @@ def add_hotlist_entry(
     services.anpr.hotlists.add_entry(session, actor, hotlist, item)
     session.commit()
     _rebuild(services, hotlist)
-    return hotlist_out(hotlist)
+    return hotlist_out(services, hotlist)
 
 
 @router.get("/hotlists/{hotlist_id}/entries", response_model=list[EntryOut], summary="A hotlist's plates (audited)")

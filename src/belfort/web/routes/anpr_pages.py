@@ -22,9 +22,8 @@ from belfort.anpr.search import SearchQuery, camera_names
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.errors import BelfortError, InvalidInput
-from belfort.policy import Action, Purpose, PurposeKind, sees_camera
-from belfort.policy.rules import ACTIONS
-from belfort.web.deps import current_identity, db_session, get_services
+from belfort.policy import Action, Purpose, PurposeKind, may
+from belfort.web.deps import current_identity, db_session, get_services, page_of
 from belfort.web.routes.anpr import cursor_of, passages_out, read_out
 from belfort.web.routes.common import settle
 from belfort.web.routes.holds import form_time
@@ -47,11 +46,7 @@ def _purpose(values: dict[str, str]) -> Purpose:
 
 
 def _anpr_cameras(services: Services, session: Session, identity: Identity) -> list[Any]:
-    return [
-        camera
-        for camera in services.cameras.list(session)
-        if camera.kind == "anpr" and sees_camera(identity.actor, camera.organisation_id)
-    ]
+    return services.cameras.visible(session, identity.actor, kind="anpr")
 
 
 # -- hits -----------------------------------------------------------------------------------
@@ -59,12 +54,12 @@ def _anpr_cameras(services: Services, session: Session, identity: Identity) -> l
 
 @router.get("/anpr")
 @router.get("/anpr/hits")
-def hits_page(request: Request, identity: Identity = Depends(current_identity)) -> HTMLResponse:
+def hits_page(request: Request, identity: Identity = Depends(page_of(Action.HANDLE_HITS))) -> HTMLResponse:
     return render(
         request,
         "anpr_hits.html",
-        may_handle=identity.actor.role in ACTIONS[Action.HANDLE_HITS].roles,
-        may_watch=identity.actor.role in ACTIONS[Action.VIEW_LIVE].roles,
+        may_handle=may(identity.actor, Action.HANDLE_HITS),
+        may_watch=may(identity.actor, Action.VIEW_LIVE),
     )
 
 
@@ -75,7 +70,7 @@ def hits_page(request: Request, identity: Identity = Depends(current_identity)) 
 def search_page(
     request: Request,
     query: Annotated[str, Query(max_length=40)] = "",
-    identity: Identity = Depends(current_identity),
+    identity: Identity = Depends(page_of(Action.SEARCH_PLATES)),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -95,7 +90,7 @@ def search_submit(
     justification: FormText = "",
     legal_basis_ref: Annotated[str, Form(max_length=200)] = "",
     before: Annotated[str, Form(max_length=100)] = "",
-    identity: Identity = Depends(current_identity),
+    identity: Identity = Depends(page_of(Action.SEARCH_PLATES)),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -104,7 +99,7 @@ def search_submit(
     )
     actor = identity.actor
     try:
-        cameras = (services.cameras.get(session, camera).id,) if camera else ()
+        cameras = services.anpr.search.camera_ids(session, actor, [camera] if camera else [])
         search = SearchQuery(
             query,
             mode,  # type: ignore[arg-type]
@@ -148,7 +143,7 @@ def _render_search(
         values={field: values.get(field, "") for field in SEARCH_FIELDS},
         cameras=cameras,
         areas=sorted({c.area for c in cameras if c.area}),
-        may_search=identity.actor.role in ACTIONS[Action.SEARCH_PLATES].roles,
+        may_search=may(identity.actor, Action.SEARCH_PLATES),
         error=error,
         results=results,
         searched=searched,
@@ -172,7 +167,7 @@ def _render_hotlists(
     contains: str = "",
 ) -> HTMLResponse:
     actor = identity.actor
-    may_manage = actor.role in ACTIONS[Action.MANAGE_HOTLISTS].roles
+    may_manage = may(actor, Action.MANAGE_HOTLISTS)
     lists = services.anpr.hotlists.lists(session, actor) if may_manage else []
     entries: list[Any] = []
     current = None
@@ -256,8 +251,8 @@ async def hotlists_import(
     def change() -> tuple[str, uuid.UUID]:
         if not data:
             raise InvalidInput("choose a CSV file to import")
-        hotlist = services.anpr.hotlists.get(session, identity.actor, hotlist_id)
-        count = services.anpr.hotlists.replace_entries(session, identity.actor, hotlist, parse_csv(data))
+        # in transactions of its own: the request's session stays unused until the page is drawn
+        hotlist, count = services.anpr.hotlists.import_entries(identity.actor, hotlist_id, parse_csv(data))
         return (
             f"{count} entries imported into '{hotlist.name}' (they replace the previous ones).",
             hotlist.organisation_id,
@@ -329,8 +324,8 @@ def _render_sections(
         status_code=status_code,
         sections=services.anpr.sections.sections(session, actor),
         cameras=_anpr_cameras(services, session, identity),
-        may_configure=actor.role in ACTIONS[Action.MANAGE_CAMERAS].roles,
-        may_report=actor.role in ACTIONS[Action.SEARCH_PLATES].roles,
+        may_configure=may(actor, Action.MANAGE_CAMERAS),
+        may_report=may(actor, Action.SEARCH_PLATES),
         values=values or {},
         passages=passages,
         error=error,
@@ -341,7 +336,7 @@ def _render_sections(
 @router.get("/anpr/sections")
 def sections_page(
     request: Request,
-    identity: Identity = Depends(current_identity),
+    identity: Identity = Depends(page_of(Action.MANAGE_CAMERAS, Action.SEARCH_PLATES)),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -354,9 +349,9 @@ def sections_create(
     name: Annotated[str, Form(max_length=100)],
     entry_camera: Annotated[str, Form(max_length=120)],
     exit_camera: Annotated[str, Form(max_length=120)],
-    distance_m: Annotated[float, Form(gt=0)],
-    limit_kmh: Annotated[float, Form(gt=0)],
-    identity: Identity = Depends(current_identity),
+    distance_m: Annotated[float, Form(gt=0, le=1_000_000)],
+    limit_kmh: Annotated[float, Form(gt=0, le=1000)],
+    identity: Identity = Depends(page_of(Action.MANAGE_CAMERAS, Action.SEARCH_PLATES)),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
@@ -381,7 +376,7 @@ def sections_report(
     kind: Annotated[str, Form(max_length=20)] = "administrative",
     justification: FormText = "",
     legal_basis_ref: Annotated[str, Form(max_length=200)] = "",
-    identity: Identity = Depends(current_identity),
+    identity: Identity = Depends(page_of(Action.MANAGE_CAMERAS, Action.SEARCH_PLATES)),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:

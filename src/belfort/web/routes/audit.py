@@ -1,4 +1,5 @@
-"""Audit review API: who looked at what and why (supervisors and the DPO)."""
+"""Audit review API: who looked at what and why (supervisors and the DPO); thin over
+`belfort.governance.review`, which passes the gate and records the review."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
-from belfort.audit import AuditFilter, verify_chain
-from belfort.policy import Action, Actor, Resource, ResourceKind
+from belfort.audit import AuditFilter
+from belfort.policy import Actor
 from belfort.web.deps import current_actor, db_session, get_services
-from belfort.web.routes.common import audit_out, enforce, review_audit
+from belfort.web.routes.common import audit_out
 from belfort.web.routes.schemas import BIGINT_MAX, AuditPage, UtcDateTime, VerifyOut
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -45,7 +46,7 @@ def list_audit(
         before_seq=before_seq,
         limit=limit,
     )
-    records = review_audit(services, session, actor, flt)
+    records = services.review.records(session, actor, flt)
     next_before = records[-1].seq if len(records) == limit else None
     return AuditPage(records=[audit_out(r) for r in records], next_before_seq=next_before)
 
@@ -56,8 +57,7 @@ def verify(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> VerifyOut:
-    enforce(services, session, actor, Action.VERIFY_AUDIT, Resource(ResourceKind.AUDIT_LOG, "audit", "audit log"))
-    result = verify_chain(session)
+    result = services.review.verify(session, actor)
     return VerifyOut(
         ok=result.ok,
         count=result.count,

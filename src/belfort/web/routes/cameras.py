@@ -1,4 +1,8 @@
-"""Camera registry API: list and inspect cameras; administrators add, change and remove them."""
+"""Camera registry API: list and inspect cameras; administrators add, change and remove them.
+
+Thin: the camera service decides what each caller sees (`CameraService.visible`, and the
+gate's `camera.view` for one camera, recording a refusal) and who may change what.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraSpec, redact_url
-from belfort.errors import NotFound
-from belfort.policy import Actor, sees_camera, sees_exact_position, sees_stream_addresses
+from belfort.policy import Action, Actor, sees_exact_position, sees_stream_addresses
 from belfort.web.deps import current_actor, db_session, get_services
 from belfort.web.routes.schemas import CameraIn, CameraOut, CameraPatch, CameraStatusOut
 
@@ -32,6 +35,7 @@ def camera_out(camera: Camera, actor: Actor, services: Services) -> CameraOut:
         longitude=camera.longitude if position else None,
         main_url=redact_url(camera.main_url) if addresses else None,
         sub_url=redact_url(camera.sub_url) if addresses and camera.sub_url else None,
+        credentials=services.cameras.has_credentials(camera) if addresses else None,
         transport=camera.transport,
         retention_max_days=camera.retention_max_days,
         retention_min_days=camera.retention_min_days,
@@ -44,13 +48,6 @@ def camera_out(camera: Camera, actor: Actor, services: Services) -> CameraOut:
     )
 
 
-def visible(services: Services, session: Session, actor: Actor, ref: str) -> Camera:
-    camera = services.cameras.get(session, ref)
-    if not sees_camera(actor, camera.organisation_id):
-        raise NotFound(f"no camera '{ref}'; list them with GET /api/cameras")
-    return camera
-
-
 @router.get("", response_model=list[CameraOut], summary="Cameras the caller may see, with their live status")
 def list_cameras(
     include_removed: bool = False,
@@ -58,8 +55,8 @@ def list_cameras(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[CameraOut]:
-    cameras = services.cameras.list(session, include_removed)
-    return [camera_out(c, actor, services) for c in cameras if sees_camera(actor, c.organisation_id)]
+    cameras = services.cameras.visible(session, actor, include_removed=include_removed)
+    return [camera_out(c, actor, services) for c in cameras]
 
 
 @router.post("", response_model=CameraOut, status_code=201, summary="Register a camera (administrators)")
@@ -82,7 +79,7 @@ def show_camera(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> CameraOut:
-    return camera_out(visible(services, session, actor, ref), actor, services)
+    return camera_out(services.cameras.require(session, actor, ref, Action.VIEW_CAMERA), actor, services)
 
 
 @router.patch("/{ref}", response_model=CameraOut, summary="Change a camera (administrators)")

@@ -1,18 +1,14 @@
-"""Helpers the route modules share: running a gated look, settling a failed form, shaping answers."""
+"""Helpers the route modules share: settling a failed form, shaping answers. No access decisions."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
-from belfort.audit import AuditFilter
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
 from belfort.auth.models import ApiToken, Organisation, User
 from belfort.errors import BelfortError, Refusal
-from belfort.policy import Action, Actor, Decision, Purpose, Resource, ResourceKind, audit_review_scope
 from belfort.web.routes.schemas import AuditRecordOut, OrganisationOut, TokenOut, UserOut
 
 
@@ -22,34 +18,6 @@ def settle(session: Session, error: BelfortError) -> None:
         session.commit()
     else:
         session.rollback()
-
-
-def enforce(
-    services: Services,
-    session: Session,
-    actor: Actor,
-    action: Action,
-    resource: Resource,
-    purpose: Purpose | None = None,
-    detail: Mapping[str, object] | None = None,
-) -> Decision:
-    """Pass the gate or raise Forbidden (a Refusal: the audit record is still committed)."""
-    return services.gate.require(session, actor, action, resource, purpose, detail=detail)
-
-
-def review_audit(services: Services, session: Session, actor: Actor, flt: AuditFilter) -> list[AuditRecord]:
-    """The records a reviewer asked for, within what they may see; the review is audited."""
-    scope = audit_review_scope(actor)
-    enforce(
-        services,
-        session,
-        actor,
-        Action.REVIEW_AUDIT,
-        Resource(ResourceKind.AUDIT_LOG, "audit", "audit log"),
-        detail={"filter": flt.describe(), "scope": scope or "all organisations"},
-    )
-    scoped = AuditFilter(**{**flt.__dict__, "organisation_id": scope})
-    return list(services.audit.query(session, scoped))
 
 
 def audit_out(record: AuditRecord) -> AuditRecordOut:

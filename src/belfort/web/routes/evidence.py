@@ -14,21 +14,21 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.errors import BelfortError
+from belfort.errors import BelfortError, InvalidInput
 from belfort.evidence.models import EvidenceExport
 from belfort.evidence.service import MAX_ITEMS, ExportItem, ExportRequest
 from belfort.evidence.signing import readable_fingerprint
-from belfort.policy import Action, Actor, Purpose, PurposeKind, Role, sees_camera
-from belfort.policy.rules import ACTIONS
+from belfort.policy import Action, Actor, Purpose, PurposeKind, Role, may
 from belfort.timeutil import as_utc
 from belfort.web.deps import current_actor, current_identity, db_session, get_services, release
+from belfort.web.flash import redirect_after_post
 from belfort.web.routes.common import settle
 from belfort.web.routes.holds import form_time
 from belfort.web.routes.pages import render
@@ -141,7 +141,11 @@ def create_export(
     return export_out(_start(services, session, actor, export_request(body)), actor)
 
 
-@router.get("/exports", response_model=list[ExportOut], summary="Export history (own organisation; the DPO: all)")
+@router.get(
+    "/exports",
+    response_model=list[ExportOut],
+    summary="Export history, audited: an inspector's own, the team chief's organisation's, the DPO's all",
+)
 def list_exports(
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
@@ -158,6 +162,28 @@ def get_export(
     session: Session = Depends(db_session),
 ) -> ExportOut:
     return export_out(services.exports.get(session, actor, export_id), actor)
+
+
+class ProgressOut(BaseModel):
+    id: str
+    state: str
+    progress: int
+    error: str
+
+
+@router.get(
+    "/exports/{export_id}/progress",
+    response_model=ProgressOut,
+    summary="How far the building of your own export is (state and percentage only)",
+)
+def export_progress(
+    export_id: uuid.UUID,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> ProgressOut:
+    row = services.exports.progress(session, actor, export_id)
+    return ProgressOut(id=str(row.id), state=row.state, progress=row.progress, error=row.error)
 
 
 @router.get(
@@ -205,11 +231,10 @@ def _render(
     values: dict[str, str] | None = None,
     ranges: list[dict[str, str]] | None = None,
     error: str = "",
-    notice: str = "",
 ) -> HTMLResponse:
     actor = identity.actor
-    may_export = actor.role in ACTIONS[Action.EXPORT_EVIDENCE].roles
-    cameras = [c for c in services.cameras.list(session) if sees_camera(actor, c.organisation_id)] if may_export else []
+    may_export = may(actor, Action.EXPORT_EVIDENCE)
+    cameras = services.cameras.visible(session, actor) if may_export else []
     fingerprint = services.exports.key.fingerprint()
     return render(
         request,
@@ -219,13 +244,13 @@ def _render(
         readable_fingerprint=readable_fingerprint(fingerprint),
         may_export=may_export,
         sees_all=actor.role is Role.DPO,
+        sees_organisation=actor.role is Role.SUPERVISOR,
         cameras=cameras,
         exports=[export_out(row, actor) for row in services.exports.history(session, actor)],
         values={**EMPTY_FORM, **(values or {})},
         ranges=ranges or [{"camera": "", "start": "", "end": ""}],
         max_items=MAX_ITEMS,
         error=error,
-        notice=notice,
     )
 
 
@@ -248,16 +273,22 @@ async def evidence_submit(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     form = await request.form()
-    values = {key: str(form.get(key, ""))[:500] for key in EMPTY_FORM}
-    cameras, starts, ends = ([str(v)[:120] for v in form.getlist(name)] for name in ("camera", "start", "end"))
+    values = {key: str(form.get(key, "")) for key in EMPTY_FORM}
+    cameras, starts, ends = ([str(v)[:200] for v in form.getlist(name)] for name in ("camera", "start", "end"))
     ranges = [
         {"camera": camera, "start": start, "end": end}
         for camera, start, end in zip(cameras, starts, ends, strict=False)
         if camera or start.strip() or end.strip()
-    ][: MAX_ITEMS + 1]
+    ]
     return await run_in_threadpool(_submit, request, services, session, identity, values, ranges)
+
+
+def _refuse_long(values: dict[str, str], limits: dict[str, int]) -> None:
+    for key, limit in limits.items():
+        if len(values[key]) > limit:
+            raise InvalidInput(f"{key.replace('_', ' ')}: at most {limit} characters; shorten it")
 
 
 def _submit(
@@ -267,17 +298,21 @@ def _submit(
     identity: Identity,
     values: dict[str, str],
     ranges: list[dict[str, str]],
-) -> HTMLResponse:
+) -> Response:
     try:
-        kind = values["kind"] if values["kind"] in ("administrative", "judicial") else "judicial"
+        if values["kind"] not in ("administrative", "judicial"):
+            raise InvalidInput("purpose: choose administrative or judicial")
+        _refuse_long(values, {"case_number": 100, "recipient": 200, "justification": 500, "legal_basis_ref": 200})
+        if len(ranges) > MAX_ITEMS:
+            raise InvalidInput(f"an export holds at most {MAX_ITEMS} camera ranges; remove some")
         items = tuple(
             ExportItem(r["camera"], form_time(r["start"], "From"), form_time(r["end"], "Until")) for r in ranges
         )
         export = ExportRequest(
             items,
-            values["case_number"][:100],
-            values["recipient"][:200],
-            Purpose(PurposeKind(kind), values["justification"], values["legal_basis_ref"][:200]),
+            values["case_number"],
+            values["recipient"],
+            Purpose(PurposeKind(values["kind"]), values["justification"], values["legal_basis_ref"]),
             blur_faces=bool(values["blur_faces"]),
             hold=bool(values["hold"]),
         )
@@ -292,4 +327,4 @@ def _submit(
         f"({'faces are blurred, which takes a while' if row.blur_faces else 'clips are copied as recorded'}). "
         "It appears below, ready to download, when done."
     )
-    return _render(request, services, session, identity, 202, notice=notice)
+    return redirect_after_post(request, "/evidence", notice)

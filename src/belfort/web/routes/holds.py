@@ -1,8 +1,8 @@
 """Evidence holds API and page: keep a camera's range from retention for a case.
 
-Placing and lifting a hold are alterations: each passes the policy gate with a purpose
-and leaves one audit record, granted or refused (see `belfort.retention.holds`). The list
-shows holds on the cameras the caller may see; it shows no images.
+Thin: placing, lifting and listing holds are decided and recorded by
+`belfort.retention.holds` through the policy gate. The list shows holds on the cameras the
+caller may see, with their case numbers, and no images; reading it is recorded.
 """
 
 from __future__ import annotations
@@ -12,19 +12,18 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
-from belfort.errors import BelfortError, InvalidInput, NotFound
-from belfort.policy import Action, Actor, Purpose, PurposeKind, sees_camera
-from belfort.policy.rules import ACTIONS
+from belfort.errors import BelfortError, InvalidInput
+from belfort.policy import Action, Actor, Purpose, PurposeKind, may
 from belfort.retention.models import Hold
-from belfort.timeutil import as_utc, parse_iso
+from belfort.timeutil import parse_iso
 from belfort.web.deps import current_actor, current_identity, db_session, get_services
-from belfort.web.routes.cameras import visible
+from belfort.web.flash import redirect_after_post
 from belfort.web.routes.common import settle
 from belfort.web.routes.pages import render
 from belfort.web.routes.schemas import HoldDetailOut, HoldIn, HoldLiftIn, PurposeIn
@@ -58,7 +57,7 @@ def _active(state: str) -> bool | None:
     return {"active": True, "lifted": False, "all": None}[state]
 
 
-@router.get("", response_model=list[HoldDetailOut], summary="Evidence holds on the cameras you may see")
+@router.get("", response_model=list[HoldDetailOut], summary="Evidence holds on the cameras you may see (audited)")
 def list_holds(
     camera: Annotated[str, Query(max_length=120)] = "",
     state: Literal["active", "lifted", "all"] = "active",
@@ -66,8 +65,7 @@ def list_holds(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[HoldDetailOut]:
-    camera_id = visible(services, session, actor, camera).id if camera else None
-    return [hold_out(h, c) for h, c in services.holds.list(session, actor, camera_id, _active(state))]
+    return [hold_out(h, c) for h, c in services.holds.list(session, actor, camera, _active(state))]
 
 
 @router.post("", response_model=HoldDetailOut, status_code=201, summary="Put an evidence hold on a camera's range")
@@ -77,16 +75,8 @@ def place_hold(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HoldDetailOut:
-    camera = visible(services, session, actor, body.camera)
-    hold = services.holds.place(
-        session,
-        actor,
-        camera,
-        as_utc(body.start),
-        as_utc(body.end),
-        body.case_number,
-        body.reason,
-        _purpose(body.purpose),
+    hold, camera = services.holds.place(
+        session, actor, body.camera, body.start, body.end, body.case_number, body.reason, _purpose(body.purpose)
     )
     return hold_out(hold, camera)
 
@@ -99,17 +89,8 @@ def lift_hold(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HoldDetailOut:
-    hold, camera = _visible_hold(session, actor, hold_id)
-    hold = services.holds.lift(session, actor, hold.id, _purpose(body.purpose))
+    hold, camera = services.holds.lift(session, actor, str(hold_id), _purpose(body.purpose))
     return hold_out(hold, camera)
-
-
-def _visible_hold(session: Session, actor: Actor, hold_id: uuid.UUID) -> tuple[Hold, Camera]:
-    hold = session.get(Hold, hold_id)
-    camera = session.get(Camera, hold.camera_id) if hold else None
-    if hold is None or camera is None or not sees_camera(actor, camera.organisation_id):
-        raise NotFound(f"no evidence hold {hold_id}")
-    return hold, camera
 
 
 # -- the page ----------------------------------------------------------------------------
@@ -136,23 +117,20 @@ def _render(
     status_code: int = 200,
     values: dict[str, str] | None = None,
     error: str = "",
-    notice: str = "",
 ) -> HTMLResponse:
     actor = identity.actor
-    may_hold = actor.role in ACTIONS[Action.PLACE_HOLD].roles
-    cameras = [c for c in services.cameras.list(session) if sees_camera(actor, c.organisation_id)] if may_hold else []
+    may_hold = may(actor, Action.PLACE_HOLD)
     return render(
         request,
         "holds.html",
         status_code=status_code,
-        holds=services.holds.list(session, actor, None, _active(state)),
+        holds=services.holds.list(session, actor, "", _active(state)),
         state=state,
         may_hold=may_hold,
-        may_lift=actor.role in ACTIONS[Action.LIFT_HOLD].roles,
-        cameras=cameras,
+        may_lift=may(actor, Action.LIFT_HOLD),
+        cameras=services.cameras.visible(session, actor) if may_hold else [],
         values={**EMPTY_FORM, **(values or {})},
         error=error,
-        notice=notice,
     )
 
 
@@ -193,7 +171,7 @@ def holds_place(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     values = {
         "camera": camera,
         "start": start,
@@ -205,11 +183,10 @@ def holds_place(
         "legal_basis_ref": legal_basis_ref,
     }
     try:
-        target = visible(services, session, identity.actor, camera)
-        hold = services.holds.place(
+        hold, target = services.holds.place(
             session,
             identity.actor,
-            target,
+            camera,
             form_time(start, "From"),
             form_time(end, "Until"),
             case_number,
@@ -220,7 +197,7 @@ def holds_place(
         return _refused(request, services, session, identity, exc, values)
     session.commit()
     notice = f"Hold for case {hold.case_number} placed on {target.name}: retention will not erase this range."
-    return _render(request, services, session, identity, status_code=201, notice=notice)
+    return redirect_after_post(request, "/holds", notice)
 
 
 @pages.post("/holds/{hold_id}/lift")
@@ -233,17 +210,16 @@ def holds_lift(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     try:
-        hold, camera = _visible_hold(session, identity.actor, hold_id)
-        services.holds.lift(
-            session, identity.actor, hold.id, Purpose(PurposeKind(kind), justification, legal_basis_ref)
+        hold, camera = services.holds.lift(
+            session, identity.actor, str(hold_id), Purpose(PurposeKind(kind), justification, legal_basis_ref)
         )
     except BelfortError as exc:
         return _refused(request, services, session, identity, exc, {})
     session.commit()
     notice = f"Hold for case {hold.case_number} on {camera.name} lifted: retention applies to this range again."
-    return _render(request, services, session, identity, notice=notice)
+    return redirect_after_post(request, "/holds", notice)
 
 
 def _refused(

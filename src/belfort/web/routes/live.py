@@ -15,35 +15,20 @@ import asyncio
 import contextlib
 import json
 import time
-import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, WebSocket
+from fastapi import APIRouter, Body, Depends, WebSocket
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from belfort.app import Services
-from belfort.audit import AuditEntry, ResourceRef
 from belfort.auth.service import Identity
-from belfort.cameras.models import Camera
-from belfort.cameras.service import live_resource
-from belfort.errors import BelfortError, InvalidInput, NotFound
-from belfort.media.live import LiveFeed, QueueSink, TransportSink, Viewer, ViewerSink, Watcher, Watching
-from belfort.policy import (
-    Action,
-    Actor,
-    Purpose,
-    PurposeKind,
-    Resource,
-    ResourceKind,
-    audit_review_scope,
-    sees_camera,
-)
-from belfort.policy.gate import actor_fields
-from belfort.policy.rules import ACTIONS
+from belfort.errors import BelfortError, InvalidInput
+from belfort.media.live import QueueSink, TransportSink, Viewer, ViewerSink
+from belfort.policy import Action, Actor, Purpose, PurposeKind, may
+from belfort.viewing.live import OpenedStream
 from belfort.web.deps import (
     NotAuthenticated,
     connection_identity,
@@ -52,14 +37,10 @@ from belfort.web.deps import (
     db_session,
     get_services,
 )
-from belfort.web.routes.cameras import visible
-from belfort.web.routes.common import enforce
 from belfort.web.routes.schemas import LiveCameraOut, LivePurposeOut, PurposeIn, WatchingOut
 from belfort.web.transport import SCOPE_KEY
 
 router = APIRouter(tags=["live"])
-CLOSED_ACTION = "live.closed"
-QueryText = Annotated[str, Query(max_length=500)]
 
 
 def purpose_from_query(kind: str, justification: str, legal_basis_ref: str) -> Purpose | None:
@@ -81,13 +62,17 @@ def _purpose_out(purpose: Purpose | None) -> LivePurposeOut:
     )
 
 
+def _purpose(body: PurposeIn | None) -> Purpose | None:
+    return Purpose(PurposeKind(body.kind), body.justification, body.legal_basis_ref) if body else None
+
+
 @router.get("/api/live/purpose", response_model=LivePurposeOut, summary="The purpose stated for this shift")
 def get_purpose(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> LivePurposeOut:
-    return _purpose_out(services.accounts.live_purpose(session, identity.session_id))
+    return _purpose_out(services.live.shift_purpose(session, identity.session_id))
 
 
 @router.put(
@@ -101,8 +86,8 @@ def put_purpose(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> LivePurposeOut:
-    purpose = Purpose(PurposeKind(body.kind), body.justification, body.legal_basis_ref)
-    services.accounts.set_live_purpose(session, identity.session_id, purpose)
+    purpose = _purpose(body)
+    services.live.set_shift_purpose(session, identity.actor, identity.session_id, purpose)
     return _purpose_out(purpose)
 
 
@@ -112,61 +97,29 @@ def delete_purpose(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> LivePurposeOut:
-    services.accounts.set_live_purpose(session, identity.session_id, None)
+    services.live.set_shift_purpose(session, identity.actor, identity.session_id, None)
     return _purpose_out(None)
-
-
-def live_cameras(services: Services, session: Session, actor: Actor) -> list[LiveCameraOut]:
-    """The camera tree: cameras the actor sees, with whether they stream now."""
-    may_watch = actor.role in ACTIONS[Action.VIEW_LIVE].roles
-    rows = []
-    for camera in services.cameras.list(session):
-        if not camera.enabled or not sees_camera(actor, camera.organisation_id):
-            continue
-        feed = services.media.live.get(str(camera.id))
-        rows.append(
-            LiveCameraOut(
-                id=str(camera.id),
-                name=camera.name,
-                organisation=camera.organisation.name,
-                area=camera.area,
-                street=camera.street,
-                kind=camera.kind,
-                state=feed.state if feed else "not streaming",
-                may_watch=may_watch,
-            )
-        )
-    return sorted(rows, key=lambda row: (row.organisation, row.area, row.name))
 
 
 @router.get("/api/live/cameras", response_model=list[LiveCameraOut], summary="The camera tree of the video wall")
 def camera_tree(
-    identity: Identity = Depends(current_identity),
+    actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[LiveCameraOut]:
-    return live_cameras(services, session, identity.actor)
-
-
-def watching_now(services: Services, session: Session, actor: Actor, gate: bool = True) -> list[tuple[Watching, str]]:
-    """Streams open now, with camera names, for a reviewer: the team chief sees the people
-    of their organisation, the DPO everyone's. Looking is itself an audited review; pass
-    `gate=False` only when the caller's review already passed the gate (the audit page)."""
-    scope = audit_review_scope(actor)
-    if gate:
-        enforce(
-            services,
-            session,
-            actor,
-            Action.REVIEW_AUDIT,
-            Resource(ResourceKind.AUDIT_LOG, "live", "streams open now"),
-            detail={"scope": scope or "all organisations"},
-        )
-    names = {str(camera.id): camera.name for camera in services.cameras.list(session, include_removed=True)}
+    may_watch = may(actor, Action.VIEW_LIVE)
     return [
-        (stream, names.get(stream.camera_id, stream.camera_id))
-        for stream in services.media.live.watching()
-        if not scope or stream.watcher.organisation_id == scope
+        LiveCameraOut(
+            id=str(row.camera.id),
+            name=row.camera.name,
+            organisation=row.camera.organisation.name,
+            area=row.camera.area,
+            street=row.camera.street,
+            kind=row.camera.kind,
+            state=row.state,
+            may_watch=may_watch,
+        )
+        for row in services.live.camera_tree(session, actor)
     ]
 
 
@@ -191,25 +144,11 @@ def list_watching(
             since=stream.watcher.since,
             seconds=float(stream.stats["seconds"]),  # type: ignore[arg-type]
         )
-        for stream, name in watching_now(services, session, actor)
+        for stream, name in services.review.watching(session, actor)
     ]
 
 
-def _authorize_live(
-    services: Services,
-    session: Session,
-    identity: Identity,
-    camera: Camera,
-    purpose: Purpose | None,
-    detail: dict[str, str],
-) -> Purpose | None:
-    """Pass the gate for a live look (raising Forbidden on a refusal); the purpose it was granted with."""
-    purpose = purpose or services.accounts.live_purpose(session, identity.session_id)
-    services.gate.require(session, identity.actor, Action.VIEW_LIVE, live_resource(camera), purpose, detail=detail)
-    return purpose
-
-
-@router.get(
+@router.post(
     "/api/live/{ref}/snapshot",
     summary="A JPEG of the camera's latest keyframe (a live look: purpose needed, audited)",
     response_class=Response,
@@ -217,86 +156,24 @@ def _authorize_live(
 )
 def snapshot(
     ref: str,
-    purpose: QueryText = "",
-    justification: QueryText = "",
-    legal_basis_ref: QueryText = "",
+    body: Annotated[PurposeIn | None, Body()] = None,
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
-    camera = visible(services, session, identity.actor, ref)
-    feed = _feed(services, camera)
-    _authorize_live(
-        services,
-        session,
-        identity,
-        camera,
-        purpose_from_query(purpose, justification, legal_basis_ref),
-        {"live": "snapshot"},
-    )
-    jpeg = feed.snapshot_jpeg()
-    if jpeg is None:
-        raise NotFound(f"camera '{camera.name}' has sent no picture yet; try again in a few seconds")
+    """The purpose is the shift's, unless the body states one (`{"kind": ..., "justification": ...}`)."""
+    _, jpeg = services.live.snapshot(session, identity.actor, identity.session_id, ref, _purpose(body))
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
-def _feed(services: Services, camera: Camera) -> LiveFeed:
-    feed = services.media.live.get(str(camera.id))
-    if feed is None:
-        raise LiveUnavailable(
-            f"camera '{camera.name}' is not streaming on this server (it is disabled, or recording has not started)"
-        )
-    return feed
-
-
-class LiveUnavailable(BelfortError):
-    status_code = 409
-
-
-class _Opened:
-    """What the open step hands to the streaming step."""
-
-    def __init__(self, actor: Actor, camera: Camera, purpose: Purpose, feed: LiveFeed, stream_id: str) -> None:
-        self.actor = actor
-        self.camera_id = str(camera.id)
-        self.camera_name = camera.name
-        self.purpose = purpose
-        self.feed = feed
-        self.stream_id = stream_id
-
-
-def _open_stream(services: Services, identity: Identity, ref: str, query_purpose: Purpose | None) -> _Opened:
+def _open_stream(services: Services, identity: Identity, ref: str, query_purpose: Purpose | None) -> OpenedStream:
     with services.db.session() as session:
-        camera = visible(services, session, identity.actor, ref)
-        feed = _feed(services, camera)
-        stream_id = str(uuid.uuid4())
-        purpose = _authorize_live(
-            services, session, identity, camera, query_purpose, {"live": "stream opened", "stream": stream_id}
-        )
-        assert purpose is not None
-        return _Opened(identity.actor, camera, purpose, feed, stream_id)
+        return services.live.open(session, identity.actor, identity.session_id, ref, query_purpose)
 
 
-def _record_close(services: Services, opened: _Opened, started: datetime, stats: dict[str, Any]) -> None:
-    ended = services.clock()
+def _record_close(services: Services, opened: OpenedStream, stats: dict[str, Any]) -> None:
     with services.db.session() as session:
-        services.audit.append(
-            session,
-            AuditEntry(
-                op="consult",
-                action=CLOSED_ACTION,
-                outcome="ended",
-                purpose=opened.purpose.kind.value,
-                justification=opened.purpose.justification,
-                legal_basis_ref=opened.purpose.legal_basis_ref,
-                resources=(ResourceRef("camera", opened.camera_id, opened.camera_name),),
-                range_start=started,
-                range_end=ended,
-                reason=f"Stopped watching live after {stats['seconds']} s.",
-                detail=json.dumps({**stats, "live": "stream closed", "stream": opened.stream_id}, sort_keys=True),
-                **actor_fields(opened.actor),
-            ),
-        )
+        services.live.close(session, opened, stats)
 
 
 async def _refuse(websocket: WebSocket, status: int, detail: str, needs: tuple[str, ...] = ()) -> None:
@@ -319,14 +196,13 @@ async def live_stream(
     try:
         identity = await connection_identity(websocket, services)
         query_purpose = purpose_from_query(purpose[:20], justification[:500], legal_basis_ref[:200])
-        opened = await run_in_threadpool(_open_stream, services, identity, ref, query_purpose)
+        opened = await run_in_threadpool(_open_stream, services, identity, ref[:120], query_purpose)
     except NotAuthenticated as exc:
         await _refuse(websocket, 401, exc.message)
         return
     except BelfortError as exc:
         await _refuse(websocket, exc.status_code, exc.message, getattr(exc, "needs", ()))
         return
-    started = services.clock()
     viewer: Viewer | None = None
     try:
         await websocket.send_text(
@@ -342,7 +218,7 @@ async def live_stream(
         )
         transport = websocket.scope.get(SCOPE_KEY)
         sink: ViewerSink = TransportSink(transport) if transport is not None else QueueSink()
-        viewer = opened.feed.join(sink, _watcher(opened, started))
+        viewer = opened.feed.join(sink, opened.watcher())
         await _watch(websocket, viewer, sink)
     except WebSocketDisconnect:
         pass  # the viewer left before the stream started
@@ -355,19 +231,8 @@ async def live_stream(
         stats = viewer.stats() if viewer is not None else {"seconds": 0.0, "frames_sent": 0, "bytes_sent": 0}
         # The record must be written even when this task is cancelled (server shutdown):
         # the executor thread finishes it whatever happens to the awaiting task.
-        closing = asyncio.get_running_loop().run_in_executor(None, _record_close, services, opened, started, stats)
+        closing = asyncio.get_running_loop().run_in_executor(None, _record_close, services, opened, stats)
         await asyncio.shield(closing)
-
-
-def _watcher(opened: _Opened, started: datetime) -> Watcher:
-    return Watcher(
-        person=opened.actor.name,
-        organisation_id=str(opened.actor.organisation_id or ""),
-        organisation=opened.actor.organisation_name,
-        purpose=opened.purpose.kind.value,
-        justification=opened.purpose.justification,
-        since=started,
-    )
 
 
 async def _watch(websocket: WebSocket, viewer: Viewer, sink: ViewerSink) -> None:

@@ -94,6 +94,15 @@ class UserIn(StrictBody):
     full_name: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
+class UserPatch(StrictBody):
+    """Fields to change; omitted fields stay as they are. A new password ends the account's sessions."""
+
+    role: Annotated[str, StringConstraints(max_length=20)] | None = None
+    organisation: Name | None = None
+    password: Password | None = None
+    full_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
 class UserOut(BaseModel):
     id: str
     username: str
@@ -169,7 +178,8 @@ class VerifyOut(BaseModel):
 
 
 class CameraIn(StrictBody):
-    """A new camera. Stream URLs may carry credentials; they are never shown back."""
+    """A new camera. Credentials go in `username` and `password` (or, percent-encoded, in the
+    URL, from which they are taken out); they are never shown back."""
 
     name: Annotated[str, StringConstraints(min_length=2, max_length=120, strip_whitespace=True)]
     organisation: Name
@@ -177,6 +187,8 @@ class CameraIn(StrictBody):
     legal_regime: Annotated[str, StringConstraints(max_length=20)] | None = None
     main_url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     sub_url: Annotated[str, StringConstraints(max_length=2000)] = ""
+    username: Annotated[str, StringConstraints(max_length=200)] | None = None
+    password: Annotated[str, StringConstraints(max_length=500)] | None = None
     transport: Annotated[str, StringConstraints(max_length=10)] = "tcp"
     street: Annotated[str, StringConstraints(max_length=200)] = ""
     area: Annotated[str, StringConstraints(max_length=200)] = ""
@@ -197,6 +209,9 @@ class CameraPatch(StrictBody):
     legal_regime: Annotated[str, StringConstraints(max_length=20)] | None = None
     main_url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
     sub_url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    username: Annotated[str, StringConstraints(max_length=200)] | None = None
+    password: Annotated[str, StringConstraints(max_length=500)] | None = None
+    """Omitted: kept; empty: removed."""
     transport: Annotated[str, StringConstraints(max_length=10)] | None = None
     street: Annotated[str, StringConstraints(max_length=200)] | None = None
     area: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -231,6 +246,8 @@ class CameraOut(BaseModel):
     main_url: str | None
     """Without credentials, and only for administrators."""
     sub_url: str | None
+    credentials: bool | None
+    """Whether a user name or password is stored for the streams (never which); only for administrators."""
     transport: str
     retention_max_days: int
     retention_min_days: int

@@ -1,7 +1,8 @@
 """Video wall API: a person's saved layouts and their control room's camera tours.
 
-Only roles that watch live may use these routes; the service checks that every camera
-named is one the caller may see, and answers leave out cameras they no longer may.
+Thin over `belfort.wall.service`: the gate decides who may use the wall (`wall.use`,
+recording a refusal); the service checks that every camera named is one the caller may
+see, and answers leave out cameras they no longer may.
 """
 
 from __future__ import annotations
@@ -9,17 +10,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
-from belfort.policy import Actor
-from belfort.wall.service import SavedLayout, SavedTour, WallService
-from belfort.web.deps import current_actor, db_session, get_services
+from belfort.auth.service import Identity
+from belfort.policy import Action, Actor, may
+from belfort.wall.service import SavedLayout, SavedTour
+from belfort.web.deps import current_actor, current_identity, db_session, get_services
+from belfort.web.routes.pages import render
 from belfort.web.routes.schemas import StrictBody
 
 router = APIRouter(tags=["wall"])
+pages = APIRouter(include_in_schema=False)
+WALL_LAYOUTS = (("1", "1"), ("2x2", "2x2"), ("3x3", "3x3"), ("4x4", "4x4"), ("1+5", "1+5"))
+
+
+@pages.get("/wall")
+def wall_page(
+    request: Request,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    """The video wall (control-room operators land here); the gate decides who may use it."""
+    services.wall.require_wall(session, identity.actor)
+    return render(
+        request,
+        "wall.html",
+        layouts=WALL_LAYOUTS,
+        min_justification=services.settings.policy.justification_min_length,
+        hits=may(identity.actor, Action.HANDLE_HITS),
+    )
+
 
 CameraRef = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 
@@ -82,7 +107,7 @@ def list_layouts(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[LayoutOut]:
-    return [layout_out(saved) for saved in WallService(services.clock).list_layouts(session, actor)]
+    return [layout_out(saved) for saved in services.wall.list_layouts(session, actor)]
 
 
 @router.put("/api/wall/layouts/{name}", response_model=LayoutOut, summary="Save a layout under a name (replaces)")
@@ -93,7 +118,7 @@ def save_layout(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> LayoutOut:
-    saved = WallService(services.clock).save_layout(session, actor, name, body.layout, body.tiles, body.is_default)
+    saved = services.wall.save_layout(session, actor, name, body.layout, body.tiles, body.is_default)
     session.commit()
     return layout_out(saved)
 
@@ -105,7 +130,7 @@ def delete_layout(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> None:
-    WallService(services.clock).delete_layout(session, actor, name)
+    services.wall.delete_layout(session, actor, name)
     session.commit()
 
 
@@ -115,7 +140,7 @@ def list_tours(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> list[TourOut]:
-    return [tour_out(saved) for saved in WallService(services.clock).list_tours(session, actor)]
+    return [tour_out(saved) for saved in services.wall.list_tours(session, actor)]
 
 
 @router.put("/api/wall/tours/{name}", response_model=TourOut, summary="Save a camera tour for your organisation")
@@ -126,7 +151,7 @@ def save_tour(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> TourOut:
-    saved = WallService(services.clock).save_tour(session, actor, name, body.cameras, body.dwell_seconds)
+    saved = services.wall.save_tour(session, actor, name, body.cameras, body.dwell_seconds)
     session.commit()
     return tour_out(saved)
 
@@ -138,5 +163,5 @@ def delete_tour(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> None:
-    WallService(services.clock).delete_tour(session, actor, name)
+    services.wall.delete_tour(session, actor, name)
     session.commit()

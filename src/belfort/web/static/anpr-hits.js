@@ -2,8 +2,12 @@
 //
 // Each hit shows the plate crop, the plate, the category and priority, where and when,
 // the hotlist and its note, and a warning when it matched only through OCR-confusable
-// characters. Operators accept or reject it (a rejection needs a reason); one click
-// puts the camera on the video wall. Used on the ANPR page and, compact, on the wall.
+// characters. Repeated hits of one plate on one entry are one card (a series) that shows
+// how many there were and the last read; a new one updates that card. Operators accept or
+// reject it (a rejection needs a reason), which settles the whole series; one click puts
+// the camera on the video wall. Used on the ANPR page and, compact, on the wall.
+
+import { api } from "./api.js";
 
 const CATEGORY = {
   stolen: "Stolen",
@@ -94,7 +98,11 @@ export class HitsPanel {
       }
       return;
     }
-    if (existing) return;
+    if (existing) {
+      this.showSeries(existing, hit);
+      if (fresh) this.flash(existing);
+      return;
+    }
     const card = document.createElement("article");
     card.className = `hit priority-${hit.priority} category-${hit.category}${fresh ? " fresh" : ""}`;
     card.dataset.hit = hit.id;
@@ -105,6 +113,7 @@ export class HitsPanel {
       <div class="hit-body">
         <div class="hit-head"><span class="hit-plate"></span><span class="hit-category"></span><span class="hit-priority"></span></div>
         <div class="hit-where small"></div>
+        <div class="hit-series small" data-testid="hit-series" hidden></div>
         <div class="hit-list small muted"></div>
         <div class="hit-warning small" hidden></div>
         <div class="hit-actions"></div>
@@ -121,6 +130,7 @@ export class HitsPanel {
     card.querySelector(".hit-priority").textContent = `P${hit.priority}`;
     card.querySelector(".hit-where").textContent = `${when(hit.ts)} · ${hit.camera || hit.place}`;
     card.querySelector(".hit-list").textContent = `${hit.hotlist}: ${hit.pattern}${hit.note ? ` — ${hit.note}` : ""}`;
+    this.showSeries(card, hit);
     if (hit.mode === "equivalent") {
       const warning = card.querySelector(".hit-warning");
       warning.hidden = false;
@@ -144,6 +154,20 @@ export class HitsPanel {
     if (fresh) setTimeout(() => card.classList.remove("fresh"), 3000);
   }
 
+  /** "×N, last HH:MM:SS" on the card of a series (a plate hit again on the same entry). */
+  showSeries(card, hit) {
+    const series = card.querySelector(".hit-series");
+    if (!hit.repeats) return;
+    series.hidden = false;
+    series.textContent = `×${hit.repeats + 1}, last ${when(hit.last_ts || hit.ts)}`;
+  }
+
+  flash(card) {
+    card.classList.add("fresh");
+    this.container.prepend(card);
+    setTimeout(() => card.classList.remove("fresh"), 3000);
+  }
+
   button(label, cls, action, testid) {
     const button = document.createElement("button");
     button.type = "button";
@@ -161,15 +185,15 @@ export class HitsPanel {
       reason = window.prompt(`Why is the hit on ${hit.display} rejected? (a misread, another vehicle, …)`) || "";
       if (!reason.trim()) return;
     }
-    const response = await fetch(`/api/anpr/hits/${hit.id}/${accepted ? "accept" : "reject"}`, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": this.options.csrf },
-      body: JSON.stringify({ reason }),
-    });
-    const answer = await response.json();
-    if (!response.ok) {
-      this.say(answer.detail, true);
+    let answer;
+    try {
+      answer = await api(`/api/anpr/hits/${hit.id}/${accepted ? "accept" : "reject"}`, {
+        method: "POST",
+        csrf: this.options.csrf,
+        body: { reason },
+      });
+    } catch (error) {
+      this.say(error.message, true);
       return;
     }
     this.show(answer, false);

@@ -1,3 +1,4 @@
+import { api } from "/static/api.js";
 // Evidence page: add and remove camera ranges in the export form, and refresh the history
 // while a package is being built.
 
@@ -33,15 +34,25 @@ if (ranges) {
   updateButtons();
 }
 
-// While packages are queued or being built, reload the history every two seconds.
-if (history && Number(history.dataset.pending) > 0) {
+// While your packages are queued or being built, follow their progress (which reads nothing
+// of the history), and load the page again, once, when they are done.
+const pending = history ? history.dataset.pending.split(" ").filter(Boolean) : [];
+if (pending.length > 0) {
   const timer = setInterval(async () => {
-    const response = await fetch("/evidence", { credentials: "same-origin" });
-    if (!response.ok) return;
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = page.getElementById("exports");
-    if (!fresh) return;
-    document.getElementById("exports").replaceWith(fresh);
-    if (Number(fresh.dataset.pending) === 0) clearInterval(timer);
+    let done = 0;
+    for (const id of pending) {
+      try {
+        const state = await api(`/api/evidence/exports/${encodeURIComponent(id)}/progress`);
+        const row = history.querySelector(`tr[data-export="${id}"] .progress`);
+        if (row) row.textContent = `${state.progress} %`;
+        if (state.state === "ready" || state.state === "failed") done += 1;
+      } catch {
+        done += 1;
+      }
+    }
+    if (done === pending.length) {
+      clearInterval(timer);
+      location.reload();
+    }
   }, 2000);
 }

@@ -1,0 +1,178 @@
+"""Live viewing: the shift's purpose, the camera tree, streams and snapshots.
+
+Opening a stream and taking a snapshot are consultations: each passes the policy gate
+with the purpose stated for the shift (or given with the request) and leaves one audit
+record, granted or refused, also when the camera does not stream at that moment. When a
+stream ends, `close` adds a second record with how long the person watched and what was
+sent. Who watches what now is an audit review (`belfort.governance.review`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from belfort.auth.service import AccountService
+from belfort.cameras.models import Camera
+from belfort.cameras.service import CameraService
+from belfort.errors import Refusal, Unavailable
+from belfort.media.live import LiveFeed, LiveHub, Watcher, Watching
+from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind
+from belfort.timeutil import Clock, utcnow
+
+CLOSED_ACTION = "live.closed"
+
+
+@dataclass(frozen=True)
+class TreeCamera:
+    camera: Camera
+    state: str
+    """`online`, `offline`, `connecting` or `not streaming`."""
+
+
+@dataclass(frozen=True)
+class OpenedStream:
+    """A granted live look, from opening to closing."""
+
+    actor: Actor
+    camera_id: str
+    camera_name: str
+    purpose: Purpose
+    feed: LiveFeed
+    stream_id: str
+    started: datetime
+
+    def watcher(self) -> Watcher:
+        return Watcher(
+            person=self.actor.name,
+            organisation_id=str(self.actor.organisation_id or ""),
+            organisation=self.actor.organisation_name,
+            purpose=self.purpose.kind.value,
+            justification=self.purpose.justification,
+            since=self.started,
+        )
+
+
+def _not_streaming(camera: Camera) -> Unavailable:
+    return Unavailable(
+        f"camera '{camera.name}' is not streaming on this server (it is disabled, or recording has not started)"
+    )
+
+
+class LiveViewing:
+    def __init__(
+        self, gate: PolicyGate, cameras: CameraService, accounts: AccountService, hub: LiveHub, clock: Clock = utcnow
+    ) -> None:
+        self.gate = gate
+        self.cameras = cameras
+        self.accounts = accounts
+        self.hub = hub
+        self._clock = clock
+
+    def shift_purpose(self, session: Session, session_id: uuid.UUID | None) -> Purpose | None:
+        return self.accounts.live_purpose(session, session_id)
+
+    def set_shift_purpose(
+        self, session: Session, actor: Actor, session_id: uuid.UUID | None, purpose: Purpose | None
+    ) -> None:
+        """State (or with None, withdraw) why this sign-in watches live; only people of the wall may."""
+        self.gate.require(
+            session, actor, Action.USE_WALL, Resource(ResourceKind.PAGE, "shift purpose", "shift purpose")
+        )
+        self.accounts.set_live_purpose(session, session_id, purpose)
+
+    def camera_tree(self, session: Session, actor: Actor) -> list[TreeCamera]:
+        """The enabled cameras the actor sees, with whether each streams now."""
+        rows = []
+        for camera in self.cameras.visible(session, actor):
+            if not camera.enabled:
+                continue
+            feed = self.hub.get(str(camera.id))
+            rows.append(TreeCamera(camera, feed.state if feed else "not streaming"))
+        return sorted(rows, key=lambda row: (row.camera.organisation.name, row.camera.area, row.camera.name))
+
+    def _look(
+        self,
+        session: Session,
+        actor: Actor,
+        session_id: uuid.UUID | None,
+        ref: str,
+        purpose: Purpose | None,
+        detail: Mapping[str, object],
+        available: dict[str, object],
+    ) -> tuple[Camera, Purpose]:
+        """Pass the gate for one live look; `available` receives what the look found to serve."""
+        stated = purpose or self.accounts.live_purpose(session, session_id)
+
+        def serving(camera: Camera) -> Refusal | None:
+            feed = self.hub.get(str(camera.id))
+            if feed is None:
+                return _not_streaming(camera)
+            available["feed"] = feed
+            if detail.get("live") == "snapshot":
+                jpeg = feed.snapshot_jpeg()
+                if jpeg is None:
+                    return Unavailable(f"camera '{camera.name}' has sent no picture yet; try again in a few seconds")
+                available["jpeg"] = jpeg
+            return None
+
+        camera = self.cameras.require(session, actor, ref, Action.VIEW_LIVE, stated, detail=detail, available=serving)
+        assert stated is not None  # the gate refuses a look without a purpose
+        return camera, stated
+
+    def open(
+        self, session: Session, actor: Actor, session_id: uuid.UUID | None, ref: str, purpose: Purpose | None
+    ) -> OpenedStream:
+        """Open a live stream of camera `ref` for the actor, once the gate allows it."""
+        stream_id = str(uuid.uuid4())
+        found: dict[str, object] = {}
+        camera, stated = self._look(
+            session, actor, session_id, ref, purpose, {"live": "stream opened", "stream": stream_id}, found
+        )
+        feed = found["feed"]
+        assert isinstance(feed, LiveFeed)
+        return OpenedStream(actor, str(camera.id), camera.name, stated, feed, stream_id, self._clock())
+
+    def close(self, session: Session, opened: OpenedStream, stats: Mapping[str, object]) -> None:
+        """Record that a stream ended: how long the person watched and what was sent."""
+        self.gate.record(
+            session,
+            opened.actor,
+            CLOSED_ACTION,
+            Resource(ResourceKind.CAMERA, opened.camera_id, opened.camera_name),
+            opened.purpose,
+            outcome="ended",
+            reason=f"Stopped watching live after {stats['seconds']} s.",
+            detail={**stats, "live": "stream closed", "stream": opened.stream_id},
+            start=opened.started,
+            end=self._clock(),
+        )
+
+    def snapshot(
+        self, session: Session, actor: Actor, session_id: uuid.UUID | None, ref: str, purpose: Purpose | None
+    ) -> tuple[Camera, bytes]:
+        """A JPEG of the camera's latest keyframe: a live look like a stream."""
+        found: dict[str, object] = {}
+        camera, _ = self._look(session, actor, session_id, ref, purpose, {"live": "snapshot"}, found)
+        jpeg = found["jpeg"]
+        assert isinstance(jpeg, bytes)
+        return camera, jpeg
+
+    def streams_open(self, session: Session, organisation_id: str) -> list[tuple[Watching, str]]:
+        """Streams open now, with camera names, of one organisation's people ('' for all).
+
+        For the audit review only, which passes the gate for the reviewer first."""
+        streams = [
+            stream
+            for stream in self.hub.watching()
+            if not organisation_id or stream.watcher.organisation_id == organisation_id
+        ]
+        ids = {uuid.UUID(stream.camera_id) for stream in streams}
+        rows = session.execute(select(Camera.id, Camera.name).where(Camera.id.in_(ids))).all() if ids else []
+        names = {camera_id: name for camera_id, name in rows}
+        return [(stream, names.get(uuid.UUID(stream.camera_id), stream.camera_id)) for stream in streams]

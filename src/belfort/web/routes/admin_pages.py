@@ -1,0 +1,246 @@
+"""Administration pages: organisations, user accounts (added and edited) and machine tokens.
+
+Thin over `belfort.auth.service.AccountService`, which passes the gate for every list and
+change. Forms answer with a redirect (post/redirect/get): reloading the page after
+"Issue token" shows the page again and issues nothing; the new token's secret is shown
+once, on the page the form redirects to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from belfort.app import Services
+from belfort.auth.models import User
+from belfort.auth.service import KNOWN_SCOPES, Identity
+from belfort.errors import BelfortError, InvalidInput
+from belfort.policy import OrganisationKind, Role
+from belfort.policy.rules import ROLE_TITLES
+from belfort.web.deps import current_identity, db_session, get_services
+from belfort.web.flash import redirect_after_post
+from belfort.web.routes.common import settle
+from belfort.web.routes.pages import FormText, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _context(services: Services, session: Session, identity: Identity) -> dict[str, Any]:
+    actor = identity.actor
+    return {
+        "users": services.accounts.list_users(session, actor),
+        "organisations": services.accounts.list_organisations(session, actor),
+        "tokens": services.accounts.list_tokens(session, actor),
+        "roles": [(r.value, ROLE_TITLES[r]) for r in Role],
+        "org_kinds": [k.value for k in OrganisationKind],
+        "scopes": sorted(KNOWN_SCOPES),
+        "now": services.clock(),
+    }
+
+
+@router.get("/admin")
+def admin_page(
+    request: Request,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    return render(request, "admin.html", **_context(services, session, identity), error="")
+
+
+def _change(
+    request: Request,
+    services: Services,
+    session: Session,
+    identity: Identity,
+    change: Callable[[], str | tuple[str, dict[str, str]]],
+    back: str = "/admin",
+) -> Response:
+    """Apply `change` and redirect to `back` with its notice; on bad input show the page
+    again with the message (a refusal is kept in the audit log and answered 403)."""
+    try:
+        outcome = change()
+    except BelfortError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        settle(session, exc)
+        context = _context(services, session, identity)
+        return render(request, "admin.html", status_code=exc.status_code, **context, error=exc.message)
+    notice, extra = outcome if isinstance(outcome, tuple) else (outcome, {})
+    session.commit()
+    return redirect_after_post(request, back, notice, extra)
+
+
+@router.post("/admin/organisations")
+def admin_add_organisation(
+    request: Request,
+    name: FormText,
+    kind: Annotated[str, Form(max_length=20)],
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    def change() -> str:
+        org = services.accounts.add_organisation(session, identity.actor, name, kind)
+        return f"Organisation '{org.name}' added."
+
+    return _change(request, services, session, identity, change, "/admin#organisations")
+
+
+@router.post("/admin/users")
+def admin_add_user(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form(max_length=20)],
+    organisation: FormText,
+    password: Annotated[str, Form(max_length=256)],
+    full_name: FormText = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    def change() -> str:
+        user = services.accounts.add_user(
+            session,
+            identity.actor,
+            username=username,
+            role=role,
+            organisation=organisation,
+            password=password,
+            full_name=full_name,
+        )
+        return f"User '{user.username}' added as {user.role}."
+
+    return _change(request, services, session, identity, change, "/admin#users")
+
+
+@router.get("/admin/users/{username}")
+def admin_user_page(
+    request: Request,
+    username: str,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> HTMLResponse:
+    """An account's edit form: full name, role, organisation, a new password, enabled or not."""
+    users = {user.username: user for user in services.accounts.list_users(session, identity.actor)}
+    user = users.get(username.strip().lower())
+    if user is None:
+        services.accounts.user_by_name(session, username)  # NotFound, in its words
+    assert user is not None
+    return _user_page(request, services, session, user)
+
+
+def _user_page(
+    request: Request, services: Services, session: Session, user: User, status_code: int = 200, error: str = ""
+) -> HTMLResponse:
+    return render(
+        request,
+        "admin_user.html",
+        status_code=status_code,
+        user=user,
+        roles=[(r.value, ROLE_TITLES[r]) for r in Role],
+        organisations=services.accounts.organisation_names(session),
+        now=services.clock(),
+        min_password=services.settings.security.password_min_length,
+        error=error,
+    )
+
+
+@router.post("/admin/users/{username}")
+def admin_user_update(
+    request: Request,
+    username: str,
+    full_name: FormText,
+    role: Annotated[str, Form(max_length=20)],
+    organisation: FormText,
+    password: Annotated[str, Form(max_length=256)] = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    try:
+        user = services.accounts.update_user(
+            session,
+            identity.actor,
+            username,
+            full_name=full_name,
+            role=role,
+            organisation=organisation,
+            password=password or None,
+        )
+    except BelfortError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        settle(session, exc)
+        target = services.accounts.user_by_name(session, username)
+        return _user_page(request, services, session, target, exc.status_code, exc.message)
+    session.commit()
+    notice = f"User '{user.username}' changed" + (" (new password set; their sessions ended)." if password else ".")
+    return redirect_after_post(request, "/admin#users", notice)
+
+
+@router.post("/admin/users/{username}/active")
+def admin_set_active(
+    request: Request,
+    username: str,
+    active: Annotated[bool, Form()],
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    def change() -> str:
+        user = services.accounts.set_active(session, identity.actor, username, active)
+        return f"User '{user.username}' {'enabled (sign-in throttling cleared)' if active else 'disabled'}."
+
+    return _change(request, services, session, identity, change, "/admin#users")
+
+
+@router.post("/admin/tokens")
+def admin_create_token(
+    request: Request,
+    name: FormText,
+    organisation: FormText,
+    scopes: Annotated[list[str], Form(max_length=10)],
+    valid_days: Annotated[str, Form(max_length=5)] = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    def change() -> tuple[str, dict[str, str]]:
+        days = None
+        if valid_days.strip():
+            if not valid_days.strip().isdigit():
+                raise InvalidInput("'Valid for' must be a whole number of days, or empty for no expiry.")
+            days = int(valid_days)
+        token, secret = services.accounts.create_token(
+            session,
+            identity.actor,
+            name=name,
+            organisation=organisation,
+            scopes=scopes,
+            valid_days=days,
+        )
+        notice = f"Token '{token.name}' issued. Copy the secret now: it is shown only once."
+        return notice, {"new_secret": secret}
+
+    return _change(request, services, session, identity, change, "/admin#tokens")
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def admin_revoke_token(
+    request: Request,
+    token_id: str,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    def change() -> str:
+        token = services.accounts.revoke_token(session, identity.actor, token_id)
+        return f"Token '{token.name}' revoked."
+
+    return _change(request, services, session, identity, change, "/admin#tokens")
