@@ -23,6 +23,7 @@ test-deps:
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: install test-deps lint
 	$(BIN)/pytest

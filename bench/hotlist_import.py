@@ -10,7 +10,7 @@ camera's request does: `ReadService.ingest` and commit). Measured: each import's
 long each of its own transactions held the write lock (from BEGIN IMMEDIATE to the
 connection's return to the pool, after the commit: p50, p99, longest); the p50 and longest
 time of the probe's transactions, lock wait included (a failed one counts with the time it
-took to fail: "database is locked" after SQLite's 30-second wait), and how many failed; the
+took to fail: "database is locked" once Belfort's wait for the lock ran out), and how many failed; the
 longest full garbage collection of the interpreter meanwhile (it stops every thread, lock
 held or not); the same for compiling the matcher afterwards.
 The import thread, the prober and Belfort's own builder thread share the interpreter, so

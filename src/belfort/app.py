@@ -115,7 +115,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         live=live,
         playback=Playback(gate, cameras, media, links, settings.policy, clock),
         review=AuditReview(gate, audit, live),
-        wall=WallService(gate, clock),
+        wall=WallService(gate, cameras, clock),
         exports=ExportService(
             db,
             gate,

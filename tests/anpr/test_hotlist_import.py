@@ -1,8 +1,8 @@
 """A large hotlist import never stalls the platform on SQLite: while 300,000 lines are imported
 through the API, sign-ins and batches of plate reads keep succeeding, and every read sent is
-stored. Scaled down from the field (a million lines against SQLite's 30-second wait for its
-write lock): here the database waits at most one second for the lock, so an import that held
-it for seconds would make those requests fail with "database is locked"."""
+stored. Scaled down from the field (a million lines held the write lock for over a minute,
+far longer than a request waits for it): here a request waits at most one second for the
+lock, so an import that held it for seconds would make those requests fail."""
 
 from __future__ import annotations
 

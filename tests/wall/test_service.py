@@ -14,7 +14,7 @@ from belfort.app import Services
 from belfort.audit import AuditFilter
 from belfort.auth.service import actor_of_user
 from belfort.cameras.service import CameraSpec
-from belfort.errors import Forbidden, InvalidInput, NotFound
+from belfort.errors import Forbidden, InvalidInput, NotFound, Unseen
 from belfort.policy import Actor, Role
 from belfort.timeutil import FrozenClock
 from belfort.wall.models import CameraTour, WallLayout
@@ -92,8 +92,6 @@ def test_only_one_default_layout_per_person(
         ("2x2", [None] * 5, "a 2x2 layout has 4 tiles; got 5"),
         ("1+5", [None] * 5, "a 1+5 layout has 6 tiles; got 5"),
         ("1", [], "a 1 layout has 1 tile; got 0"),
-        ("1", ["xyz"], "camera 'xyz' is not a camera you can see"),
-        ("1", ["00000000-0000-0000-0000-000000000000"], "is not a camera you can see"),
     ],
 )
 def test_bad_layouts_are_refused_with_the_reason(
@@ -121,9 +119,9 @@ def test_bad_names_are_refused(wall: WallService, session: Session, actors: dict
 def test_cameras_of_other_organisations_cannot_be_named(
     wall: WallService, session: Session, actors: dict[str, Actor], cameras: dict[str, str]
 ) -> None:
-    with pytest.raises(InvalidInput, match=f"camera '{cameras['Stadhuis']}' is not a camera you can see"):
+    with pytest.raises(Unseen, match=f"There is no camera '{cameras['Stadhuis']}' that you may see"):
         wall.save_layout(session, actors["operator"], "City", "2x2", [cameras["Markt"], cameras["Stadhuis"]] * 2, False)
-    with pytest.raises(InvalidInput, match=f"camera '{cameras['Markt']}'"):
+    with pytest.raises(Unseen, match=f"camera '{cameras['Markt']}'"):
         wall.save_tour(session, actors["partner"], "Police", [cameras["Shop door"], cameras["Markt"]], 10)
     saved = wall.save_tour(session, actors["partner"], "Shop", [cameras["Shop door"]], 10)
     assert saved.camera_ids == [cameras["Shop door"]]
@@ -144,8 +142,18 @@ def test_removed_cameras_cannot_be_named_and_drop_out_of_saved_ones(
         services.cameras.remove(other, SYSTEM, "Station")
     assert wall.list_layouts(session, operator)[0].tiles == [cameras["Markt"], None, None, None]
     assert wall.list_tours(session, operator)[0].camera_ids == [cameras["Markt"], cameras["Markt"]]
-    with pytest.raises(InvalidInput, match="not a camera you can see"):
+    with pytest.raises(InvalidInput, match="'Station' was removed"):
         wall.save_tour(session, operator, "Station", [cameras["Station"]], 10)
+
+
+@pytest.mark.parametrize("ref", ["xyz", "00000000-0000-0000-0000-000000000000"])
+def test_a_camera_that_does_not_exist_is_refused_and_recorded(
+    wall: WallService, services: Services, session: Session, actors: dict[str, Actor], ref: str
+) -> None:
+    with pytest.raises(Unseen, match=f"There is no camera '{ref}' that you may see"):
+        wall.save_layout(session, actors["operator"], "Bad", "1", [ref], False)
+    refused = services.audit.query(session, AuditFilter(person="operator", outcome="refused"))
+    assert [(r.action, r.resources.count(ref)) for r in refused] == [("camera.view", 1)]
 
 
 def test_layouts_belong_to_one_person(

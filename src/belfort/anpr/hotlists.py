@@ -62,8 +62,8 @@ COLUMNS = ("plate", "category", "priority", "valid_until", "note")
 MAX_ERRORS_SHOWN = 5
 MAX_IMPORT_BYTES = 200 << 20
 MAX_NOTE = 500
-WRITE_BATCH = 2_000
-"""Rows an import writes or deletes per transaction: about 20 ms of SQLite's write lock."""
+WRITE_BATCH = 1_000
+"""Rows an import writes or deletes per transaction: about 10 ms of SQLite's write lock."""
 READ_BATCH = 10_000
 """Rows a build reads per transaction on SQLite (where every transaction takes the write lock)."""
 VERSION_CHECK_SECONDS = 2.0

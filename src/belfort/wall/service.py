@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
-from belfort.cameras.service import visible_condition
+from belfort.cameras.service import CameraService, visible_condition
 from belfort.errors import Conflict, InvalidInput, NotFound
 from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
 from belfort.timeutil import Clock, utcnow
@@ -99,26 +99,25 @@ def visible_camera_ids(session: Session, actor: Actor, refs: Iterable[str]) -> s
     return {str(camera_id) for camera_id in found}
 
 
-def _canonical(ref: str) -> str:
-    parsed = _as_uuid(ref)
-    return str(parsed) if parsed is not None else ref
-
-
-def require_visible(session: Session, actor: Actor, refs: Iterable[str | None]) -> list[str | None]:
-    """The refs in canonical form, or InvalidInput naming the first the actor cannot use."""
-    given = list(refs)
-    canonical = [None if ref is None else _canonical(ref) for ref in given]
-    visible = visible_camera_ids(session, actor, (ref for ref in canonical if ref is not None))
-    for ref, clean in zip(given, canonical, strict=True):
-        if clean is not None and clean not in visible:
-            raise InvalidInput(f"camera '{ref}' is not a camera you can see; list them with GET /api/cameras")
-    return canonical
-
-
 class WallService:
-    def __init__(self, gate: PolicyGate, clock: Clock = utcnow) -> None:
+    def __init__(self, gate: PolicyGate, cameras: CameraService, clock: Clock = utcnow) -> None:
         self.gate = gate
+        self.cameras = cameras
         self._clock = clock
+
+    def require_visible(self, session: Session, actor: Actor, refs: Iterable[str | None]) -> list[str | None]:
+        """The refs as camera ids, each a camera the actor may see (the gate refuses, and
+        records, one of another organisation or none), and not removed."""
+        canonical: list[str | None] = []
+        for ref in refs:
+            if ref is None:
+                canonical.append(None)
+                continue
+            camera = self.cameras.require(session, actor, ref, Action.VIEW_CAMERA)
+            if camera.removed_at is not None:
+                raise InvalidInput(f"camera '{camera.name}' was removed; choose another one")
+            canonical.append(str(camera.id))
+        return canonical
 
     def require_wall(self, session: Session, actor: Actor) -> tuple[uuid.UUID, uuid.UUID]:
         """The actor's user and organisation ids once the gate lets them use the wall; a
@@ -147,7 +146,7 @@ class WallService:
         user_id, _ = self.require_wall(session, actor)
         name = check_name(name, "layout")
         check_tiles(layout, tiles)
-        canonical = require_visible(session, actor, tiles)
+        canonical = self.require_visible(session, actor, tiles)
         if is_default:
             session.execute(
                 update(WallLayout)
@@ -193,7 +192,7 @@ class WallService:
         _, organisation_id = self.require_wall(session, actor)
         name = check_name(name, "tour")
         check_tour(camera_ids, dwell_seconds)
-        canonical = [ref for ref in require_visible(session, actor, camera_ids) if ref is not None]
+        canonical = [ref for ref in self.require_visible(session, actor, camera_ids) if ref is not None]
         row = self._tour(session, organisation_id, name)
         if row is None:
             row = CameraTour(organisation_id=organisation_id, name=name, created_by=actor.name)

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.errors import BelfortError, InvalidInput
+from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.evidence.models import EvidenceExport
 from belfort.evidence.service import MAX_ITEMS, ExportItem, ExportRequest
 from belfort.evidence.signing import readable_fingerprint
@@ -318,6 +318,8 @@ def _submit(
         )
         row = _start(services, session, identity.actor, export)
     except BelfortError as exc:
+        if isinstance(exc, Refusal) and not may(identity.actor, Action.VIEW_EXPORTS):
+            raise  # the page itself is not theirs: the refusal is answered as such
         settle(session, exc)
         return _render(
             request, services, session, identity, exc.status_code, values=values, ranges=ranges, error=exc.message

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
-from belfort.errors import BelfortError, InvalidInput
+from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.policy import Action, Actor, Purpose, PurposeKind, may
 from belfort.retention.models import Hold
 from belfort.timeutil import parse_iso
@@ -230,5 +230,7 @@ def _refused(
     exc: BelfortError,
     values: dict[str, str],
 ) -> HTMLResponse:
+    if isinstance(exc, Refusal) and not may(identity.actor, Action.VIEW_HOLDS):
+        raise exc  # the page itself is not theirs: the refusal is answered as such
     settle(session, exc)
     return _render(request, services, session, identity, status_code=exc.status_code, values=values, error=exc.message)

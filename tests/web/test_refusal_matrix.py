@@ -1,0 +1,551 @@
+"""Every route × every role and machine scope × a resource of another organisation.
+
+Each request that is refused (403, or 404 for what the caller may not learn exists) leaves
+exactly one audit record naming the actor, the action, the resource and the reason; a
+request that is not refused leaves no refusal. A route added later fails
+`test_every_route_is_in_the_matrix` until it is given a request here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from starlette.websockets import WebSocketDisconnect
+
+from belfort.anpr.models import Hit, Hotlist, HotlistRow, PlateRead, SpeedSection
+from belfort.app import Services, build_services
+from belfort.audit.chain import decode_resources
+from belfort.audit.models import AuditRecord
+from belfort.auth.service import actor_of_user
+from belfort.cameras.service import CameraSpec
+from belfort.evidence.models import EvidenceExport
+from belfort.keys import LinkKind
+from belfort.media.models import Segment
+from belfort.policy import Purpose, PurposeKind, Role
+from belfort.policy.model import system_actor
+from belfort.settings import load_settings
+from belfort.timeutil import iso_utc
+from belfort.wall.models import CameraTour, WallLayout
+from belfort.web.app import create_app
+from tests.conftest import PASSWORD
+from tests.web.test_routes_need_auth import PUBLIC, all_routes
+
+SYSTEM = system_actor("matrix-setup")
+POLICE, SHOP, OTHER = "PZ Test", "Shop Test", "PZ Other"
+PURPOSE = {"kind": "judicial", "justification": "Investigation of the robbery", "legal_basis_ref": "PK 2026/1"}
+FORM_PURPOSE = {"kind": "judicial", "justification": PURPOSE["justification"], "legal_basis_ref": "PK 2026/1"}
+ACTORS = [role.value for role in Role] + ["machine"]
+
+
+@dataclass
+class World:
+    services: Services
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+    ids: dict[str, str]
+    link: Callable[[LinkKind, dict[str, Any]], str]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    data: Path = tmp_path_factory.mktemp("matrix") / "data"
+    services = build_services(load_settings(data_dir=data, environ={}))
+    ids = _populate(services)
+    with TestClient(create_app(services)) as client:
+        headers = {}
+        for role in Role:
+            token = client.post("/api/auth/login", json={"username": role.value, "password": PASSWORD}).json()
+            headers[role.value] = {"Authorization": f"Bearer {token['token']}"}
+        created = client.post(
+            "/api/tokens",
+            json={"name": "anpr-r8", "organisation": POLICE, "scopes": ["anpr:ingest"]},
+            headers=headers["admin"],
+        ).json()
+        headers["machine"] = {"Authorization": f"Bearer {created['token']}"}
+        yield World(services, client, headers, ids, lambda kind, claims: services.links.sign(kind, claims, 3600))
+    services.close()
+
+
+def _populate(services: Services) -> dict[str, str]:
+    """The caller's organisations and people, and another police zone with one of each thing."""
+    now = services.clock()
+    ids: dict[str, str] = {}
+    with services.db.session() as session:
+        for name, kind in ((POLICE, "police_zone"), (SHOP, "business"), (OTHER, "police_zone")):
+            ids[name] = str(services.accounts.add_organisation(session, SYSTEM, name, kind).id)
+        for role in Role:
+            org = SHOP if role is Role.PARTNER else POLICE
+            services.accounts.add_user(
+                session, SYSTEM, username=role.value, role=role.value, organisation=org, password=PASSWORD
+            )
+        for username, role in (("other-inspector", "inspector"), ("other-supervisor", "supervisor")):
+            user = services.accounts.add_user(
+                session, SYSTEM, username=username, role=role, organisation=OTHER, password=PASSWORD
+            )
+            ids[username] = str(user.id)
+        for key, name, kind in (("camera", "Other Markt", "fixed"), ("anpr", "Other ANPR", "anpr")):
+            spec = CameraSpec(name=name, organisation=OTHER, main_url="rtsp://10.0.0.9/a", kind=kind)
+            ids[key] = str(services.cameras.add(session, SYSTEM, spec).id)
+        token, _ = services.accounts.create_token(
+            session, SYSTEM, name="other-anpr", organisation=OTHER, scopes=["anpr:ingest"]
+        )
+        ids["token"] = str(token.id)
+        camera = uuid.UUID(ids["camera"])
+        segment = Segment(
+            camera_id=camera,
+            storage_id="matrix",
+            path="none.mp4",
+            state="complete",
+            start_time=now - timedelta(hours=1),
+            end_time=now - timedelta(minutes=59),
+            codec="avc1.42E01E",
+            width=1280,
+            height=720,
+        )
+        session.add(segment)
+        purpose = Purpose(PurposeKind.JUDICIAL, "Kept for the robbery case", "PK 2026/2")
+        hold, _ = services.holds.place(
+            session, SYSTEM, ids["camera"], now - timedelta(hours=2), now - timedelta(hours=1), "PV 9", "kept", purpose
+        )
+        other = uuid.UUID(ids[OTHER])
+        export = EvidenceExport(
+            created_at=now,
+            requester_id=uuid.UUID(ids["other-inspector"]),
+            requester_name="other-inspector",
+            organisation_id=other,
+            case_number="PV 9",
+            recipient="Prosecutor",
+            purpose="judicial",
+            justification="Kept for the robbery case",
+            items="[]",
+            state="ready",
+            file_name="none.zip",
+            signing_key_fingerprint="-",
+        )
+        hotlist = Hotlist(organisation_id=other, name="Other list", updated_at=now, updated_by="other-supervisor")
+        session.add_all([export, hotlist])
+        session.flush()
+        entry = HotlistRow(hotlist_id=hotlist.id, pattern="1ABC234", category="stolen", priority=1)
+        read = PlateRead(
+            organisation_id=other,
+            source="matrix",
+            camera_id=uuid.UUID(ids["anpr"]),
+            ts=now - timedelta(minutes=5),
+            plate="1ABC234",
+            plate_reversed="432CBA1",
+            plate_key="1ABC234",
+            display="1-ABC-234",
+            confidence=0.9,
+            received_at=now,
+        )
+        section = SpeedSection(
+            organisation_id=other,
+            name="Other section",
+            entry_camera_id=uuid.UUID(ids["anpr"]),
+            exit_camera_id=uuid.UUID(ids["anpr"]),
+            distance_m=1000,
+            limit_kmh=50,
+            created_at=now,
+        )
+        session.add_all([entry, read, section])
+        session.flush()
+        hit = Hit(
+            organisation_id=other,
+            read_id=read.id,
+            ts=read.ts,
+            plate=read.plate,
+            display=read.display,
+            camera_id=read.camera_id,
+            place="Other ANPR",
+            hotlist="Other list",
+            pattern="1ABC234",
+            category="stolen",
+            priority=1,
+            mode="exact",
+            created_at=now,
+        )
+        tour = CameraTour(
+            organisation_id=other,
+            name="Other tour",
+            camera_ids=json.dumps([ids["camera"]]),
+            dwell_seconds=10,
+            created_by="other-supervisor",
+            updated_at=now,
+        )
+        layout = WallLayout(
+            user_id=uuid.UUID(ids["other-supervisor"]),
+            name="Other layout",
+            layout="1",
+            tiles=json.dumps([ids["camera"]]),
+            is_default=False,
+            updated_at=now,
+        )
+        session.add_all([hit, tour, layout])
+        session.flush()
+        other_person = actor_of_user(services.accounts.user_by_name(session, "other-inspector"))
+        ids.update(
+            segment=str(segment.id),
+            hold=str(hold.id),
+            export=str(export.id),
+            hotlist=str(hotlist.id),
+            entry=str(entry.id),
+            read=str(read.id),
+            section=str(section.id),
+            hit=str(hit.id),
+            other_person=str(other_person.id),
+            start=iso_utc(now - timedelta(hours=1)),
+            end=iso_utc(now - timedelta(minutes=59)),
+        )
+    return ids
+
+
+Request = dict[str, Any]
+
+
+def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
+    """One request per route, aimed at the other police zone's camera, hold, export, hotlist,
+    hit, read or section wherever the route takes one."""
+    ids = world.ids
+    camera, start, end = ids["camera"], ids["start"], ids["end"]
+    playback = world.link(
+        LinkKind.PLAYBACK,
+        {"sub": ids["other_person"], "cam": camera, "s": 0, "e": 4_000_000_000},
+    )
+    picture = world.link(LinkKind.READ_PICTURE, {"sub": ids["other_person"], "read": ids["read"]})
+    clip = {"camera": camera, "start": start, "end": end, "grant": playback}
+    unique = f"matrix-{actor}"
+    return {
+        ("GET", "/"): {},
+        ("GET", "/admin"): {},
+        ("POST", "/admin/organisations"): {"data": {"name": f"Org {unique}", "kind": "other"}},
+        ("POST", "/admin/tokens"): {"data": {"name": unique, "organisation": OTHER, "scopes": "anpr:ingest"}},
+        ("POST", "/admin/tokens/{token_id}/revoke"): {"path": f"/admin/tokens/{ids['token']}/revoke"},
+        ("POST", "/admin/users"): {
+            "data": {"username": unique, "role": "operator", "organisation": OTHER, "password": PASSWORD}
+        },
+        ("GET", "/admin/users/{username}"): {"path": "/admin/users/other-supervisor"},
+        ("POST", "/admin/users/{username}"): {
+            "path": "/admin/users/other-supervisor",
+            "data": {"full_name": "Changed", "role": "supervisor", "organisation": OTHER},
+        },
+        ("POST", "/admin/users/{username}/active"): {
+            "path": "/admin/users/other-supervisor/active",
+            "data": {"active": "true"},
+        },
+        ("GET", "/anpr"): {},
+        ("GET", "/anpr/hits"): {},
+        ("GET", "/anpr/hotlists"): {"params": {"show": ids["hotlist"]}},
+        ("POST", "/anpr/hotlists"): {"data": {"name": f"List {unique}"}},
+        ("POST", "/anpr/hotlists/{hotlist_id}/delete"): {"path": f"/anpr/hotlists/{ids['hotlist']}/delete"},
+        ("POST", "/anpr/hotlists/{hotlist_id}/entries"): {
+            "path": f"/anpr/hotlists/{ids['hotlist']}/entries",
+            "data": {"plate": "1XYZ999", "category": "stolen"},
+        },
+        ("POST", "/anpr/hotlists/{hotlist_id}/import"): {
+            "path": f"/anpr/hotlists/{ids['hotlist']}/import",
+            "files": {"file": ("list.csv", b"1XYZ999;stolen\n", "text/csv")},
+        },
+        ("GET", "/anpr/search"): {},
+        ("POST", "/anpr/search"): {"data": {"query": "1ABC*", "camera": ids["anpr"], **FORM_PURPOSE}},
+        ("GET", "/anpr/sections"): {},
+        ("POST", "/anpr/sections"): {
+            "data": {
+                "name": f"Section {unique}",
+                "entry_camera": ids["anpr"],
+                "exit_camera": camera,
+                "distance_m": "1000",
+                "limit_kmh": "50",
+            }
+        },
+        ("POST", "/anpr/sections/report"): {
+            "data": {"section": ids["section"], "start": start[:19], "end": end[:19], **FORM_PURPOSE}
+        },
+        ("GET", "/api/anpr/hits"): {},
+        ("POST", "/api/anpr/hits/{hit_id}/accept"): {"path": f"/api/anpr/hits/{ids['hit']}/accept", "json": {}},
+        ("POST", "/api/anpr/hits/{hit_id}/reject"): {
+            "path": f"/api/anpr/hits/{ids['hit']}/reject",
+            "json": {"reason": "another vehicle"},
+        },
+        ("GET", "/api/anpr/hotlists"): {},
+        ("POST", "/api/anpr/hotlists"): {"json": {"name": f"API {unique}"}},
+        ("DELETE", "/api/anpr/hotlists/{hotlist_id}"): {"path": f"/api/anpr/hotlists/{ids['hotlist']}"},
+        ("GET", "/api/anpr/hotlists/{hotlist_id}/entries"): {"path": f"/api/anpr/hotlists/{ids['hotlist']}/entries"},
+        ("POST", "/api/anpr/hotlists/{hotlist_id}/entries"): {
+            "path": f"/api/anpr/hotlists/{ids['hotlist']}/entries",
+            "json": {"plate": "1XYZ999", "category": "stolen"},
+        },
+        ("PUT", "/api/anpr/hotlists/{hotlist_id}/entries"): {
+            "path": f"/api/anpr/hotlists/{ids['hotlist']}/entries",
+            "content": b"1XYZ999;stolen\n",
+            "headers": {"Content-Type": "text/csv"},
+        },
+        ("DELETE", "/api/anpr/hotlists/{hotlist_id}/entries/{entry_id}"): {
+            "path": f"/api/anpr/hotlists/{ids['hotlist']}/entries/{ids['entry']}"
+        },
+        ("POST", "/api/anpr/reads"): {
+            "json": {"reads": [{"plate": "1ABC234", "time": end, "camera": ids["anpr"], "id": unique}]}
+        },
+        ("GET", "/api/anpr/reads/{read_id}/{kind}"): {
+            "path": f"/api/anpr/reads/{ids['read']}/crop",
+            "params": {"grant": picture},
+        },
+        ("POST", "/api/anpr/search"): {"json": {"query": "1ABC234", "cameras": [ids["anpr"]], "purpose": PURPOSE}},
+        ("GET", "/api/anpr/sections"): {},
+        ("POST", "/api/anpr/sections"): {
+            "json": {
+                "name": f"API {unique}",
+                "entry_camera": ids["anpr"],
+                "exit_camera": camera,
+                "distance_m": 1000,
+                "limit_kmh": 50,
+            }
+        },
+        ("POST", "/api/anpr/sections/{section_id}/report"): {
+            "path": f"/api/anpr/sections/{ids['section']}/report",
+            "json": {"start": start, "end": end, "purpose": PURPOSE},
+        },
+        ("GET", "/api/audit"): {"params": {"person": "other-inspector"}},
+        ("POST", "/api/audit/verify"): {},
+        ("POST", "/api/auth/logout"): None,
+        ("GET", "/api/auth/me"): {},
+        ("GET", "/api/cameras"): {},
+        ("POST", "/api/cameras"): {
+            "json": {"name": f"Cam {unique}", "organisation": OTHER, "main_url": "rtsp://10.0.0.8/a"}
+        },
+        ("DELETE", "/api/cameras/{ref}"): {"path": f"/api/cameras/Cam {unique}"},
+        ("GET", "/api/cameras/{ref}"): {"path": f"/api/cameras/{camera}"},
+        ("PATCH", "/api/cameras/{ref}"): {"path": f"/api/cameras/{camera}", "json": {"street": "Markt"}},
+        ("GET", "/api/cameras/{ref}/recordings"): {"path": f"/api/cameras/{camera}/recordings"},
+        ("GET", "/api/cameras/{ref}/timeline"): {
+            "path": f"/api/cameras/{camera}/timeline",
+            "params": {"start": start, "end": end},
+        },
+        ("GET", "/api/docs"): {},
+        ("GET", "/api/evidence/exports"): {},
+        ("POST", "/api/evidence/exports"): {
+            "json": {
+                "items": [{"camera": camera, "start": start, "end": end}],
+                "case_number": "PV 1",
+                "recipient": "Court",
+                "purpose": PURPOSE,
+            }
+        },
+        ("GET", "/api/evidence/exports/{export_id}"): {"path": f"/api/evidence/exports/{ids['export']}"},
+        ("GET", "/api/evidence/exports/{export_id}/package"): {
+            "path": f"/api/evidence/exports/{ids['export']}/package"
+        },
+        ("GET", "/api/evidence/exports/{export_id}/progress"): {
+            "path": f"/api/evidence/exports/{ids['export']}/progress"
+        },
+        ("GET", "/api/evidence/key"): {},
+        ("GET", "/api/holds"): {"params": {"camera": camera}},
+        ("POST", "/api/holds"): {
+            "json": {
+                "camera": camera,
+                "start": start,
+                "end": end,
+                "case_number": "PV 1",
+                "reason": "kept",
+                "purpose": PURPOSE,
+            }
+        },
+        ("POST", "/api/holds/{hold_id}/lift"): {"path": f"/api/holds/{ids['hold']}/lift", "json": {"purpose": PURPOSE}},
+        ("GET", "/api/live/cameras"): {},
+        ("DELETE", "/api/live/purpose"): {},
+        ("GET", "/api/live/purpose"): {},
+        ("PUT", "/api/live/purpose"): {"json": PURPOSE},
+        ("GET", "/api/live/watching"): {},
+        ("POST", "/api/live/{ref}/snapshot"): {"path": f"/api/live/{camera}/snapshot", "json": PURPOSE},
+        ("GET", "/api/organisations"): {},
+        ("POST", "/api/organisations"): {"json": {"name": f"API org {unique}", "kind": "other"}},
+        ("GET", "/api/recordings/clip"): {"params": clip},
+        ("GET", "/api/recordings/layout"): {"params": clip},
+        ("POST", "/api/recordings/playback"): {
+            "json": {"camera": camera, "start": start, "end": end, "purpose": PURPOSE}
+        },
+        ("GET", "/api/recordings/segments/{segment_id}"): {
+            "path": f"/api/recordings/segments/{ids['segment']}",
+            "params": {"grant": playback},
+        },
+        ("GET", "/api/tokens"): {},
+        ("POST", "/api/tokens"): {"json": {"name": f"api-{unique}", "organisation": OTHER, "scopes": ["anpr:ingest"]}},
+        ("POST", "/api/tokens/{token_id}/revoke"): {"path": f"/api/tokens/{ids['token']}/revoke"},
+        ("GET", "/api/users"): {},
+        ("POST", "/api/users"): {
+            "json": {"username": f"api-{unique}", "role": "operator", "organisation": OTHER, "password": PASSWORD}
+        },
+        ("PATCH", "/api/users/{username}"): {"path": "/api/users/other-supervisor", "json": {"full_name": "Sofie"}},
+        ("POST", "/api/users/{username}/disable"): {"path": f"/api/users/api-{unique}/disable"},
+        ("POST", "/api/users/{username}/enable"): {"path": "/api/users/other-supervisor/enable"},
+        ("GET", "/api/wall/layouts"): {},
+        ("DELETE", "/api/wall/layouts/{name}"): {"path": "/api/wall/layouts/Other layout"},
+        ("PUT", "/api/wall/layouts/{name}"): {
+            "path": f"/api/wall/layouts/{unique}",
+            "json": {"layout": "1", "tiles": [camera]},
+        },
+        ("GET", "/api/wall/tours"): {},
+        ("DELETE", "/api/wall/tours/{name}"): {"path": "/api/wall/tours/Other tour"},
+        ("PUT", "/api/wall/tours/{name}"): {
+            "path": f"/api/wall/tours/{unique}",
+            "json": {"cameras": [camera], "dwell_seconds": 10},
+        },
+        ("GET", "/audit"): {"params": {"person": "other-inspector"}},
+        ("GET", "/audit/verify"): {},
+        ("GET", "/cameras"): {},
+        ("POST", "/cameras"): {"data": {"name": f"Page {unique}", "organisation": OTHER, "main_url": "sim://x"}},
+        ("GET", "/cameras/{ref}"): {"path": f"/cameras/{camera}"},
+        ("GET", "/cameras/{ref}/edit"): {"path": f"/cameras/{camera}/edit"},
+        ("POST", "/cameras/{ref}/edit"): {
+            "path": f"/cameras/{ids['anpr']}/edit",
+            "data": {
+                "name": "Other ANPR",
+                "organisation": OTHER,
+                "kind": "anpr",
+                "legal_regime": "police",
+                "main_url": "rtsp://10.0.0.9/a",
+                "transport": "tcp",
+                "street": "Ring",
+            },
+        },
+        ("POST", "/cameras/{ref}/state"): {"path": f"/cameras/Page {unique}/state", "data": {"state": "remove"}},
+        ("GET", "/evidence"): {},
+        ("POST", "/evidence"): {
+            "data": {
+                "camera": camera,
+                "start": start[:19],
+                "end": end[:19],
+                "case_number": "PV 1",
+                "recipient": "Court",
+                **FORM_PURPOSE,
+            }
+        },
+        ("GET", "/holds"): {},
+        ("POST", "/holds"): {
+            "data": {
+                "camera": camera,
+                "start": start[:19],
+                "end": end[:19],
+                "case_number": "PV 1",
+                "reason": "kept",
+                **FORM_PURPOSE,
+            }
+        },
+        ("POST", "/holds/{hold_id}/lift"): {"path": f"/holds/{ids['hold']}/lift", "data": FORM_PURPOSE},
+        ("POST", "/logout"): None,
+        ("GET", "/openapi.json"): {},
+        ("GET", "/wall"): {},
+    }
+
+
+NAMESPACED = {("DELETE", "/api/wall/layouts/{name}"), ("DELETE", "/api/wall/tours/{name}")}
+"""A person's layouts and an organisation's tours are found in their own namespace only:
+another's is not refused, it is not there ("you have no layout ..."), and nothing is recorded."""
+
+NOTHING_TO_REFUSE = {
+    ("GET", "/"),
+    ("GET", "/api/auth/me"),
+    ("GET", "/api/cameras"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/evidence/key"),
+    ("GET", "/api/live/cameras"),
+    ("GET", "/api/live/purpose"),
+    ("GET", "/cameras"),
+    ("GET", "/openapi.json"),
+    *NAMESPACED,
+}
+"""Routes that show only what the caller may see, or touch only the caller's own things."""
+
+
+def refusals(services: Services) -> int:
+    with services.db.session() as session:
+        return int(session.scalar(select(func.count()).where(AuditRecord.outcome == "refused")) or 0)
+
+
+def newest_refusals(services: Services, count: int) -> list[AuditRecord]:
+    with services.db.session() as session:
+        statement = select(AuditRecord).where(AuditRecord.outcome == "refused").order_by(AuditRecord.seq.desc())
+        return list(session.scalars(statement.limit(count)))
+
+
+def test_every_route_is_in_the_matrix(world: World) -> None:
+    routes = {route for route in all_routes(world.client) if route[0] != "WEBSOCKET"} - PUBLIC
+    assert routes == set(requests(world, "x")), "add the new route to the matrix, with a request it could refuse"
+
+
+def _send(world: World, actor: str, method: str, path: str, request: Request) -> int:
+    spec = dict(request)
+    target = spec.pop("path", path)
+    headers = {**world.headers[actor], **spec.pop("headers", {})}
+    response = world.client.request(method, target, headers=headers, follow_redirects=False, **spec)
+    return response.status_code
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_each_refusal_leaves_exactly_one_record(world: World, actor: str) -> None:
+    services = world.services
+    problems: list[str] = []
+    for (method, path), request in sorted(requests(world, actor).items()):
+        if request is None:  # signing out would end the matrix's own session
+            continue
+        before = refusals(services)
+        status = _send(world, actor, method, path, request)
+        added = refusals(services) - before
+        where = f"{actor} {method} {path} -> {status}"
+        refused = status == 403 or (status == 404 and (method, path) not in NAMESPACED)
+        if refused:
+            if added != 1:
+                problems.append(f"{where}: {added} refusal records, not 1")
+                continue
+            record = newest_refusals(services, 1)[0]
+            expected_name = "token:anpr-r8" if actor == "machine" else actor
+            if record.actor_name != expected_name or not record.action or not record.reason:
+                problems.append(f"{where}: record lacks actor, action or reason: {record.actor_name} {record.action}")
+            if not decode_resources(record.resources):
+                problems.append(f"{where}: record names no resource")
+        elif status < 400 or (method, path) in NAMESPACED:
+            if added:
+                problems.append(f"{where}: answered without refusing, yet {added} refusal record(s)")
+        else:
+            problems.append(f"{where}: neither granted nor refused")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_matrix_refuses_something_on_every_route(world: World) -> None:
+    """Each route that takes another organisation's resource is refused to someone: the
+    matrix aims at something a route could refuse, not at nothing."""
+    refused_somewhere: set[tuple[str, str]] = set()
+    for actor in ACTORS:
+        for (method, path), request in requests(world, actor).items():
+            if request is None or (method, path) in NOTHING_TO_REFUSE or (method, path) in refused_somewhere:
+                continue
+            before = refusals(world.services)
+            _send(world, actor, method, path, request)
+            if refusals(world.services) > before:
+                refused_somewhere.add((method, path))
+    expected = {route for route, request in requests(world, "x").items() if request is not None} - NOTHING_TO_REFUSE
+    assert expected - refused_somewhere == set()
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_websocket_refusals_are_recorded_once(world: World, actor: str) -> None:
+    services = world.services
+    for path in (f"/api/live/{world.ids['camera']}/ws?kind=judicial", "/api/anpr/hits/ws"):
+        before = refusals(services)
+        with world.client.websocket_connect(path, headers=world.headers[actor]) as socket:
+            message = socket.receive_json()
+            if message["type"] == "hello":
+                assert refusals(services) == before, f"{actor} {path}: granted, yet a refusal was recorded"
+                continue
+            assert message["type"] == "error" and message["status"] in (403, 404), (actor, path, message)
+            with pytest.raises(WebSocketDisconnect):
+                socket.receive_text()
+        assert refusals(services) - before == 1, f"{actor} {path}"
