@@ -296,6 +296,10 @@ def ordered_ids(count: int) -> Iterator[uuid.UUID]:
     return (uuid.UUID(int=start + n) for n in range(count))
 
 
+def _hotlist_label(hotlist: Hotlist) -> str:
+    return hotlist.name
+
+
 def hotlist_resource(hotlist: Hotlist | None, organisation_id: uuid.UUID | None) -> Resource:
     return Resource(
         ResourceKind.HOTLIST,
@@ -559,7 +563,9 @@ class HotlistService:
         return session.scalars(query).all()
 
     def get(self, session: Session, actor: Actor, hotlist_id: uuid.UUID) -> Hotlist:
-        return owned(session, actor, Hotlist, hotlist_id, "hotlist")
+        return owned(
+            session, self.gate, actor, Action.MANAGE_HOTLISTS, Hotlist, hotlist_id, ResourceKind.HOTLIST, _hotlist_label
+        )
 
     def create(self, session: Session, actor: Actor, name: str, watch_path: str = "") -> Hotlist:
         name = name.strip()
@@ -689,7 +695,16 @@ class HotlistService:
         if not entries:
             raise InvalidInput("an import needs at least one entry")
         with self.db.session() as session:
-            hotlist = owned(session, actor, Hotlist, hotlist_id, "hotlist")
+            hotlist = owned(
+                session,
+                self.gate,
+                actor,
+                Action.MANAGE_HOTLISTS,
+                Hotlist,
+                hotlist_id,
+                ResourceKind.HOTLIST,
+                _hotlist_label,
+            )
             self._authorize(session, actor, hotlist, {"change": "import", "entries": len(entries)})
             name = hotlist.name
         generation = 0

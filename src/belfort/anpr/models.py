@@ -11,6 +11,7 @@ from its read and its hotlist entry, so it outlives both under its own retention
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -18,8 +19,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from belfort.db.base import Base, UTCDateTime, new_id
-from belfort.errors import NotFound
-from belfort.policy import Actor
+from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
 
 
 class PlateRead(Base):
@@ -179,17 +179,40 @@ class SpeedSection(Base):
 
 class _Owned(Protocol):
     @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
     def organisation_id(self) -> uuid.UUID: ...
 
 
 Owned = TypeVar("Owned", bound=_Owned)
 
 
-def owned(session: Session, actor: Actor, model: type[Owned], row_id: uuid.UUID, noun: str) -> Owned:
-    """The row `row_id` of `model` when it belongs to the actor's organisation (or the actor is
-    Belfort itself); NotFound otherwise, so another organisation's rows are not even confirmed
-    to exist."""
+def owned(
+    session: Session,
+    gate: PolicyGate,
+    actor: Actor,
+    action: Action,
+    model: type[Owned],
+    row_id: uuid.UUID,
+    kind: ResourceKind,
+    describe: Callable[[Owned], str],
+) -> Owned:
+    """The row `row_id` of `model`, once the gate lets the actor reach it for `action`: a row
+    of another organisation and no row at all are refused alike, and the refusal recorded."""
     row = session.get(model, row_id)
-    if row is None or (actor.organisation_id is not None and row.organisation_id != actor.organisation_id):
-        raise NotFound(f"no {noun} {row_id} of your organisation")
+    gate.require_reach(
+        session,
+        actor,
+        action,
+        Resource(
+            kind,
+            str(row_id),
+            describe(row) if row is not None else "",
+            row.organisation_id if row is not None else None,
+            asked=str(row_id),
+            known=row is not None,
+        ),
+    )
+    assert row is not None  # refused above otherwise
     return row

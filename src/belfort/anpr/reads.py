@@ -369,7 +369,7 @@ class ReadService:
     def handle(self, session: Session, actor: Actor, hit_id: uuid.UUID, accepted: bool, reason: str) -> Hit:
         """Accept or reject a hit and every hit of its series, audited once with the decision,
         the reason and how many hits it settled; the series' first hit."""
-        hit = owned(session, actor, Hit, hit_id, "hit")
+        hit = owned(session, self.gate, actor, Action.HANDLE_HITS, Hit, hit_id, ResourceKind.HIT, _hit_label)
         if hit.series_id is not None:
             hit = session.get(Hit, hit.series_id) or hit
         session.refresh(hit, with_for_update=True)
@@ -405,7 +405,9 @@ class ReadService:
         return hit
 
     def read_for(self, session: Session, actor: Actor, read_id: uuid.UUID) -> PlateRead:
-        return owned(session, actor, PlateRead, read_id, "read")
+        return owned(
+            session, self.gate, actor, Action.SEARCH_PLATES, PlateRead, read_id, ResourceKind.PLATE_READS, _read_label
+        )
 
     def camera_of(self, session: Session, actor: Actor, hit: Hit) -> Camera | None:
         camera = session.get(Camera, hit.camera_id) if hit.camera_id else None
@@ -442,6 +444,14 @@ class ReadService:
             None,
             detail={"erased": count, "what": what, "older_than": iso_utc(before)},
         )
+
+
+def _hit_label(hit: Hit) -> str:
+    return f"hit {hit.display}"
+
+
+def _read_label(read: PlateRead) -> str:
+    return f"read {read.display}"
 
 
 def organisation_of(actor: Actor) -> uuid.UUID:

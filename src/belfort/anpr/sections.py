@@ -23,7 +23,7 @@ from belfort.anpr.models import PlateRead, SpeedSection, owned
 from belfort.anpr.reads import reads_resource
 from belfort.cameras.service import CameraService
 from belfort.errors import Conflict, InvalidInput
-from belfort.policy import Action, Actor, PolicyGate, Purpose
+from belfort.policy import Action, Actor, PolicyGate, Purpose, ResourceKind
 from belfort.timeutil import Clock, iso_utc, utcnow
 
 SLOWEST_KMH = 5.0
@@ -91,13 +91,24 @@ class SectionService:
         return section
 
     def sections(self, session: Session, actor: Actor) -> Sequence[SpeedSection]:
+        """The organisation's sections: for those who set them up or read their reports."""
+        self.gate.require_function(session, actor, "speed sections", Action.MANAGE_CAMERAS, Action.SEARCH_PLATES)
         query = select(SpeedSection).order_by(SpeedSection.name)
         if actor.organisation_id is not None:
             query = query.where(SpeedSection.organisation_id == actor.organisation_id)
         return session.scalars(query).all()
 
     def get(self, session: Session, actor: Actor, section_id: uuid.UUID) -> SpeedSection:
-        return owned(session, actor, SpeedSection, section_id, "section")
+        return owned(
+            session,
+            self.gate,
+            actor,
+            Action.SEARCH_PLATES,
+            SpeedSection,
+            section_id,
+            ResourceKind.SECTION,
+            lambda section: section.name,
+        )
 
     def passages(
         self,

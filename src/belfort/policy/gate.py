@@ -25,7 +25,15 @@ from sqlalchemy.orm import Session
 from belfort.audit import AuditEntry, AuditLog, ResourceRef
 from belfort.errors import Forbidden, Refusal, Unseen
 from belfort.policy.model import Action, Actor, Decision, Purpose, Resource, ResourceKind
-from belfort.policy.rules import ACTIONS, UNSEEN_RULES, PolicyRules, decide, decide_function, operation_of
+from belfort.policy.rules import (
+    ACTIONS,
+    UNSEEN_RULES,
+    PolicyRules,
+    decide,
+    decide_function,
+    decide_reach,
+    operation_of,
+)
 from belfort.timeutil import Clock, utcnow
 
 
@@ -147,6 +155,26 @@ class PolicyGate:
             detail={**(detail or {}), "rule": "link"},
         )
         raise problem
+
+    def require_reach(self, session: Session, actor: Actor, action: Action, resource: Resource) -> None:
+        """Whether the actor may reach `resource` for `action` (role, existence, whose it is),
+        before an operation that takes its own decision: a refusal is recorded and raised,
+        a grant is not recorded (the operation's decision is)."""
+        decision = decide_reach(actor, action, resource)
+        if decision.granted:
+            return
+        self.record(
+            session,
+            actor,
+            action,
+            resource,
+            outcome=decision.outcome,
+            reason=decision.reason,
+            detail={"rule": decision.rule},
+        )
+        if decision.rule in UNSEEN_RULES:
+            raise Unseen(decision.reason)
+        raise Forbidden(decision.reason, needs=decision.needs)
 
     def require_function(self, session: Session, actor: Actor, where: str, *actions: Action) -> None:
         """Whether the actor's role may use one of `actions` at all (open the page `where`),

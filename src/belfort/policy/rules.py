@@ -369,6 +369,19 @@ def decide_function(actor: Actor, action: Action) -> Decision:
     return refusal or Decision(True, action, "granted", f"Allowed: {spec.description.lower()}.")
 
 
+def decide_reach(actor: Actor, action: Action, resource: Resource) -> Decision:
+    """Whether `actor` may reach `resource` for `action` at all: who they are, whether it
+    exists and whose it is, leaving purpose and age to the decision of the operation itself."""
+    spec = ACTIONS[action]
+    refusal = (
+        _check_actor(actor, action, spec)
+        or _check_known(action, resource)
+        or _check_organisation(actor, action, spec, resource)
+        or _check_personal(actor, action, spec, resource)
+    )
+    return refusal or Decision(True, action, "granted", f"Allowed: {spec.description.lower()}.")
+
+
 def may(actor: Actor, action: Action) -> bool:
     """For menus and buttons only: whether offering `action` to the actor makes sense. The
     decision itself is always the gate's, when the action is asked for."""

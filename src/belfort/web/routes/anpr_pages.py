@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -21,9 +21,10 @@ from belfort.anpr.hotlists import CATEGORIES, entry, parse_csv
 from belfort.anpr.search import SearchQuery, camera_names
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.errors import BelfortError, InvalidInput
+from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.policy import Action, Purpose, PurposeKind, may
 from belfort.web.deps import current_identity, db_session, get_services, page_of
+from belfort.web.flash import redirect_after_post
 from belfort.web.routes.anpr import cursor_of, passages_out, read_out
 from belfort.web.routes.common import settle
 from belfort.web.routes.holds import form_time
@@ -209,15 +210,19 @@ def _hotlist_change(
     identity: Identity,
     change: Any,
     shown: uuid.UUID | None = None,
-) -> HTMLResponse:
+) -> Response:
+    """Apply `change` and redirect to the hotlists page with its notice (post/redirect/get);
+    bad input shows the page again with the message; a refusal is answered as such."""
     try:
         notice, organisation_id = change()
     except BelfortError as exc:
+        if isinstance(exc, Refusal):
+            raise
         settle(session, exc)
         return _render_hotlists(request, services, session, identity, exc.status_code, error=exc.message, shown=shown)
     session.commit()
     services.anpr.hotlists.rebuild(organisation_id)
-    return _render_hotlists(request, services, session, identity, notice=notice, shown=shown)
+    return redirect_after_post(request, f"/anpr/hotlists?show={shown}" if shown else "/anpr/hotlists", notice)
 
 
 @router.post("/anpr/hotlists")
@@ -228,7 +233,7 @@ def hotlists_create(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     def change() -> tuple[str, uuid.UUID]:
         hotlist = services.anpr.hotlists.create(session, identity.actor, name, watch_path.strip())
         return f"Hotlist '{hotlist.name}' created: import a CSV file or add plates.", hotlist.organisation_id
@@ -243,7 +248,7 @@ async def hotlists_import(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     form = await request.form(max_files=1)
     upload = form.get("file")
     data = await upload.read() if isinstance(upload, UploadFile) else b""
@@ -273,7 +278,7 @@ def hotlists_add(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     def change() -> tuple[str, uuid.UUID]:
         hotlist = services.anpr.hotlists.get(session, identity.actor, hotlist_id)
         try:
@@ -293,7 +298,7 @@ def hotlists_delete(
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     def change() -> tuple[str, uuid.UUID]:
         hotlist = services.anpr.hotlists.get(session, identity.actor, hotlist_id)
         name, organisation_id = hotlist.name, hotlist.organisation_id
@@ -354,7 +359,7 @@ def sections_create(
     identity: Identity = Depends(page_of(Action.MANAGE_CAMERAS, Action.SEARCH_PLATES)),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
-) -> HTMLResponse:
+) -> Response:
     try:
         section = services.anpr.sections.create(
             session, identity.actor, name, entry_camera, exit_camera, distance_m, limit_kmh
@@ -363,7 +368,7 @@ def sections_create(
         settle(session, exc)
         return _render_sections(request, services, session, identity, exc.status_code, error=exc.message)
     session.commit()
-    return _render_sections(request, services, session, identity, notice=f"Section '{section.name}' set up.")
+    return redirect_after_post(request, "/anpr/sections", f"Section '{section.name}' set up.")
 
 
 @router.post("/anpr/sections/report")
