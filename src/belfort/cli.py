@@ -596,12 +596,13 @@ def audit() -> None:
 def audit_verify(settings: Settings) -> None:
     """Verify the hash chain; exit 0 with the record count when intact."""
     from belfort.audit import verify_chain
+    from belfort.words import plural
 
     with opened(settings) as services, services.db.session() as session:
         result = verify_chain(session)
     if not result.ok:
         fail(f"audit chain broken after {result.count} good records: {result.problem}", 1)
-    click.echo(f"audit chain intact: {result.count} records, head {result.head_hash}")
+    click.echo(f"audit chain intact: {plural(result.count, 'record')}, head {result.head_hash}")
 
 
 @main.command()

@@ -99,7 +99,7 @@ def test_a_file_swapped_for_a_symlink_leading_out_is_refused_at_reload(
     watched = folder_of(services) / "stolen.csv"
     watched.write_text("1-ABC-234,stolen\n")
     hotlist_id = new_list(services, watch_path=str(watched))
-    assert services.anpr.hotlists.reload_watched() == [f"National: 1 entries reloaded from {watched}"]
+    assert services.anpr.hotlists.reload_watched() == [f"National: 1 entry reloaded from {watched}"]
     secret = tmp_path / "secret.csv"
     secret.write_text("9-ZZZ-999,wanted\n")
     watched.unlink()

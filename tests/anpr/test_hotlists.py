@@ -1,30 +1,37 @@
 """Hotlists on both databases: CSV imports all or nothing (broken and binary files named by
 line and column, through the API too), imports written as a new generation and switched to
-at once, the version raised by every change, the list of lists behind the policy gate, and a
-watched file reloaded when it changes (and audited)."""
+at once, a deleted list out of use at once and its rows deleted after (what a stopped process
+left goes at start), the version raised by every change, the list of lists behind the policy
+gate, and a watched file reloaded when it changes (and audited), its problem on the page."""
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from belfort.anpr.hotlists import WRITE_BATCH, EntryIn, parse_csv, stored_versions
+from belfort.anpr.hotlists import DELETE_BATCH, WRITE_BATCH, EntryIn, parse_csv, stored_versions
 from belfort.anpr.models import Hotlist, HotlistRow
 from belfort.app import Services
 from belfort.audit import AuditFilter
 from belfort.auth.models import Organisation, User
 from belfort.auth.service import actor_of_user
-from belfort.errors import Conflict, Forbidden, InvalidInput
+from belfort.errors import Conflict, Forbidden, InvalidInput, NotFound
 from belfort.policy import Actor
 from belfort.timeutil import utcnow
 from tests.conftest import POLICE, SYSTEM, Population, bearer
+from tests.web.test_pages import sign_in
 
 
 def police_id(services: Services) -> uuid.UUID:
@@ -254,6 +261,133 @@ def test_of_two_imports_at_once_the_later_one_wins(
         assert session.get(Hotlist, hotlist_id).entries == 2  # type: ignore[union-attr]
 
 
+# -- deleting a list ----------------------------------------------------------------------------
+
+
+def version_of(services: Services, organisation: uuid.UUID) -> int:
+    with services.db.session() as session:
+        return stored_versions(session).get(organisation, 0)
+
+
+def audited_changes(services: Services, username: str) -> list[tuple[str, str]]:
+    """The person's decisions on hotlists, oldest first: the outcome and the change (or, for a
+    list refused before it was looked at, the rule that refused it)."""
+    with services.db.session() as session:
+        records = services.audit.query(session, AuditFilter(person=username, action="anpr.hotlists"))
+    details = [(r.outcome, json.loads(r.detail)) for r in reversed(records)]
+    return [(outcome, detail.get("change") or detail["rule"]) for outcome, detail in details]
+
+
+def test_a_deleted_list_is_out_of_use_before_its_entries_go(
+    services: Services, population: Population, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the deletion's first transaction is committed, and while every row is still there:
+    the list is listed and found nowhere, its plates hit nothing, its name is free and the
+    version is raised. Then its rows and the list go; the deletion is audited once."""
+    hotlist_id = new_list(services)
+    organisation = police_id(services)
+    supervisor = person(services, "supervisor")
+    hotlists = services.anpr.hotlists
+    size = DELETE_BATCH + 5
+    hotlists.import_entries(supervisor, hotlist_id, plates(size))
+    assert hotlists.wait_built()
+    assert hotlists.match(organisation, "1ABC000007", utcnow()), "its plates hit before"
+    with pytest.raises(Forbidden):
+        hotlists.remove(person(services, "operator"), hotlist_id)
+    assert rows_by_generation(services, hotlist_id) == {1: size}, "a refused deletion changes nothing"
+    before = version_of(services, organisation)
+    seen: dict[str, object] = {}
+    delete_list = hotlists._delete_list
+
+    def look_before_the_rows_go(list_id: uuid.UUID) -> int:
+        seen["rows"] = rows_by_generation(services, list_id)
+        seen["version"] = version_of(services, organisation)
+        seen["match"] = hotlists.match(organisation, "1ABC000007", utcnow())
+        with services.db.session() as session:
+            seen["listed"] = [hotlist.name for hotlist in hotlists.lists(session, supervisor)]
+            with pytest.raises(NotFound, match="was deleted"):
+                hotlists.get(session, supervisor, list_id)
+            seen["renamed"] = hotlists.create(session, supervisor, "National").id
+        return delete_list(list_id)
+
+    monkeypatch.setattr(hotlists, "_delete_list", look_before_the_rows_go)
+    assert hotlists.remove(supervisor, hotlist_id) == ("National", organisation)
+    assert seen["rows"] == {1: size} and seen["version"] == before + 1
+    assert seen["match"] == [] and seen["listed"] == []
+    assert rows_by_generation(services, hotlist_id) == {}
+    with services.db.session() as session:
+        assert session.get(Hotlist, hotlist_id) is None
+        assert [hotlist.id for hotlist in hotlists.lists(session, supervisor)] == [seen["renamed"]]
+    assert hotlists.wait_built()
+    assert hotlists.match(organisation, "1ABC000007", utcnow()) == []
+    assert [change for change in audited_changes(services, "supervisor") if change[1] == "delete"] == [
+        ("granted", "delete")
+    ]
+    assert [outcome for outcome, _ in audited_changes(services, "operator")] == ["refused"]
+
+
+class Stopped(BaseException):
+    """The process stops (killed, power lost) where this is raised."""
+
+
+def test_a_list_a_process_stopped_deleting_goes_at_start(
+    services: Services, population: Population, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hotlist_id = new_list(services)
+    supervisor = person(services, "supervisor")
+    hotlists = services.anpr.hotlists
+    hotlists.import_entries(supervisor, hotlist_id, plates(DELETE_BATCH + 5))
+    batch = hotlists._batch
+    batches: list[int] = []
+    deleting = threading.get_ident()
+
+    @contextmanager
+    def stop_at_the_second_batch() -> Iterator[Session]:
+        """The deletion's batches (not those of the builder, which reads meanwhile)."""
+        if threading.get_ident() == deleting:
+            batches.append(1)
+            if len(batches) == 2:
+                raise Stopped
+        with batch() as session:
+            yield session
+
+    monkeypatch.setattr(hotlists, "_batch", stop_at_the_second_batch)
+    with pytest.raises(Stopped):
+        hotlists.remove(supervisor, hotlist_id)
+    monkeypatch.undo()
+    assert rows_by_generation(services, hotlist_id) == {1: 5}, "one batch was deleted"
+    with services.db.session() as session:
+        assert hotlists.lists(session, supervisor) == [], "out of use all the same"
+        hotlists.create(session, supervisor, "National")
+    assert hotlists.remove_stale_generations() == 5
+    assert rows_by_generation(services, hotlist_id) == {}
+    with services.db.session() as session:
+        assert session.get(Hotlist, hotlist_id) is None
+
+
+def test_an_import_into_a_list_deleted_meanwhile_is_refused_and_leaves_nothing(
+    services: Services, population: Population, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hotlist_id = new_list(services)
+    supervisor = person(services, "supervisor")
+    hotlists = services.anpr.hotlists
+    lock_list = hotlists._locked
+    calls = []
+
+    def deleted_before_the_switch(session: Session, list_id: uuid.UUID, name: str) -> Hotlist:
+        calls.append(list_id)
+        if len(calls) == 2:  # the import's switch: its rows are written, nothing is locked yet
+            hotlists.remove(supervisor, list_id)
+        return lock_list(session, list_id, name)
+
+    monkeypatch.setattr(hotlists, "_locked", deleted_before_the_switch)
+    with pytest.raises(NotFound, match="hotlist 'National' was deleted during the import; nothing was imported"):
+        hotlists.import_entries(supervisor, hotlist_id, plates(WRITE_BATCH + 3))
+    assert rows_by_generation(services, hotlist_id) == {}
+    with services.db.session() as session:
+        assert session.get(Hotlist, hotlist_id) is None
+
+
 def test_every_change_raises_the_organisations_version(services: Services, population: Population) -> None:
     organisation = police_id(services)
     supervisor = person(services, "supervisor")
@@ -278,8 +412,7 @@ def test_every_change_raises_the_organisations_version(services: Services, popul
         row = hotlists.entries(session, supervisor, hotlist, "5NEW555")[0]
         hotlists.remove_entry(session, supervisor, hotlist, row.id)
     seen.append(version())
-    with services.db.session() as session:
-        hotlists.remove(session, supervisor, hotlists.get(session, supervisor, hotlist_id))
+    hotlists.remove(supervisor, hotlist_id)
     seen.append(version())
     assert seen == [0, 1, 2, 3, 4, 5]
 
@@ -294,13 +427,13 @@ def test_a_watched_file_is_reloaded_when_it_changes(services: Services, populati
     watched.write_text("1-ABC-234,stolen\n")
     hotlist_id = new_list(services, watch_path=str(watched))
     police = police_id(services)
-    assert services.anpr.hotlists.reload_watched() == [f"National: 1 entries reloaded from {watched}"]
+    assert services.anpr.hotlists.reload_watched() == [f"National: 1 entry reloaded from {watched}"]
     assert services.anpr.hotlists.wait_built()
     assert [m.entry.category for m in services.anpr.hotlists.match(police, "1ABC234", utcnow())] == ["stolen"]
     assert services.anpr.hotlists.reload_watched() == [], "an unchanged file is not read again"
     watched.write_text("9-ZZZ-999,wanted\n")
     os.utime(watched, (1, 2_000_000_000))
-    assert services.anpr.hotlists.reload_watched() == [f"National: 1 entries reloaded from {watched}"]
+    assert services.anpr.hotlists.reload_watched() == [f"National: 1 entry reloaded from {watched}"]
     assert services.anpr.hotlists.wait_built()
     assert services.anpr.hotlists.match(police, "1ABC234", utcnow()) == []
     watched.write_text("1-ABC-234,speeding\n")
@@ -317,3 +450,36 @@ def test_a_watched_file_is_reloaded_when_it_changes(services: Services, populati
     with services.db.session() as session:
         reloads = services.audit.query(session, AuditFilter(action="anpr.hotlists"))
     assert len(reloads) == 2 and all(str(watched) in r.actor_name for r in reloads)
+
+
+def test_the_hotlists_page_shows_reload_problems_and_the_hotlist_folders(
+    client: TestClient, services: Services, population: Population, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (folder,) = services.anpr.hotlists.folders
+    watched = folder / "stolen.csv"
+    watched.write_text("1-ABC-234,speeding\n")
+    new_list(services, watch_path=str(watched))
+    local = new_list(services, "Local")
+    [problem] = services.anpr.hotlists.reload_watched()
+    csrf = sign_in(client, "supervisor")
+    page = client.get("/anpr/hotlists").text
+    assert page.count('data-testid="watch-problem"') == 1 and str(escape(problem)) in page
+    assert f'placeholder="{folder}/stolen.csv"' in page and "/srv/hotlists" not in page
+    monkeypatch.setattr(services.anpr.hotlists, "folders", (Path("/srv/lists"), Path("/mnt/lists")))
+    assert 'placeholder="/srv/lists/stolen.csv or /mnt/lists/stolen.csv"' in client.get("/anpr/hotlists").text
+    monkeypatch.setattr(services.anpr.hotlists, "folders", ())
+    assert "no hotlist folder: see the setting anpr.hotlist_dirs" in client.get("/anpr/hotlists").text
+    imported = client.post(
+        f"/anpr/hotlists/{local}/import",
+        data={"csrf_token": csrf},
+        files={"file": ("list.csv", b"9-XYZ-999,wanted\n", "text/csv")},
+    )
+    assert imported.status_code == 200 and "1 entry imported into &#39;Local&#39;" in imported.text
+    deleted = client.post(f"/anpr/hotlists/{local}/delete", data={"csrf_token": csrf})
+    assert deleted.status_code == 200 and "Hotlist &#39;Local&#39; deleted." in deleted.text
+    assert 'data-hotlist="Local"' not in deleted.text and rows_by_generation(services, local) == {}
+    supervisor = bearer(client, "supervisor")
+    assert client.delete(f"/api/anpr/hotlists/{local}", headers=supervisor).status_code == 404, "deleted already"
+    national = client.get("/api/anpr/hotlists", headers=supervisor).json()[0]["id"]
+    assert client.delete(f"/api/anpr/hotlists/{national}", headers=supervisor).status_code == 204
+    assert client.get("/api/anpr/hotlists", headers=supervisor).json() == []

@@ -123,3 +123,100 @@ def test_names_are_unique(client: TestClient, admin: dict[str, str]) -> None:
     add(client, admin)
     status, body = add(client, admin)
     assert status == 409 and "already exists" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("rtsp://10.1.2.3:99999/live", "port must be a number from 1 to 65535"),
+        ("rtsp://10.1.2.3:abc/live", "port must be a number from 1 to 65535"),
+        ("rtsp://admin:p@ss@10.1.2.3/live", "more than one '@'"),
+        ("rtsp://admin:pa/ss@10.1.2.3/live", "'@' after the host"),
+        ("rtsp://admin:pa#ss@10.1.2.3/live", "no '#' part"),
+        ("sim://../../etc/passwd", "name of a demo clip"),
+        ("http://10.1.2.3/live", "must start with rtsp://"),
+    ],
+)
+def test_odd_stream_urls_are_refused_with_what_to_change(
+    client: TestClient, admin: dict[str, str], url: str, words: str
+) -> None:
+    status, body = add(client, admin, main_url=url)
+    assert status == 422 and words in body["detail"]
+    assert "p@ss" not in body["detail"] and "pa/ss" not in body["detail"] and "pa#ss" not in body["detail"]
+    assert client.get("/api/cameras", headers=admin).json() == []
+
+
+def test_a_password_with_any_character_goes_in_its_own_field(
+    client: TestClient, admin: dict[str, str], services: Services
+) -> None:
+    password = "p@ss:w/rd?#1"
+    status, body = add(client, admin, main_url="rtsp://10.1.2.3:554/live", username="viewer", password=password)
+    assert status == 201 and body["credentials"] is True and body["main_url"] == "rtsp://10.1.2.3:554/live"
+    listed = client.get("/api/cameras", headers=admin)
+    assert listed.status_code == 200 and password not in listed.text and "viewer" not in listed.text
+    with services.db.session() as session:
+        camera = services.cameras.find(session, body["id"])
+        assert camera is not None and password not in camera.password_enc, "encrypted at rest"
+        stream = services.cameras.stream_of(camera)
+    assert stream.url == "rtsp://viewer:p%40ss%3Aw%2Frd%3F%231@10.1.2.3:554/live"
+
+
+def test_a_url_stored_before_the_strict_parser_never_breaks_the_list(
+    client: TestClient, admin: dict[str, str], services: Services
+) -> None:
+    _, body = add(client, admin, main_url="rtsp://10.1.2.3/live")
+    with services.db.session() as session:
+        camera = services.cameras.find(session, body["id"])
+        assert camera is not None
+        camera.main_url = "rtsp://old:s3cret-pw@10.1.2.3:99999/live"
+    listed = client.get("/api/cameras", headers=admin)
+    assert listed.status_code == 200 and "s3cret-pw" not in listed.text
+    assert listed.json()[0]["main_url"] == "rtsp://***@10.1.2.3:99999/…"
+
+
+def test_credentials_in_urls_of_earlier_versions_move_to_their_fields_at_start(
+    client: TestClient, admin: dict[str, str], services: Services
+) -> None:
+    _, body = add(client, admin, main_url="rtsp://10.1.2.3/live", sub_url="rtsp://10.1.2.3/sub")
+    with services.db.session() as session:
+        camera = services.cameras.find(session, body["id"])
+        assert camera is not None
+        camera.main_url, camera.sub_url = "rtsp://old:s3cret@10.1.2.3/live", "rtsp://old:s3cret@10.1.2.3/sub"
+    with services.db.session() as session:
+        assert services.cameras.move_credentials(session) == 1
+    with services.db.session() as session:
+        camera = services.cameras.find(session, body["id"])
+        assert camera is not None and (camera.main_url, camera.sub_url) == (
+            "rtsp://10.1.2.3/live",
+            "rtsp://10.1.2.3/sub",
+        )
+        assert camera.username == "old" and "s3cret" not in camera.password_enc
+        assert services.cameras.stream_of(camera).url == "rtsp://old:s3cret@10.1.2.3/live"
+
+
+def test_a_camera_with_footage_keeps_its_owner(client: TestClient, admin: dict[str, str], services: Services) -> None:
+    from datetime import timedelta
+
+    from belfort.media.models import Segment
+
+    _, body = add(client, admin, main_url="rtsp://10.1.2.3/live")
+    moved = client.patch(f"/api/cameras/{body['id']}", json={"organisation": CITY}, headers=admin)
+    assert moved.status_code == 200 and moved.json()["organisation"] == CITY, "no footage yet: it may move"
+    with services.db.session() as session:
+        now = services.clock()
+        session.add(
+            Segment(
+                camera_id=services.cameras.find(session, body["id"]).id,  # type: ignore[union-attr]
+                storage_id="s",
+                path="p.mp4",
+                state="complete",
+                start_time=now - timedelta(minutes=1),
+                end_time=now,
+                codec="avc1.42E01E",
+                width=1,
+                height=1,
+            )
+        )
+    refused = client.patch(f"/api/cameras/{body['id']}", json={"organisation": POLICE}, headers=admin)
+    assert refused.status_code == 409 and "stays theirs" in refused.json()["detail"]
+    assert client.get(f"/api/cameras/{body['id']}", headers=admin).json()["organisation"] == CITY

@@ -51,7 +51,7 @@ def anpr_site(services: Services, population: Population) -> Iterator[dict[str, 
         _, secret = services.accounts.create_token(
             session, SYSTEM, name="anpr-ring", organisation=POLICE, scopes=["anpr:ingest"]
         )
-        police = next(o for o in services.accounts.list_organisations(session) if o.name == POLICE)
+        police = next(o for o in services.accounts.list_organisations(session, SYSTEM) if o.name == POLICE)
         hotlist = Hotlist(organisation_id=police.id, name="National", updated_at=utcnow(), updated_by="test")
         session.add(hotlist)
         session.flush()

@@ -69,7 +69,7 @@ def expect_refused_review(row: Locator, username: str, reason: str) -> None:
     expect(cells.nth(2)).to_contain_text(username)
     expect(cells.nth(3).locator("code")).to_have_text("audit.review")
     expect(cells.nth(6)).to_have_text("REFUSED", use_inner_text=True)  # shown in capitals by the CSS
-    expect(cells.nth(7)).to_have_text(reason)
+    expect(cells.nth(7).get_by_test_id("reason")).to_have_text(reason)
 
 
 def test_supervisor_signs_in_and_filters_the_audit_log(page: Page, live_server: str, refusals: Refusals) -> None:

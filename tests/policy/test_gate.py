@@ -11,7 +11,7 @@ import pytest
 from belfort.app import Services
 from belfort.audit import AuditFilter, verify_chain
 from belfort.auth.service import actor_of_user
-from belfort.errors import Forbidden
+from belfort.errors import Forbidden, Unavailable
 from belfort.policy import Action, LegalRegime, Purpose, PurposeKind, Resource, ResourceKind
 from belfort.timeutil import FrozenClock
 from tests.conftest import Population
@@ -85,3 +85,56 @@ def test_require_raises_the_refusal_and_its_record_is_kept(
     with services.db.session() as session:
         records = services.audit.query(session, AuditFilter(person="inspector", action=Action.VIEW_RECORDING.value))
     assert [r.outcome for r in records].count("refused") == 1 and len(records) == 2
+
+
+def test_a_look_at_names_and_indexes_records_its_refusals_only(
+    services: Services, population: Population, clock: FrozenClock
+) -> None:
+    """`camera.view` shows no images: a grant leaves no record, a refusal one."""
+    own = Resource(ResourceKind.CAMERA, "c1", "Grote Markt", uuid.UUID(population.police_id), LegalRegime.POLICE)
+    foreign = Resource(ResourceKind.CAMERA, "c2", "Shop door", uuid.UUID(population.shop_id), LegalRegime.CAMERA_LAW)
+    with services.db.session() as session:
+        before = verify_chain(session).count
+        operator = actor_of_user(services.accounts.user_by_name(session, "operator"))
+        assert services.gate.authorize(session, operator, Action.VIEW_CAMERA, own).granted
+        assert not services.gate.authorize(session, operator, Action.VIEW_CAMERA, foreign).granted
+    with services.db.session() as session:
+        assert verify_chain(session).count == before + 1
+        record = services.audit.query(session, AuditFilter(action="camera.view"))[0]
+        assert record.outcome == "refused" and '"rule": "organisation"' in record.detail
+
+
+def test_nothing_to_serve_is_a_recorded_refusal_with_that_reason(
+    services: Services, population: Population, clock: FrozenClock
+) -> None:
+    resource = recording(population, clock, 1)
+    purpose = Purpose(PurposeKind.ADMINISTRATIVE, "Crowd at the station square")
+    with services.db.session() as session:
+        operator = actor_of_user(services.accounts.user_by_name(session, "operator"))
+    with pytest.raises(Unavailable, match="nothing recorded"), services.db.session() as session:
+        services.gate.require(
+            session,
+            operator,
+            Action.VIEW_RECORDING,
+            resource,
+            purpose,
+            available=lambda: Unavailable("nothing recorded in this range"),
+        )
+    with services.db.session() as session:
+        record = services.audit.query(session, AuditFilter(person="operator"))[0]
+    assert record.outcome == "refused" and record.reason == "nothing recorded in this range"
+    assert '"rule": "unavailable"' in record.detail
+
+
+def test_a_page_refusal_is_recorded_and_its_grant_is_not(services: Services, population: Population) -> None:
+    with services.db.session() as session:
+        before = verify_chain(session).count
+        partner = actor_of_user(services.accounts.user_by_name(session, "partner"))
+        inspector = actor_of_user(services.accounts.user_by_name(session, "inspector"))
+        services.gate.require_function(session, inspector, "/holds", Action.VIEW_HOLDS)
+    with pytest.raises(Forbidden, match="may not see evidence holds"), services.db.session() as session:
+        services.gate.require_function(session, partner, "/holds", Action.VIEW_HOLDS)
+    with services.db.session() as session:
+        assert verify_chain(session).count == before + 1
+        record = services.audit.query(session, AuditFilter(person="partner"))[0]
+        assert record.action == "hold.list" and "/holds" in record.resources

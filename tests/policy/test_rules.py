@@ -25,6 +25,7 @@ from belfort.policy import (
     audit_review_scope,
     capabilities,
     decide,
+    sees_camera,
 )
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -111,7 +112,7 @@ def test_capabilities_list_matches_the_rules() -> None:
 def test_machine_tokens_act_only_within_their_scopes() -> None:
     reads = Resource(ResourceKind.PLATE_READS)
     assert decide(machine("anpr:ingest"), Action.INGEST_READS, reads, None, RULES, NOW).granted
-    refused = decide(machine("anpr:ingest"), Action.INGEST_READS, reads, None, RULES, NOW)
+    refused = decide(machine(), Action.INGEST_READS, reads, None, RULES, NOW)
     assert not refused.granted and refused.rule == "scope" and "anpr:ingest" in refused.reason
     human_only = decide(machine("anpr:ingest"), Action.VIEW_LIVE, camera_recording(0), ADMIN_PURPOSE, RULES, NOW)
     assert not human_only.granted and "only people" in human_only.reason
@@ -209,3 +210,69 @@ def test_decisions_are_total_and_always_explained(
         assert action in EXPECTED[role]
         if regime is LegalRegime.POLICE and age > 30 and action in {Action.VIEW_RECORDING, Action.EXPORT_EVIDENCE}:
             assert kind is PurposeKind.JUDICIAL and reference.strip()
+
+
+def test_a_missing_resource_and_another_organisations_are_refused_in_the_same_words() -> None:
+    inspector = person(Role.INSPECTOR)
+    missing = Resource(ResourceKind.RECORDING, "", "Markt", asked="Markt", known=False)
+    foreign = Resource(ResourceKind.RECORDING, "cam-9", "Markt", SHOP_ORG, LegalRegime.CAMERA_LAW, asked="Markt")
+    refusals = [decide(inspector, Action.VIEW_RECORDING, r, ADMIN_PURPOSE, RULES, NOW) for r in (missing, foreign)]
+    assert [d.rule for d in refusals] == ["unknown", "organisation"]
+    assert refusals[0].reason == refusals[1].reason == "There is no camera 'Markt' that you may see."
+
+
+def test_a_refusal_repeats_only_what_was_asked() -> None:
+    """Asked by id, a camera of another organisation is not named in the answer."""
+    asked = str(uuid.uuid4())
+    foreign = Resource(ResourceKind.CAMERA, asked, "Secret garage", SHOP_ORG, LegalRegime.CAMERA_LAW, asked=asked)
+    decision = decide(person(Role.OPERATOR), Action.VIEW_LIVE, foreign, ADMIN_PURPOSE, RULES, NOW)
+    assert not decision.granted and "Secret garage" not in decision.reason and asked in decision.reason
+
+
+def test_the_role_is_refused_before_anything_is_said_about_the_resource() -> None:
+    missing = Resource(ResourceKind.USER, "", "bob", asked="bob", known=False)
+    decision = decide(person(Role.OPERATOR), Action.MANAGE_USERS, missing, None, RULES, NOW)
+    assert decision.rule == "role" and "bob" not in decision.reason
+
+
+def test_a_personal_resource_is_its_holders_alone() -> None:
+    holder = person(Role.INSPECTOR)
+    package = Resource(ResourceKind.EXPORT, "e1", "case 7", POLICE_ORG, asked="e1", personal_to=holder.id)
+    assert decide(holder, Action.DOWNLOAD_EXPORT, package, None, RULES, NOW).granted
+    colleague = decide(person(Role.INSPECTOR), Action.DOWNLOAD_EXPORT, package, None, RULES, NOW)
+    assert colleague.rule == "personal" and colleague.reason == "There is no evidence export 'e1' that you may see."
+
+
+def test_the_reviewers_see_every_camera_and_every_history() -> None:
+    foreign = Resource(ResourceKind.CAMERA, "cam-9", "Markt", SHOP_ORG, LegalRegime.CAMERA_LAW)
+    for role in (Role.DPO, Role.ADMIN):
+        assert decide(person(role), Action.VIEW_CAMERA, foreign, None, RULES, NOW).granted
+    history = Resource(ResourceKind.EXPORT, "*", "history", SHOP_ORG)
+    assert decide(person(Role.DPO), Action.VIEW_EXPORTS, history, None, RULES, NOW).granted
+    assert not decide(person(Role.SUPERVISOR), Action.VIEW_EXPORTS, history, None, RULES, NOW).granted
+
+
+def test_roles_in_sentences_have_their_article() -> None:
+    decision = decide(person(Role.INSPECTOR), Action.VIEW_LIVE, camera_recording(1), ADMIN_PURPOSE, RULES, NOW)
+    assert decision.reason.startswith("An inspector or detective may not")
+    decision = decide(person(Role.OPERATOR), Action.SEARCH_PLATES, camera_recording(1), ADMIN_PURPOSE, RULES, NOW)
+    assert decision.reason.startswith("A control-room operator may not")
+
+
+@given(
+    role=st.sampled_from(list(Role)),
+    owner=st.sampled_from([POLICE_ORG, SHOP_ORG]),
+    granted=st.booleans(),
+)
+def test_lists_show_exactly_the_cameras_the_gate_lets_one_see(role: Role, owner: uuid.UUID, granted: bool) -> None:
+    """`sees_camera`, behind every list, is the gate's own `camera.view` rule."""
+    actor = person(role)
+    grants = frozenset({POLICE_ORG}) if granted else frozenset()
+    camera = Resource(ResourceKind.CAMERA, "c", "Markt", owner, LegalRegime.POLICE, grants)
+    assert sees_camera(actor, owner, grants) is decide(actor, Action.VIEW_CAMERA, camera, None, RULES, NOW).granted
+
+
+def test_no_token_scope_names_a_feature_that_does_not_exist() -> None:
+    from belfort.auth.service import KNOWN_SCOPES
+
+    assert {"anpr:ingest"} == KNOWN_SCOPES

@@ -265,3 +265,88 @@ def detail(picture: np.ndarray) -> float:
     return float(
         np.mean((4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:]) ** 2)
     )
+
+
+def test_the_export_history_is_read_by_few_and_every_reading_is_recorded(
+    client: TestClient, services: Services, camera: uuid.UUID, recorded: list[Segment]
+) -> None:
+    """Case, recipient and prosecutor's reference: the requester, the team chief and the DPO
+    read them, each reading recorded; a colleague, a partner and a machine token do not."""
+    from belfort.policy.model import system_actor
+
+    with services.db.session() as session:
+        services.accounts.add_user(
+            session,
+            system_actor("test"),
+            username="colleague",
+            role="inspector",
+            organisation="PZ Test",
+            password="correct-horse-battery",
+        )
+    made = export(client, bearer(client, "inspector"), [(camera, recorded[0].start_time, recorded[0].end_time)])
+    export_id = made.json()["id"]  # type: ignore[attr-defined]
+    assert services.exports.wait_idle(60)
+    token = client.post(
+        "/api/tokens",
+        json={"name": "anpr-cam", "organisation": "PZ Test", "scopes": ["anpr:ingest"]},
+        headers=bearer(client, "admin"),
+    ).json()["token"]
+    expected = {"inspector": 1, "supervisor": 1, "dpo": 1, "colleague": 0, "partner": None, "operator": None}
+    for person, count in expected.items():
+        history = client.get("/api/evidence/exports", headers=bearer(client, person))
+        if count is None:
+            assert history.status_code == 403, person
+            continue
+        assert history.status_code == 200 and len(history.json()) == count, person
+        one = client.get(f"/api/evidence/exports/{export_id}", headers=bearer(client, person))
+        assert one.status_code == (200 if count else 404), person
+    machine = client.get("/api/evidence/exports", headers={"Authorization": f"Bearer {token}"})
+    assert machine.status_code == 403
+    with services.db.session() as session:
+        readings = services.audit.query(session, AuditFilter(action="evidence.history", limit=100))
+    by_person = sorted((r.actor_name, r.outcome) for r in readings)
+    assert by_person == sorted(
+        [
+            ("colleague", "granted"),
+            ("colleague", "refused"),
+            ("dpo", "granted"),
+            ("dpo", "granted"),
+            ("inspector", "granted"),
+            ("inspector", "granted"),
+            ("operator", "refused"),
+            ("partner", "refused"),
+            ("supervisor", "granted"),
+            ("supervisor", "granted"),
+            ("token:anpr-cam", "refused"),
+        ]
+    )
+
+
+def test_only_the_requester_downloads_and_each_download_is_recorded(
+    client: TestClient, services: Services, camera: uuid.UUID, recorded: list[Segment]
+) -> None:
+    made = export(client, bearer(client, "inspector"), [(camera, recorded[0].start_time, recorded[0].end_time)])
+    export_id = made.json()["id"]  # type: ignore[attr-defined]
+    assert services.exports.wait_idle(60)
+    assert (
+        client.get(f"/api/evidence/exports/{export_id}/package", headers=bearer(client, "inspector")).status_code == 200
+    )
+    other = client.get(f"/api/evidence/exports/{export_id}/package", headers=bearer(client, "supervisor"))
+    assert other.status_code == 404 and "There is no evidence export" in other.json()["detail"]
+    with services.db.session() as session:
+        downloads = services.audit.query(session, AuditFilter(action="evidence.download"))
+    assert sorted((r.actor_name, r.outcome, r.op) for r in downloads) == [
+        ("inspector", "granted", "disclose"),
+        ("supervisor", "refused", "disclose"),
+    ]
+
+
+def test_an_export_of_a_range_without_footage_is_a_recorded_refusal(
+    client: TestClient, services: Services, camera: uuid.UUID, recorded: list[Segment]
+) -> None:
+    later = recorded[-1].end_time + timedelta(days=1)
+    answer = export(client, bearer(client, "inspector"), [(camera, later, later + timedelta(minutes=5))])
+    assert answer.status_code == 404 and "nothing was recorded" in answer.json()["detail"]  # type: ignore[attr-defined]
+    with services.db.session() as session:
+        records = services.audit.query(session, AuditFilter(action="evidence.export"))
+    assert [(r.outcome, r.recipient) for r in records] == [("refused", "Public prosecutor, Hasselt")]

@@ -58,7 +58,8 @@ def test_place_list_and_lift_a_hold_each_audited(client: TestClient, services: S
         ("hold.lift", "granted", "PK 2026/77"),
         ("hold.place", "granted", "PK 2026/77"),
     ]
-    assert [r.outcome for r in records if r.action == "hold.list"] == ["granted", "granted"], "reading holds is recorded"
+    listings = [r.outcome for r in records if r.action == "hold.list"]
+    assert listings == ["granted", "granted"], "reading holds is recorded"
 
 
 def test_refusals_are_audited_and_bad_requests_explained(

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, bearer
 
 
 def login_form(client: TestClient) -> str:
@@ -141,3 +141,56 @@ def test_logout_form(client: TestClient) -> None:
     response = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
     assert response.status_code == 303
     assert client.get("/", follow_redirects=False).status_code == 401
+
+
+@pytest.mark.usefixtures("population")
+def test_reloading_after_issue_token_issues_nothing(client: TestClient) -> None:
+    csrf = sign_in(client, "admin")
+    issued = client.post(
+        "/admin/tokens",
+        data={"name": "anpr-e19", "organisation": "PZ Test", "scopes": ["anpr:ingest"], "csrf_token": csrf},
+    )
+    assert issued.history and issued.history[0].status_code == 303, "post/redirect/get"
+    assert re.search(r'data-testid="new-secret">blt_', issued.text), "the secret is shown once"
+    reloaded = client.get(str(issued.url))
+    assert "new-secret" not in reloaded.text, "a reload shows the page, not the secret again"
+    tokens = client.get("/api/tokens", headers=bearer(client, "admin")).json()
+    assert [t["name"] for t in tokens].count("anpr-e19") == 1
+
+
+@pytest.mark.usefixtures("population")
+def test_the_administrator_verifies_the_chain_from_home(client: TestClient) -> None:
+    sign_in(client, "admin")
+    home = client.get("/")
+    assert 'href="/audit/verify"' in home.text
+    page = client.get("/audit/verify")
+    assert page.status_code == 200 and 'id="verify-chain"' in page.text
+    assert client.get("/audit").status_code == 403, "the administrator reads no one's records"
+    sign_in(client, "operator")
+    assert client.get("/audit/verify").status_code == 403
+
+
+@pytest.mark.usefixtures("population")
+def test_a_user_is_edited_on_the_page(client: TestClient) -> None:
+    csrf = sign_in(client, "admin")
+    form = client.get("/admin/users/operator")
+    assert form.status_code == 200 and 'data-testid="user-form"' in form.text
+    changed = client.post(
+        "/admin/users/operator",
+        data={"full_name": "Olivia O.", "role": "inspector", "organisation": "PZ Test", "csrf_token": csrf},
+    )
+    assert changed.status_code == 200 and "User &#39;operator&#39; changed" in changed.text
+    me = client.get("/api/users", headers=bearer(client, "admin")).json()
+    operator = next(u for u in me if u["username"] == "operator")
+    assert operator["role"] == "inspector" and operator["full_name"] == "Olivia O."
+    short = client.post(
+        "/admin/users/operator",
+        data={
+            "full_name": "x",
+            "role": "inspector",
+            "organisation": "PZ Test",
+            "password": "short",
+            "csrf_token": csrf,
+        },
+    )
+    assert short.status_code == 422 and "password must be" in short.text

@@ -1,4 +1,4 @@
-"""Every route × every role and machine scope × a resource of another organisation.
+"""Every route by every role and machine scope by a resource of another organisation.
 
 Each request that is refused (403, or 404 for what the caller may not learn exists) leaves
 exactly one audit record naming the actor, the action, the resource and the reason; a

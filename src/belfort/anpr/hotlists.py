@@ -5,7 +5,9 @@ import and names the line), by adding single entries, or by watching a CSV file 
 of the hotlist folders (`anpr.hotlist_dirs`) that is reloaded when it changes. An import
 writes a new generation of the list's rows in short transactions and then switches the
 list to it at once, so a million lines never hold the database's write lock for long;
-only the rows of a list's current generation are ever in force. Every change raises the
+only the rows of a list's current generation are ever in force. Deleting a list takes it
+out of use at once (generation `DELETING`: no rows in force, not listed, its name free),
+then deletes its rows in short transactions too. Every change raises the
 organisation's hotlist version in its own transaction; each organisation's entries are
 compiled into one matcher (`belfort.anpr.matching`) in the background, and a build only
 replaces a matcher built from an older version. Managing a list and looking at its plates
@@ -31,7 +33,7 @@ from pathlib import Path
 from time import monotonic, sleep, time_ns
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +47,7 @@ from belfort.errors import BelfortError, Conflict, InvalidInput, NotFound
 from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
 from belfort.policy.model import system_actor
 from belfort.timeutil import Clock, parse_iso, utcnow
+from belfort.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,10 @@ MAX_IMPORT_BYTES = 200 << 20
 MAX_NOTE = 500
 WRITE_BATCH = 1_000
 """Rows an import writes or deletes per transaction: about 10 ms of SQLite's write lock."""
+DELETE_BATCH = 5_000
+"""Rows a list's deletion erases per transaction: also about 10 ms of the write lock (a row
+deleted costs a fifth of one written), and a fifth of the hand-overs of the lock, each of
+which can keep the deletion waiting up to 100 ms when others write (docs/performance.md)."""
 READ_BATCH = 10_000
 """Rows a build reads per transaction on SQLite (where every transaction takes the write lock)."""
 VERSION_CHECK_SECONDS = 2.0
@@ -71,6 +78,10 @@ VERSION_CHECK_SECONDS = 2.0
 a change committed by another process (or whose rebuild was missed) applies within this
 long plus the build."""
 BUILD_ATTEMPTS = 5
+DELETING = -1
+"""The generation of a list being deleted: none of its rows is in force, it is listed and
+found nowhere, and its name (`deleting_name`) is one no list can be given (names are
+stripped), so a new list may take the old one at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +311,11 @@ def _hotlist_label(hotlist: Hotlist) -> str:
     return hotlist.name
 
 
+def deleting_name(hotlist_id: uuid.UUID) -> str:
+    """The name a list takes while it is deleted: unique, and never a name given to a list."""
+    return f" deleting {hotlist_id}"
+
+
 def hotlist_resource(hotlist: Hotlist | None, organisation_id: uuid.UUID | None) -> Resource:
     return Resource(
         ResourceKind.HOTLIST,
@@ -373,6 +389,8 @@ class HotlistService:
         """Hotlist id to name, for hits."""
         self._problems: dict[uuid.UUID, tuple[float | None, str]] = {}
         """Per watched list, the last reload's problem (and the file's time when it was its content)."""
+        self._withdrawn: frozenset[str] = frozenset()
+        """Lists deleted here: their entries never match, even in a matcher built before."""
         self._lock = threading.Lock()
         self._dirty: set[uuid.UUID] = set()
         self._building = 0
@@ -385,7 +403,9 @@ class HotlistService:
 
     def match(self, organisation_id: uuid.UUID, plate: str, at: datetime) -> list[Match]:
         matcher = self._matchers.get(organisation_id)
-        return matcher.match(plate, at) if matcher is not None else []
+        found = matcher.match(plate, at) if matcher is not None else []
+        withdrawn = self._withdrawn
+        return [m for m in found if m.entry.list_id not in withdrawn] if found and withdrawn else found
 
     def list_name(self, list_id: str) -> str:
         return self._names.get(list_id, "hotlist")
@@ -400,7 +420,7 @@ class HotlistService:
                 version = stored_versions(session, organisation_id).get(organisation_id, 0)
                 lists = session.execute(
                     select(Hotlist.id, Hotlist.name, Hotlist.generation).where(
-                        Hotlist.organisation_id == organisation_id
+                        Hotlist.organisation_id == organisation_id, Hotlist.generation != DELETING
                     )
                 ).all()
             entries = self._entries_in_force([(row.id, row.generation) for row in lists])
@@ -557,15 +577,18 @@ class HotlistService:
     def lists(self, session: Session, actor: Actor) -> Sequence[Hotlist]:
         """The organisation's lists, names and sizes only (no plates)."""
         self._authorize(session, actor, None, {"change": "list"})
-        query = select(Hotlist).order_by(Hotlist.name)
+        query = select(Hotlist).where(Hotlist.generation != DELETING).order_by(Hotlist.name)
         if actor.organisation_id is not None:
             query = query.where(Hotlist.organisation_id == actor.organisation_id)
         return session.scalars(query).all()
 
     def get(self, session: Session, actor: Actor, hotlist_id: uuid.UUID) -> Hotlist:
-        return owned(
+        hotlist = owned(
             session, self.gate, actor, Action.MANAGE_HOTLISTS, Hotlist, hotlist_id, ResourceKind.HOTLIST, _hotlist_label
         )
+        if hotlist.generation == DELETING:
+            raise NotFound(f"hotlist {hotlist_id} was deleted")
+        return hotlist
 
     def create(self, session: Session, actor: Actor, name: str, watch_path: str = "") -> Hotlist:
         name = name.strip()
@@ -622,12 +645,6 @@ class HotlistService:
         session.delete(row)
         hotlist.entries = max(0, hotlist.entries - 1)
         self._touched(session, hotlist, actor)
-
-    def remove(self, session: Session, actor: Actor, hotlist: Hotlist) -> None:
-        self._authorize(session, actor, hotlist, {"change": "delete", "entries": hotlist.entries})
-        session.execute(delete(HotlistRow).where(HotlistRow.hotlist_id == hotlist.id))
-        session.delete(hotlist)
-        raise_version(session, hotlist.organisation_id)
 
     def entries(
         self, session: Session, actor: Actor, hotlist: Hotlist, contains: str = "", limit: int = 200
@@ -695,16 +712,7 @@ class HotlistService:
         if not entries:
             raise InvalidInput("an import needs at least one entry")
         with self.db.session() as session:
-            hotlist = owned(
-                session,
-                self.gate,
-                actor,
-                Action.MANAGE_HOTLISTS,
-                Hotlist,
-                hotlist_id,
-                ResourceKind.HOTLIST,
-                _hotlist_label,
-            )
+            hotlist = self.get(session, actor, hotlist_id)
             self._authorize(session, actor, hotlist, {"change": "import", "entries": len(entries)})
             name = hotlist.name
         generation = 0
@@ -739,30 +747,96 @@ class HotlistService:
     @staticmethod
     def _locked(session: Session, hotlist_id: uuid.UUID, name: str) -> Hotlist:
         hotlist = session.get(Hotlist, hotlist_id, with_for_update=True)
-        if hotlist is None:
+        if hotlist is None or hotlist.generation == DELETING:
             raise NotFound(f"hotlist '{name}' was deleted during the import; nothing was imported")
         return hotlist
 
-    def _delete_rows(self, hotlist_id: uuid.UUID, condition: ColumnElement[bool]) -> int:
-        """Delete the list's rows that meet `condition`, `WRITE_BATCH` a transaction."""
+    def _delete_rows(self, hotlist_id: uuid.UUID, *conditions: ColumnElement[bool], batch: int = WRITE_BATCH) -> int:
+        """Delete the list's rows that meet `conditions` (all of them without), `batch` a
+        transaction; how many."""
         deleted = 0
         while True:
             with self._batch() as session:
-                batch = select(HotlistRow.id).where(HotlistRow.hotlist_id == hotlist_id, condition).limit(WRITE_BATCH)
+                rows = select(HotlistRow.id).where(HotlistRow.hotlist_id == hotlist_id, *conditions).limit(batch)
                 result = session.execute(
-                    delete(HotlistRow).where(HotlistRow.id.in_(batch)).execution_options(synchronize_session=False)
+                    delete(HotlistRow).where(HotlistRow.id.in_(rows)).execution_options(synchronize_session=False)
                 )
             count = int(getattr(result, "rowcount", 0) or 0)
             deleted += count
-            if count < WRITE_BATCH:
+            if count < batch:
                 return deleted
 
     def remove_stale_generations(self) -> int:
         """At start: delete rows of generations older than their list's, left behind when a
-        process stopped between an import's switch and the end of its clean-up."""
+        process stopped between an import's switch and the end of its clean-up, and the lists
+        (with their rows) a process stopped deleting; the rows deleted."""
         with self.db.session() as session:
             lists = session.execute(select(Hotlist.id, Hotlist.generation)).all()
-        return sum(self._delete_rows(row.id, HotlistRow.generation < row.generation) for row in lists)
+        return sum(
+            self._delete_list(row.id)
+            if row.generation == DELETING
+            else self._delete_rows(row.id, HotlistRow.generation < row.generation)
+            for row in lists
+        )
+
+    # -- deleting a list (in transactions of its own) -----------------------------------
+
+    def remove(self, actor: Actor, hotlist_id: uuid.UUID) -> tuple[str, uuid.UUID]:
+        """Delete a list and its entries, in transactions of its own; its name and organisation.
+        The policy decision and, in the same short transaction, the list taken out of use
+        (generation `DELETING`, its name freed, its file no longer watched, the organisation's
+        hotlist version raised); then its rows deleted `DELETE_BATCH` at a time, then the list
+        row. Its plates stop matching here at once, and the matcher is rebuilt without them
+        meanwhile. What a process stopped half-way leaves goes at the next start."""
+        try:
+            with self.db.session() as session:
+                session.get(Hotlist, hotlist_id, with_for_update=True)  # one change at a time (PostgreSQL)
+                hotlist = self.get(session, actor, hotlist_id)
+                self._authorize(session, actor, hotlist, {"change": "delete", "entries": hotlist.entries})
+                name, organisation_id = hotlist.name, hotlist.organisation_id
+                hotlist.generation = DELETING
+                hotlist.name = deleting_name(hotlist_id)
+                hotlist.watch_path = ""
+                self._touched(session, hotlist, actor)
+                session.flush()
+                with self._lock:  # before the commit, so no read hits it once it is out of use
+                    self._withdrawn |= {str(hotlist_id)}
+        except BaseException:
+            with self._lock:
+                self._withdrawn -= {str(hotlist_id)}
+            raise
+        with self._lock:
+            self._problems.pop(hotlist_id, None)
+        self.rebuild(organisation_id)
+        try:
+            self._delete_list(hotlist_id)
+        except Exception:  # out of use already; the next start deletes what is left
+            log.exception("hotlist '%s' is deleted, but not all its entries could be erased yet", name)
+        return name, organisation_id
+
+    def _delete_list(self, hotlist_id: uuid.UUID) -> int:
+        """Delete a list taken out of use: its rows `DELETE_BATCH` a transaction, then the list
+        row once no row is left (an import that began before the deletion may still write
+        some), so the cascade of the rows' foreign key never deletes them all in one
+        statement. The rows deleted."""
+        deleted = 0
+        while True:
+            deleted += self._delete_rows(hotlist_id, batch=DELETE_BATCH)
+            with self.db.session() as session:
+                session.execute(
+                    delete(Hotlist)
+                    .where(
+                        Hotlist.id == hotlist_id,
+                        Hotlist.generation == DELETING,
+                        ~exists().where(HotlistRow.hotlist_id == hotlist_id),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                left = session.scalar(
+                    select(Hotlist.id).where(Hotlist.id == hotlist_id, Hotlist.generation == DELETING)
+                )
+            if left is None:
+                return deleted
 
     # -- watched files ------------------------------------------------------------------
 
@@ -821,7 +895,7 @@ class HotlistService:
                 hotlist.watch_mtime = status.st_mtime
         with self._lock:
             self._problems.pop(hotlist_id, None)
-        report = f"{name}: {len(entries)} entries reloaded from {path}"
+        report = f"{name}: {plural(len(entries), 'entry', 'entries')} reloaded from {path}"
         log.info("hotlist watch: %s", report)
         return report
 

@@ -467,8 +467,12 @@ class CameraService:
         )
         if camera.removed_at is not None:
             raise Conflict(f"camera '{camera.name}' was removed and cannot be changed")
-        if self._apply(session, camera, spec):
+        changed = self._apply(session, camera, spec)
+        if changed:
             camera.updated_at = self._clock()
+        if "organisation_id" in changed:
+            session.flush()
+            session.expire(camera, ["organisation"])
         return camera
 
     def remove(self, session: Session, actor: Actor, ref: str) -> Camera:

@@ -657,13 +657,10 @@ def delete_hotlist(
     hotlist_id: uuid.UUID,
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
-    session: Session = Depends(db_session),
 ) -> None:
-    hotlist = services.anpr.hotlists.get(session, actor, hotlist_id)
-    organisation_id = hotlist.organisation_id
-    services.anpr.hotlists.remove(session, actor, hotlist)
-    session.commit()
-    services.anpr.hotlists.rebuild(organisation_id)
+    """In transactions of its own: the list is out of use at once, its entries are deleted
+    in short steps after (the matcher is rebuilt meanwhile)."""
+    services.anpr.hotlists.remove(actor, hotlist_id)
 
 
 # -- section control ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from belfort.web.routes.anpr import cursor_of, passages_out, read_out
 from belfort.web.routes.common import settle
 from belfort.web.routes.holds import form_time
 from belfort.web.routes.pages import render
+from belfort.words import plural
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=500)]
@@ -182,6 +183,8 @@ def _render_hotlists(
         status_code=status_code,
         may_manage=may_manage,
         lists=lists,
+        watch_problems={hotlist.id: services.anpr.hotlists.watch_problem(hotlist.id) for hotlist in lists},
+        hotlist_folders=services.anpr.hotlists.folders,
         current=current,
         entries=entries,
         contains=contains,
@@ -259,7 +262,7 @@ async def hotlists_import(
         # in transactions of its own: the request's session stays unused until the page is drawn
         hotlist, count = services.anpr.hotlists.import_entries(identity.actor, hotlist_id, parse_csv(data))
         return (
-            f"{count} entries imported into '{hotlist.name}' (they replace the previous ones).",
+            f"{plural(count, 'entry', 'entries')} imported into '{hotlist.name}' (they replace the previous ones).",
             hotlist.organisation_id,
         )
 
@@ -300,9 +303,8 @@ def hotlists_delete(
     session: Session = Depends(db_session),
 ) -> Response:
     def change() -> tuple[str, uuid.UUID]:
-        hotlist = services.anpr.hotlists.get(session, identity.actor, hotlist_id)
-        name, organisation_id = hotlist.name, hotlist.organisation_id
-        services.anpr.hotlists.remove(session, identity.actor, hotlist)
+        # in transactions of its own: a large list's entries are deleted in short steps
+        name, organisation_id = services.anpr.hotlists.remove(identity.actor, hotlist_id)
         return f"Hotlist '{name}' deleted.", organisation_id
 
     return _hotlist_change(request, services, session, identity, change)
