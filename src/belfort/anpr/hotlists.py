@@ -545,7 +545,10 @@ class HotlistService:
                 else:
                     self.build_now(organisation_id)
             except Exception:
-                log.exception("could not compile the hotlists of organisation %s", organisation_id)
+                if organisation_id is None:
+                    log.exception("could not compare the stored hotlist versions with the built matchers")
+                else:
+                    log.exception("could not compile the hotlists of organisation %s", organisation_id)
             finally:
                 if organisation_id is not None:
                     with self._lock:

@@ -30,6 +30,7 @@ from belfort.app import Services
 from belfort.db.engine import is_busy
 from belfort.errors import BelfortError
 from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
+from belfort.web.rendering import error_page
 from belfort.web.routes import (
     admin,
     admin_pages,
@@ -107,7 +108,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BelfortError)
     async def _belfort(request: Request, exc: BelfortError) -> Response:
         if _wants_html(request):
-            return pages.error_page(request, exc.status_code, exc.message)
+            return error_page(request, exc.status_code, exc.message)
         needs = getattr(exc, "needs", ())
         body: dict[str, Any] = {"detail": exc.message, "needs": list(needs)} if needs else {"detail": exc.message}
         return JSONResponse(body, status_code=exc.status_code)
@@ -127,7 +128,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _csrf(request: Request, _exc: CsrfFailed) -> Response:
         message = "The form's security token is missing or out of date: reload the page and try again."
         if _wants_html(request):
-            return pages.error_page(request, 403, message)
+            return error_page(request, 403, message)
         return JSONResponse({"detail": message + " (API clients: send X-CSRF-Token or use a bearer token)"}, 403)
 
     @app.exception_handler(DBAPIError)
@@ -148,7 +149,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}."
         if _wants_html(request):
-            return pages.error_page(request, exc.status_code, message)
+            return error_page(request, exc.status_code, message)
         return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
 
 

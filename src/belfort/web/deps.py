@@ -18,6 +18,7 @@ from starlette.requests import HTTPConnection
 
 from belfort.app import Services
 from belfort.auth.service import Identity
+from belfort.cameras.models import Camera
 from belfort.policy import Action, Actor
 
 SESSION_COOKIE = "belfort_session"
@@ -95,6 +96,17 @@ async def current_identity(request: Request, services: Services = Depends(get_se
 
 def current_actor(identity: Identity = Depends(current_identity)) -> Actor:
     return identity.actor
+
+
+def camera_in_view(
+    ref: str,
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Camera:
+    """A route's camera: the one `ref` (id or name) names, once the gate lets the caller see
+    it (`camera.view`); another organisation's and an unknown one are refused alike, recorded."""
+    return services.cameras.require(session, actor, ref, Action.VIEW_CAMERA)
 
 
 def page_of(*actions: Action) -> Callable[..., Awaitable[Identity]]:

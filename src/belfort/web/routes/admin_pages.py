@@ -23,8 +23,8 @@ from belfort.policy import OrganisationKind, Role
 from belfort.policy.rules import ROLE_TITLES
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.flash import redirect_after_post
+from belfort.web.rendering import FormText, render
 from belfort.web.routes.common import settle
-from belfort.web.routes.pages import FormText, render
 
 router = APIRouter(include_in_schema=False)
 

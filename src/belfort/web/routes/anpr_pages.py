@@ -23,12 +23,11 @@ from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.policy import Action, Purpose, PurposeKind, may
+from belfort.web.anpr_shapes import cursor_of, passages_out, read_out
 from belfort.web.deps import current_identity, db_session, get_services, page_of
 from belfort.web.flash import redirect_after_post
-from belfort.web.routes.anpr import cursor_of, passages_out, read_out
-from belfort.web.routes.common import settle
-from belfort.web.routes.holds import form_time
-from belfort.web.routes.pages import render
+from belfort.web.rendering import render
+from belfort.web.routes.common import form_time, settle
 from belfort.words import plural
 
 router = APIRouter(include_in_schema=False)

@@ -22,7 +22,7 @@ from belfort.policy import Action, may
 from belfort.timeutil import parse_iso
 from belfort.viewing.live import CLOSED_ACTION
 from belfort.web.deps import current_identity, db_session, get_services, page_of
-from belfort.web.routes.pages import QueryText, render
+from belfort.web.rendering import QueryText, render
 from belfort.web.routes.schemas import BIGINT_MAX
 
 router = APIRouter(include_in_schema=False)

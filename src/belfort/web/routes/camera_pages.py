@@ -26,8 +26,8 @@ from belfort.policy import Action, LegalRegime, may, sees_exact_position
 from belfort.timeutil import iso_utc, parse_iso
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.flash import redirect_after_post
+from belfort.web.rendering import FormText, QueryText, render
 from belfort.web.routes.common import settle
-from belfort.web.routes.pages import FormText, QueryText, render
 
 router = APIRouter(include_in_schema=False)
 CAMERA_FIELDS = (

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraSpec, redact_url
-from belfort.policy import Action, Actor, sees_exact_position, sees_stream_addresses
-from belfort.web.deps import current_actor, db_session, get_services
+from belfort.policy import Actor, sees_exact_position, sees_stream_addresses
+from belfort.web.deps import camera_in_view, current_actor, db_session, get_services
 from belfort.web.routes.schemas import CameraIn, CameraOut, CameraPatch, CameraStatusOut
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
@@ -74,12 +74,11 @@ def add_camera(
 
 @router.get("/{ref}", response_model=CameraOut, summary="One camera, by id or name")
 def show_camera(
-    ref: str,
+    camera: Camera = Depends(camera_in_view),
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
-    session: Session = Depends(db_session),
 ) -> CameraOut:
-    return camera_out(services.cameras.require(session, actor, ref, Action.VIEW_CAMERA), actor, services)
+    return camera_out(camera, actor, services)
 
 
 @router.patch("/{ref}", response_model=CameraOut, summary="Change a camera (administrators)")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
 from belfort.auth.models import ApiToken, Organisation, User
-from belfort.errors import BelfortError, Refusal
+from belfort.errors import BelfortError, InvalidInput, Refusal
+from belfort.timeutil import parse_iso
 from belfort.web.routes.schemas import AuditRecordOut, OrganisationOut, TokenOut, UserOut
 
 
@@ -75,3 +78,11 @@ def token_out(token: ApiToken) -> TokenOut:
         revoked_at=token.revoked_at,
         last_used_at=token.last_used_at,
     )
+
+
+def form_time(value: str, label: str) -> datetime:
+    """A time typed in a form: `YYYY-MM-DD HH:MM[:SS]`, UTC."""
+    try:
+        return parse_iso(value.strip().replace(" ", "T"))
+    except ValueError:
+        raise InvalidInput(f"'{value}' is not a time for '{label}': use YYYY-MM-DD HH:MM:SS (UTC).") from None

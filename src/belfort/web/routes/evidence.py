@@ -29,9 +29,8 @@ from belfort.policy import Action, Actor, Purpose, PurposeKind, Role, may
 from belfort.timeutil import as_utc
 from belfort.web.deps import current_actor, current_identity, db_session, get_services, release
 from belfort.web.flash import redirect_after_post
-from belfort.web.routes.common import settle
-from belfort.web.routes.holds import form_time
-from belfort.web.routes.pages import render
+from belfort.web.rendering import render
+from belfort.web.routes.common import form_time, settle
 from belfort.web.routes.schemas import PurposeIn, StrictBody, UtcDateTime
 
 router = APIRouter(prefix="/api/evidence", tags=["evidence"])

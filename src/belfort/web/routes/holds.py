@@ -8,7 +8,6 @@ caller may see, with their case numbers, and no images; reading it is recorded.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -18,14 +17,13 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
-from belfort.errors import BelfortError, InvalidInput, Refusal
+from belfort.errors import BelfortError, Refusal
 from belfort.policy import Action, Actor, Purpose, PurposeKind, may
 from belfort.retention.models import Hold
-from belfort.timeutil import parse_iso
 from belfort.web.deps import current_actor, current_identity, db_session, get_services
 from belfort.web.flash import redirect_after_post
-from belfort.web.routes.common import settle
-from belfort.web.routes.pages import render
+from belfort.web.rendering import render
+from belfort.web.routes.common import form_time, settle
 from belfort.web.routes.schemas import HoldDetailOut, HoldIn, HoldLiftIn, PurposeIn
 
 router = APIRouter(prefix="/api/holds", tags=["evidence holds"])
@@ -132,14 +130,6 @@ def _render(
         values={**EMPTY_FORM, **(values or {})},
         error=error,
     )
-
-
-def form_time(value: str, label: str) -> datetime:
-    """A time typed in a form: `YYYY-MM-DD HH:MM[:SS]`, UTC."""
-    try:
-        return parse_iso(value.strip().replace(" ", "T"))
-    except ValueError:
-        raise InvalidInput(f"'{value}' is not a time for '{label}': use YYYY-MM-DD HH:MM:SS (UTC).") from None
 
 
 @pages.get("/holds")

@@ -22,7 +22,7 @@ from belfort.app import Services
 from belfort.auth.service import Identity, LoginThrottled
 from belfort.errors import InvalidInput, LoginRefused
 from belfort.web.deps import SESSION_COOKIE, current_identity, db_session, get_services
-from belfort.web.routes.pages import error_page, render
+from belfort.web.rendering import error_page, render
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,7 +20,7 @@ from belfort.auth.service import Identity
 from belfort.policy import Action, Actor, may
 from belfort.wall.service import SavedLayout, SavedTour
 from belfort.web.deps import current_actor, current_identity, db_session, get_services
-from belfort.web.routes.pages import render
+from belfort.web.rendering import render
 from belfort.web.routes.schemas import StrictBody
 
 router = APIRouter(tags=["wall"])

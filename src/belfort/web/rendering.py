@@ -1,0 +1,96 @@
+"""Drawing pages: the templates, the site's frame and menu, and the error page.
+
+Every page module renders through `render`, so the frame, the CSRF token and a message left
+by a form that redirected here (`belfort.web.flash`) are the same everywhere. The menu
+offers only what the role may use (`policy.may`); it decides nothing: opening a page asks
+the gate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from belfort.app import Services
+from belfort.audit.chain import decode_resources
+from belfort.auth.service import Identity
+from belfort.policy import Action, may, role_title
+from belfort.policy.rules import ROLE_TITLES
+from belfort.timeutil import iso_utc
+from belfort.web.flash import taken
+
+
+def details(text: str) -> list[tuple[str, str]]:
+    """An audit record's detail (JSON) as (key, value) pairs to show."""
+    try:
+        parsed = json.loads(text) if text else {}
+    except ValueError:
+        return [("detail", text)]
+    if not isinstance(parsed, dict):
+        return [("detail", str(parsed))]
+    return [(str(key), value if isinstance(value, str) else json.dumps(value)) for key, value in parsed.items()]
+
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.filters["utc"] = lambda value: iso_utc(value)[:19].replace("T", " ") if value else ""
+TEMPLATES.env.globals["decode_resources"] = decode_resources
+TEMPLATES.env.globals["details"] = details
+
+FormText = Annotated[str, Form(max_length=200)]
+QueryText = Annotated[str, Query(max_length=200)]
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the site's frame; a message left by the form that redirected here is shown once."""
+    identity: Identity | None = getattr(request.state, "identity", None)
+    services: Services = request.app.state.services
+    if request.method == "GET":
+        flash = taken(request)
+        if flash.notice and not context.get("notice"):
+            context = {**context, "notice": flash.notice, **flash.extra}
+    base = {
+        "site_name": services.settings.site_name,
+        "identity": identity,
+        "actor": identity.actor if identity else None,
+        "csrf_token": identity.csrf_token if identity else "",
+        "role_title": ROLE_TITLES.get(identity.actor.role, "") if identity and identity.actor.role else "",
+        "role_with_article": role_title(identity.actor.role) if identity else "",
+        "nav": _nav(identity),
+    }
+    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def _nav(identity: Identity | None) -> list[tuple[str, str]]:
+    """The menu: the pages the role may open (the gate decides again when one is opened)."""
+    if identity is None or identity.actor.role is None:
+        return []
+    actor = identity.actor
+    links = [("Home", "/")]
+    if may(actor, Action.USE_WALL):
+        links.append(("Wall", "/wall"))
+    links.append(("Cameras", "/cameras"))
+    if may(actor, Action.VIEW_EXPORTS):
+        links.append(("Evidence", "/evidence"))
+    if may(actor, Action.VIEW_HOLDS):
+        links.append(("Holds", "/holds"))
+    if may(actor, Action.HANDLE_HITS):
+        links.append(("ANPR", "/anpr/hits"))
+    elif may(actor, Action.SEARCH_PLATES) or may(actor, Action.MANAGE_CAMERAS):
+        links.append(("ANPR", "/anpr/search" if may(actor, Action.SEARCH_PLATES) else "/anpr/sections"))
+    if may(actor, Action.REVIEW_AUDIT):
+        links.append(("Audit", "/audit"))
+    elif may(actor, Action.VERIFY_AUDIT):
+        links.append(("Audit", "/audit/verify"))
+    if may(actor, Action.MANAGE_USERS):
+        links.append(("Administration", "/admin"))
+    links.append(("API", "/api/docs"))
+    return links
+
+
+def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status_code=status_code, status=status_code, message=message)
