@@ -20,9 +20,11 @@ import uvicorn
 from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 
 from belfort.app import Services
+from belfort.cameras.service import CameraSpec
+from belfort.media.simulated import DEMO_CLIPS, encode_clip
 from belfort.timeutil import FrozenClock
 from belfort.web.app import create_app, server_config
-from tests.conftest import Population
+from tests.conftest import POLICE, SYSTEM, Population
 
 E2E_DIR = Path(__file__).resolve().parent
 ARTIFACTS = E2E_DIR.parent.parent / "test-artifacts"
@@ -93,6 +95,30 @@ def live_server(services: Services, population: Population) -> Iterator[str]:
         thread.join(timeout=10)
         sock.close()
     assert not thread.is_alive(), "the uvicorn server did not stop within 10 s"
+
+
+def record_police_camera(services: Services, segment_seconds: int | None = None) -> str:
+    """Grote Markt, a police camera replaying the first demo clip, recording from now; its id."""
+    clip = DEMO_CLIPS[0]
+    encode_clip(clip, services.media.clip_path(clip.name))
+    with services.db.session() as session:
+        camera = services.cameras.add(
+            session,
+            SYSTEM,
+            CameraSpec(
+                name="Grote Markt",
+                organisation=POLICE,
+                main_url=f"sim://{clip.name}",
+                street="Grote Markt",
+                council_consent_ref="GR/2026/041",
+                enabled=True,
+            ),
+        )
+    if segment_seconds is not None:
+        services.settings.recording.segment_seconds = segment_seconds
+    services.settings.recording.sweep_interval_seconds = 3600
+    services.start_recording()
+    return str(camera.id)
 
 
 def _wait_until_healthy(base_url: str, thread: threading.Thread) -> None:

@@ -18,11 +18,10 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 import tests.e2e.conftest as e2e
 from belfort.app import Services
-from belfort.cameras.service import CameraSpec
-from belfort.media.simulated import DEMO_CLIPS, encode_clip
 from belfort.timeutil import Clock, utcnow
 from belfort.web.app import create_app
-from tests.conftest import POLICE, SYSTEM, Population
+from tests.conftest import Population
+from tests.e2e.conftest import record_police_camera
 from tests.e2e.test_audit_page import sign_in
 from tests.e2e.test_wall import JUSTIFICATION
 
@@ -66,24 +65,7 @@ def live_server(strict_app: None, live_server: str) -> str:
 
 @pytest.fixture
 def camera(services: Services, population: Population) -> str:
-    clip = DEMO_CLIPS[0]
-    encode_clip(clip, services.media.clip_path(clip.name))
-    with services.db.session() as session:
-        added = services.cameras.add(
-            session,
-            SYSTEM,
-            CameraSpec(
-                name="Grote Markt",
-                organisation=POLICE,
-                main_url=f"sim://{clip.name}",
-                street="Grote Markt",
-                council_consent_ref="GR/2026/041",
-                enabled=True,
-            ),
-        )
-    services.settings.recording.sweep_interval_seconds = 3600
-    services.start_recording()
-    return str(added.id)
+    return record_police_camera(services)
 
 
 def refusals(page: Page) -> list[str]:

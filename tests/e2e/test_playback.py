@@ -21,13 +21,11 @@ from sqlalchemy import select
 
 from belfort.app import Services
 from belfort.audit import AuditFilter
-from belfort.cameras.service import CameraSpec
 from belfort.evidence.package import verify_package
 from belfort.media.models import Segment
-from belfort.media.simulated import DEMO_CLIPS, encode_clip
 from belfort.timeutil import iso_utc, utcnow
-from tests.conftest import PASSWORD, POLICE, SYSTEM, Population
-from tests.e2e.conftest import artifact
+from tests.conftest import PASSWORD, Population
+from tests.e2e.conftest import artifact, record_police_camera
 from tests.e2e.test_audit_page import sign_in
 
 RECORDED_SECONDS = 8
@@ -51,33 +49,17 @@ def clock() -> ShiftedClock:
 @pytest.fixture
 def recording(services: Services, population: Population) -> Iterator[str]:
     """A police camera recording the first demo clip; yields its id once 8 s are on disk."""
-    clip = DEMO_CLIPS[0]
-    encode_clip(clip, services.media.clip_path(clip.name))
-    with services.db.session() as session:
-        camera = services.cameras.add(
-            session,
-            SYSTEM,
-            CameraSpec(
-                name="Grote Markt",
-                organisation=POLICE,
-                main_url=f"sim://{clip.name}",
-                street="Grote Markt",
-                council_consent_ref="GR/2026/041",
-                enabled=True,
-            ),
-        )
-    services.settings.recording.segment_seconds = 30
-    services.settings.recording.sweep_interval_seconds = 3600
-    services.start_recording()
+    camera_id = record_police_camera(services, segment_seconds=30)
+    camera = uuid.UUID(camera_id)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        writing = services.media.writing_segment(camera.id)
+        writing = services.media.writing_segment(camera)
         if writing is not None and writing.end_time - writing.start_time >= timedelta(seconds=RECORDED_SECONDS):
             break
         time.sleep(0.2)
     else:
         pytest.fail(f"the simulated camera did not record {RECORDED_SECONDS} s within 30 s")
-    yield str(camera.id)
+    yield camera_id
 
 
 def footage(services: Services, camera: str) -> tuple[int, int]:

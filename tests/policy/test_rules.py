@@ -276,3 +276,11 @@ def test_no_token_scope_names_a_feature_that_does_not_exist() -> None:
     from belfort.auth.service import KNOWN_SCOPES
 
     assert {"anpr:ingest"} == KNOWN_SCOPES
+
+
+def test_an_inspector_reads_only_their_own_exports_a_team_chief_the_organisations() -> None:
+    inspector, colleague = person(Role.INSPECTOR), person(Role.INSPECTOR)
+    export = Resource(ResourceKind.EXPORT, "e1", "case 7", POLICE_ORG, asked="e1", personal_to=inspector.id)
+    assert decide(inspector, Action.VIEW_EXPORTS, export, None, RULES, NOW).granted
+    assert decide(colleague, Action.VIEW_EXPORTS, export, None, RULES, NOW).rule == "personal"
+    assert decide(person(Role.SUPERVISOR), Action.VIEW_EXPORTS, export, None, RULES, NOW).granted

@@ -42,6 +42,7 @@ from belfort.evidence.signing import SigningKey
 from belfort.media.clips import ClipPlan, read_clip
 from belfort.media.service import MediaService
 from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Role
+from belfort.policy.rules import ACTIONS
 from belfort.retention.holds import HoldService
 from belfort.timeutil import Clock, iso_utc, parse_iso, utcnow
 
@@ -481,7 +482,7 @@ class ExportService:
         (cases, recipients and reasons are about investigations)."""
         self.gate.require(session, actor, Action.VIEW_EXPORTS, Resource(ResourceKind.EXPORT, "*", "export history"))
         query = select(EvidenceExport).order_by(EvidenceExport.created_at.desc()).limit(200)
-        if actor.role is Role.INSPECTOR:
+        if actor.role in ACTIONS[Action.VIEW_EXPORTS].personal_for:
             query = query.where(EvidenceExport.requester_id == actor.id)
         elif actor.role is not Role.DPO:
             query = query.where(EvidenceExport.organisation_id == actor.organisation_id)
@@ -503,8 +504,6 @@ class ExportService:
     def get(self, session: Session, actor: Actor, export_id: uuid.UUID) -> EvidenceExport:
         """One export of the history, under the same rules as the history."""
         row, resource = self._found(session, export_id)
-        if row is not None and actor.role is Role.INSPECTOR and row.requester_id != actor.id:
-            resource = Resource(ResourceKind.EXPORT, "", str(export_id), asked=str(export_id), known=False)
         self.gate.require(session, actor, Action.VIEW_EXPORTS, resource)
         assert row is not None
         return row

@@ -53,6 +53,14 @@ def resource_refs(resource: Resource) -> tuple[ResourceRef, ...]:
     return (first, *(ResourceRef(kind, rid, label) for kind, rid, label in resource.extra_ids))
 
 
+def _refusal(decision: Decision) -> Refusal:
+    """The error a refused decision is answered with: not found when the person may not learn
+    the resource exists, else forbidden with what would be needed."""
+    if decision.rule in UNSEEN_RULES:
+        return Unseen(decision.reason)
+    return Forbidden(decision.reason, needs=decision.needs)
+
+
 class PolicyGate:
     def __init__(self, audit: AuditLog, rules: PolicyRules, clock: Clock = utcnow) -> None:
         self.audit = audit
@@ -98,11 +106,7 @@ class PolicyGate:
         decision, problem = self._decided(session, actor, action, resource, purpose, recipient, detail, available)
         if decision.granted:
             return decision
-        if problem is not None:
-            raise problem
-        if decision.rule in UNSEEN_RULES:
-            raise Unseen(decision.reason)
-        raise Forbidden(decision.reason, needs=decision.needs)
+        raise problem if problem is not None else _refusal(decision)
 
     def _decided(
         self,
@@ -161,20 +165,9 @@ class PolicyGate:
         before an operation that takes its own decision: a refusal is recorded and raised,
         a grant is not recorded (the operation's decision is)."""
         decision = decide_reach(actor, action, resource)
-        if decision.granted:
-            return
-        self.record(
-            session,
-            actor,
-            action,
-            resource,
-            outcome=decision.outcome,
-            reason=decision.reason,
-            detail={"rule": decision.rule},
-        )
-        if decision.rule in UNSEEN_RULES:
-            raise Unseen(decision.reason)
-        raise Forbidden(decision.reason, needs=decision.needs)
+        if not decision.granted:
+            self._record_refusal(session, actor, decision, resource)
+            raise _refusal(decision)
 
     def require_function(self, session: Session, actor: Actor, where: str, *actions: Action) -> None:
         """Whether the actor's role may use one of `actions` at all (open the page `where`),
@@ -182,17 +175,19 @@ class PolicyGate:
         decisions = [decide_function(actor, action) for action in actions]
         if any(decision.granted for decision in decisions):
             return
-        refusal = decisions[0]
+        self._record_refusal(session, actor, decisions[0], Resource(ResourceKind.PAGE, where, where))
+        raise Forbidden(decisions[0].reason)
+
+    def _record_refusal(self, session: Session, actor: Actor, decision: Decision, resource: Resource) -> None:
         self.record(
             session,
             actor,
-            refusal.action,
-            Resource(ResourceKind.PAGE, where, where),
-            outcome=refusal.outcome,
-            reason=refusal.reason,
-            detail={"rule": refusal.rule},
+            decision.action,
+            resource,
+            outcome=decision.outcome,
+            reason=decision.reason,
+            detail={"rule": decision.rule},
         )
-        raise Forbidden(refusal.reason)
 
     def record(
         self,

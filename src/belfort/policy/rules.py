@@ -43,6 +43,8 @@ class ActionSpec:
     """Roles that pass the organisation check for this action (the DPO reviews everyone's)."""
     personal: bool = False
     """Limited to the one person the resource belongs to (`Resource.personal_to`)."""
+    personal_for: frozenset[Role] = frozenset()
+    """Roles for whom the action is personal (an inspector reads only their own exports)."""
     records_grants: bool = True
     """False for looks at no images, plates or logs (a camera's name and index, the wall's
     layouts): their refusals are recorded, their grants are not, so the log stays a log of
@@ -97,6 +99,7 @@ ACTIONS: dict[Action, ActionSpec] = {
         "See the history of evidence exports: cases, recipients and reasons",
         own_organisation_only=True,
         sees_all=frozenset({Role.DPO}),
+        personal_for=frozenset({Role.INSPECTOR}),
     ),
     Action.DOWNLOAD_EXPORT: ActionSpec(
         Operation.DISCLOSE,
@@ -275,7 +278,8 @@ def _check_organisation(actor: Actor, action: Action, spec: ActionSpec, resource
 
 
 def _check_personal(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
-    if not spec.personal or actor.kind is ActorKind.SYSTEM or resource.personal_to in (None, actor.id):
+    personal = spec.personal or actor.role in spec.personal_for
+    if not personal or actor.kind is ActorKind.SYSTEM or resource.personal_to in (None, actor.id):
         return None
     return _refuse(action, "personal", not_seen(resource))
 
@@ -337,6 +341,16 @@ def _check_age(
     return None
 
 
+def _check_reach(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
+    """Who asks, whether the resource exists and whose it is: the checks before purpose and age."""
+    return (
+        _check_actor(actor, action, spec)
+        or _check_known(action, resource)
+        or _check_organisation(actor, action, spec, resource)
+        or _check_personal(actor, action, spec, resource)
+    )
+
+
 def decide(
     actor: Actor,
     action: Action,
@@ -348,10 +362,7 @@ def decide(
     """Decide whether `actor` may perform `action` on `resource` for `purpose` at `now`."""
     spec = ACTIONS[action]
     refusal = (
-        _check_actor(actor, action, spec)
-        or _check_known(action, resource)
-        or _check_organisation(actor, action, spec, resource)
-        or _check_personal(actor, action, spec, resource)
+        _check_reach(actor, action, spec, resource)
         or _check_purpose(action, spec, purpose, rules)
         or _check_age(action, spec, resource, purpose, rules, now)
     )
@@ -373,12 +384,7 @@ def decide_reach(actor: Actor, action: Action, resource: Resource) -> Decision:
     """Whether `actor` may reach `resource` for `action` at all: who they are, whether it
     exists and whose it is, leaving purpose and age to the decision of the operation itself."""
     spec = ACTIONS[action]
-    refusal = (
-        _check_actor(actor, action, spec)
-        or _check_known(action, resource)
-        or _check_organisation(actor, action, spec, resource)
-        or _check_personal(actor, action, spec, resource)
-    )
+    refusal = _check_reach(actor, action, spec, resource)
     return refusal or Decision(True, action, "granted", f"Allowed: {spec.description.lower()}.")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Exists, or_, select
 from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
-from belfort.cameras.service import CameraService, visible_condition
+from belfort.cameras.service import CameraService, camera_resource, visible_condition
 from belfort.errors import Conflict, InvalidInput
 from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, PurposeKind, Resource, ResourceKind
 from belfort.retention.models import Hold
@@ -185,17 +185,9 @@ class HoldService:
         """Holds on the cameras the actor may see, newest first; `active=None` lists lifted
         ones too. Case numbers tell of investigations: reading them is a recorded consultation."""
         camera = self.cameras.find(session, camera_ref) if camera_ref else None
-        if camera_ref:
-            resource = Resource(
-                ResourceKind.CAMERA,
-                str(camera.id) if camera else "",
-                camera.name if camera else camera_ref[:120],
-                camera.organisation_id if camera else None,
-                asked=camera_ref,
-                known=camera is not None,
-            )
-        else:
-            resource = Resource(ResourceKind.HOLD, "*", "evidence holds")
+        resource = (
+            camera_resource(camera, camera_ref) if camera_ref else Resource(ResourceKind.HOLD, "*", "evidence holds")
+        )
         state = {True: "active", False: "lifted", None: "all"}[active]
         self.gate.require(session, actor, Action.VIEW_HOLDS, resource, detail={"holds": state})
         query = (

@@ -105,6 +105,7 @@ class LiveViewing:
         purpose: Purpose | None,
         detail: Mapping[str, object],
         available: dict[str, object],
+        snapshot: bool = False,
     ) -> tuple[Camera, Purpose]:
         """Pass the gate for one live look; `available` receives what the look found to serve."""
         stated = purpose or self.accounts.live_purpose(session, session_id)
@@ -114,7 +115,7 @@ class LiveViewing:
             if feed is None:
                 return _not_streaming(camera)
             available["feed"] = feed
-            if detail.get("live") == "snapshot":
+            if snapshot:
                 jpeg = feed.snapshot_jpeg()
                 if jpeg is None:
                     return Unavailable(f"camera '{camera.name}' has sent no picture yet; try again in a few seconds")
@@ -158,7 +159,7 @@ class LiveViewing:
     ) -> tuple[Camera, bytes]:
         """A JPEG of the camera's latest keyframe: a live look like a stream."""
         found: dict[str, object] = {}
-        camera, _ = self._look(session, actor, session_id, ref, purpose, {"live": "snapshot"}, found)
+        camera, _ = self._look(session, actor, session_id, ref, purpose, {"live": "snapshot"}, found, snapshot=True)
         jpeg = found["jpeg"]
         assert isinstance(jpeg, bytes)
         return camera, jpeg

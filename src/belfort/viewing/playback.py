@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from belfort.media.models import Gap, Segment
 from belfort.media.recordings import gaps_overlapping, segments_overlapping
 from belfort.media.service import MediaService
 from belfort.media.timeline import Timeline, camera_timeline
-from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, ResourceKind
+from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, Resource, ResourceKind
 from belfort.retention.holds import holds_overlapping
 from belfort.retention.models import Hold
 from belfort.settings import PolicySettings
@@ -197,6 +198,27 @@ class Playback:
             next_start = plan.end
         return PlayerClip(plan, start, min(until, plan.end), next_start if next_start and next_start < end else None)
 
+    def _claims(
+        self,
+        session: Session,
+        actor: Actor,
+        link: str,
+        resource: Resource,
+        camera_id: uuid.UUID | None,
+        what: str,
+    ) -> dict[str, Any]:
+        """The claims of a playback link that is valid and was given to this actor for this
+        camera; a bad one is a recorded refusal."""
+        try:
+            claims = self.links.read(LinkKind.PLAYBACK, link)
+        except BadLink as exc:
+            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(str(exc)))
+        if camera_id is None or claims.get("sub") != str(actor.id) or claims.get("cam") != str(camera_id):
+            self.gate.refuse(
+                session, actor, Action.VIEW_RECORDING, resource, Unseen(f"no such {what} under this playback link")
+            )
+        return claims
+
     def _granted(
         self, session: Session, actor: Actor, link: str, camera_ref: str, start: datetime, end: datetime
     ) -> uuid.UUID:
@@ -204,14 +226,8 @@ class Playback:
         a bad link is a recorded refusal."""
         camera = self.cameras.find(session, camera_ref)
         resource = camera_resource(camera, camera_ref, ResourceKind.RECORDING, start, end)
-        try:
-            claims = self.links.read(LinkKind.PLAYBACK, link)
-        except BadLink as exc:
-            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(str(exc)))
-        if camera is None or claims.get("sub") != str(actor.id) or claims.get("cam") != str(camera.id):
-            self.gate.refuse(
-                session, actor, Action.VIEW_RECORDING, resource, Unseen("no such clip under this playback link")
-            )
+        claims = self._claims(session, actor, link, resource, camera.id if camera else None, "clip")
+        assert camera is not None  # refused above otherwise
         if end <= start or start.timestamp() < claims["s"] or end.timestamp() > claims["e"]:
             self.gate.refuse(
                 session,
@@ -248,14 +264,8 @@ class Playback:
             camera = session.get(Camera, segment.camera_id)
             start, end = segment.start_time, segment.end_time
         resource = camera_resource(camera, str(segment_id), ResourceKind.RECORDING, start, end)
-        try:
-            claims = self.links.read(LinkKind.PLAYBACK, link)
-        except BadLink as exc:
-            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(str(exc)))
-        if segment is None or claims.get("sub") != str(actor.id) or claims.get("cam") != str(segment.camera_id):
-            self.gate.refuse(
-                session, actor, Action.VIEW_RECORDING, resource, Unseen("no such segment under this playback link")
-            )
+        claims = self._claims(session, actor, link, resource, segment.camera_id if segment else None, "segment")
+        assert segment is not None  # refused above otherwise
         if not (segment.start_time.timestamp() < claims["e"] and segment.end_time.timestamp() > claims["s"]):
             self.gate.refuse(
                 session,

@@ -22,9 +22,8 @@ from belfort.errors import BelfortError, InvalidInput
 from belfort.policy import OrganisationKind, Role
 from belfort.policy.rules import ROLE_TITLES
 from belfort.web.deps import current_identity, db_session, get_services
-from belfort.web.flash import redirect_after_post
 from belfort.web.rendering import FormText, render
-from belfort.web.routes.common import settle
+from belfort.web.routes.common import apply_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,19 +59,13 @@ def _change(
     change: Callable[[], str | tuple[str, dict[str, str]]],
     back: str = "/admin",
 ) -> Response:
-    """Apply `change` and redirect to `back` with its notice; on bad input show the page
-    again with the message (a refusal is kept in the audit log and answered 403)."""
-    try:
-        outcome = change()
-    except BelfortError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        settle(session, exc)
+    """Apply `change` and redirect to `back`; on bad input show the page again with the message."""
+
+    def failed(exc: BelfortError) -> Response:
         context = _context(services, session, identity)
         return render(request, "admin.html", status_code=exc.status_code, **context, error=exc.message)
-    notice, extra = outcome if isinstance(outcome, tuple) else (outcome, {})
-    session.commit()
-    return redirect_after_post(request, back, notice, extra)
+
+    return apply_form(request, session, change, failed, back)
 
 
 @router.post("/admin/organisations")
@@ -163,7 +156,7 @@ def admin_user_update(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
-    try:
+    def change() -> str:
         user = services.accounts.update_user(
             session,
             identity.actor,
@@ -173,15 +166,13 @@ def admin_user_update(
             organisation=organisation,
             password=password or None,
         )
-    except BelfortError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        settle(session, exc)
+        return f"User '{user.username}' changed" + (" (new password set; their sessions ended)." if password else ".")
+
+    def failed(exc: BelfortError) -> Response:
         target = services.accounts.user_by_name(session, username)
         return _user_page(request, services, session, target, exc.status_code, exc.message)
-    session.commit()
-    notice = f"User '{user.username}' changed" + (" (new password set; their sessions ended)." if password else ".")
-    return redirect_after_post(request, "/admin#users", notice)
+
+    return apply_form(request, session, change, failed, "/admin#users")
 
 
 @router.post("/admin/users/{username}/active")

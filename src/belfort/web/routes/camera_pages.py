@@ -25,9 +25,8 @@ from belfort.errors import BelfortError, InvalidInput
 from belfort.policy import Action, LegalRegime, may, sees_exact_position
 from belfort.timeutil import iso_utc, parse_iso
 from belfort.web.deps import current_identity, db_session, get_services
-from belfort.web.flash import redirect_after_post
 from belfort.web.rendering import FormText, QueryText, render
-from belfort.web.routes.common import settle
+from belfort.web.routes.common import apply_form
 
 router = APIRouter(include_in_schema=False)
 CAMERA_FIELDS = (
@@ -100,19 +99,11 @@ def _saved(
     services: Services,
     session: Session,
     change: Callable[[], str],
-    failed: Callable[[BelfortError], HTMLResponse],
+    failed: Callable[[BelfortError], Response],
     back: str,
 ) -> Response:
-    try:
-        notice = change()
-    except BelfortError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        settle(session, exc)
-        return failed(exc)
-    session.commit()
-    services.media.sync_cameras()
-    return redirect_after_post(request, back, notice)
+    """A camera form: applied, then the recorder follows the registry at once."""
+    return apply_form(request, session, change, failed, back, after=services.media.sync_cameras)
 
 
 @router.post("/cameras")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from fastapi import Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from belfort.app import Services
@@ -12,7 +15,33 @@ from belfort.audit.models import AuditRecord
 from belfort.auth.models import ApiToken, Organisation, User
 from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.timeutil import parse_iso
+from belfort.web.flash import redirect_after_post
 from belfort.web.routes.schemas import AuditRecordOut, OrganisationOut, TokenOut, UserOut
+
+
+def apply_form(
+    request: Request,
+    session: Session,
+    change: Callable[[], str | tuple[str, dict[str, str]]],
+    failed: Callable[[BelfortError], Response],
+    back: str,
+    after: Callable[[], None] | None = None,
+) -> Response:
+    """A form that changes something: apply `change` (its notice, with what to show once),
+    commit, run `after`, and redirect to `back` (post/redirect/get). Bad input is answered by
+    `failed` with nothing changed; a refusal of the gate (403, 404) is raised, recorded."""
+    try:
+        outcome = change()
+    except BelfortError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        settle(session, exc)
+        return failed(exc)
+    notice, extra = outcome if isinstance(outcome, tuple) else (outcome, {})
+    session.commit()
+    if after is not None:
+        after()
+    return redirect_after_post(request, back, notice, extra)
 
 
 def settle(session: Session, error: BelfortError) -> None:
