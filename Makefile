@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-deps lint bench clean
+.PHONY: install demo test test-deps lint bench clean catalog
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/catalog.py check
+
+catalog: install
+	$(BIN)/python scripts/catalog.py update
 
 test: install test-deps lint
 	$(BIN)/pytest

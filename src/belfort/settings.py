@@ -14,8 +14,11 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from belfort.i18n import LANGUAGES, is_language
 
 ENV_PREFIX = "BELFORT_"
 DEFAULT_DATA_DIR = Path("./belfort-data")
@@ -164,15 +167,77 @@ class AnprSettings(_Section):
         return value
 
 
+class MapSettings(_Section):
+    tile_url: str = ""
+    """Where the map's tiles come from, as a template with {z}, {x} and {y}, for example
+    `https://tiles.example.org/{z}/{x}/{y}.png`. Empty: Belfort serves `tile_dir` itself."""
+    tile_dir: Path | None = None
+    """A local tile folder laid out `<z>/<x>/<y>.png`, for sites without internet; default
+    `<data_dir>/tiles`. Used when `tile_url` is empty."""
+    attribution: Annotated[str, Field(max_length=300)] = ""
+    """The tiles' credit line, shown in the map's corner (OpenStreetMap's licence asks for one)."""
+    center: tuple[float, float] = (50.8466, 4.3528)
+    """Latitude and longitude the map opens on when no camera has a position."""
+    zoom: Annotated[int, Field(ge=0, le=19)] = 13
+    max_zoom: Annotated[int, Field(ge=0, le=22)] = 19
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        if value and (not value.startswith(("https://", "http://")) or not all(
+            part in value for part in ("{z}", "{x}", "{y}"))):
+            raise ValueError("give an http(s) URL with {z}, {x} and {y}, or leave it empty to serve tile_dir")
+        return value
+
+    @field_validator("center")
+    @classmethod
+    def _on_earth(cls, value: tuple[float, float]) -> tuple[float, float]:
+        latitude, longitude = value
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError("give a latitude between -90 and 90 and a longitude between -180 and 180")
+        return value
+
+
 class Settings(_Section):
     data_dir: Path = DEFAULT_DATA_DIR
     site_name: Annotated[str, Field(min_length=1, max_length=100)] = "Belfort"
+    language: str = "en"
+    """Pages' language for a person who chose none and whose browser asks for none of
+    Belfort's: nl, fr, de or en."""
+    time_zone: str = "Europe/Brussels"
+    """The site's time zone: every time a page shows or a person types is local to it
+    (storage, the audit log and evidence manifests stay UTC)."""
     server: ServerSettings = Field(default_factory=ServerSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
     anpr: AnprSettings = Field(default_factory=AnprSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
+
+    @field_validator("language")
+    @classmethod
+    def _spoken(cls, value: str) -> str:
+        if not is_language(value):
+            raise ValueError(f"'{value}' is not one of Belfort's languages; give one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name; write it like Europe/Brussels") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def tile_dir(self) -> Path:
+        return self.map.tile_dir or self.data_dir / "tiles"
 
     @property
     def storage_dir(self) -> Path:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from belfort.i18n import _
 
 Clock = Callable[[], datetime]
 
@@ -33,7 +35,9 @@ def as_utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{value.isoformat()} lies outside the range of dates once converted to UTC") from None
+        raise ValueError(
+            _("{moment} lies outside the range of dates once converted to UTC", moment=value.isoformat())
+        ) from None
 
 
 def utc_in_range(value: datetime) -> datetime:
@@ -42,7 +46,10 @@ def utc_in_range(value: datetime) -> datetime:
         utc = as_utc(value)
         if EARLIEST <= utc <= LATEST:
             return utc
-    raise ValueError(f"give a moment between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+    raise ValueError(
+        _("give a moment between {earliest} and {latest} (UTC)", earliest=EARLIEST.strftime("%Y-%m-%d"),
+          latest=LATEST.strftime("%Y-%m-%d"))
+    )
 
 
 def iso_utc(value: datetime) -> str:
@@ -57,6 +64,43 @@ def parse_iso(text: str) -> datetime:
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"
     return utc_in_range(datetime.fromisoformat(cleaned))
+
+
+def is_real_local(value: datetime) -> bool:
+    """Whether a wall-clock time exists in its zone (02:30 on the last Sunday of March does
+    not in Brussels: the clocks jump from 02:00 to 03:00)."""
+    return value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None) == value.replace(tzinfo=None)
+
+
+def parse_local(text: str, zone: tzinfo) -> datetime:
+    """A time a person typed, read as wall-clock time in `zone` unless it names its offset
+    (`2026-10-25T02:30+01:00`, or `Z` for UTC). In the hour that happens twice at the end of
+    October, a time without offset is the first one (summer time); the offset picks the
+    second. A time that does not exist (in the hour skipped in March) is a ValueError that
+    says so, like a moment outside [EARLIEST, LATEST]. Returns aware UTC."""
+    cleaned = text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(cleaned)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone, fold=0)
+        if not is_real_local(parsed):
+            raise ValueError(
+                _(
+                    "{moment} does not exist in {zone}: the clocks skip that hour; give a time outside it",
+                    moment=parsed.strftime("%Y-%m-%d %H:%M"),
+                    zone=str(zone),
+                )
+            )
+    return utc_in_range(parsed)
+
+
+def local_day(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The UTC bounds [start, end) of a calendar day in `zone`: 23 hours long on the day the
+    clocks go forward, 25 on the day they go back."""
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return as_utc(start), as_utc(end)
 
 
 def days(n: float) -> timedelta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from belfort.db.base import Base, UTCDateTime, new_id
@@ -32,6 +32,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    language: Mapped[str] = mapped_column(String(8), nullable=False, default="", server_default="")
+    """The pages' language the person chose (nl, fr, de, en); empty: the browser's, then the site's."""
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+    """Set when an administrator resets the password: the next sign-in must choose a new one."""
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     throttles: Mapped[list[LoginThrottle]] = relationship(viewonly=True)

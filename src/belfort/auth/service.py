@@ -157,6 +157,10 @@ class Identity:
     """`cookie`, `bearer` (a person's API session) or `token` (a machine client)."""
     csrf_token: str = ""
     session_id: uuid.UUID | None = None
+    language: str = ""
+    """The language the person chose for pages; empty when they chose none (or a machine)."""
+    must_change_password: bool = False
+    """The password was reset by an administrator: pages ask for a new one before anything else."""
 
 
 @dataclass(frozen=True)
@@ -632,7 +636,11 @@ class AccountService:
             user_session = session.scalars(select(UserSession).where(UserSession.token_hash == _digest(secret))).first()
             if user_session is None or user_session.expires_at <= now or not user_session.user.active:
                 return None
-            return Identity(actor_of_user(user_session.user), via, user_session.csrf_token, user_session.id)
+            user = user_session.user
+            return Identity(
+                actor_of_user(user), via, user_session.csrf_token, user_session.id, user.language,
+                user.must_change_password,
+            )
         if secret.startswith(TOKEN_PREFIX) and via == "bearer":
             token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
             if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,8 +30,9 @@ from belfort import __version__
 from belfort.app import Services
 from belfort.db.engine import is_busy
 from belfort.errors import BelfortError
+from belfort.i18n import _
 from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
-from belfort.web.rendering import error_page
+from belfort.web.rendering import error_page, say
 from belfort.web.routes import (
     admin,
     admin_pages,
@@ -91,26 +93,30 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     first = errors[0]
     if first.get("type") == "json_invalid":
         reason = first.get("ctx", {}).get("error", "invalid JSON")
-        return f"The request body is not valid JSON ({reason}); send a JSON object."
+        return _("The request body is not valid JSON ({reason}); send a JSON object.", reason=reason)
     if first.get("type") == "extra_forbidden":
-        return f"Unknown field '{_field(first['loc'])}': remove it (see /api/docs for the accepted fields)."
+        return _(
+            "Unknown field '{field}': remove it (see /api/docs for the accepted fields).", field=_field(first["loc"])
+        )
     if first.get("type") == "model_attributes_type" or first.get("type") == "dict_type":
-        return "The request body must be a JSON object."
-    return f"{_field(first['loc'])}: {first['msg']}."
+        return _("The request body must be a JSON object.")
+    return _("{field}: {problem}.", field=_field(first["loc"]), problem=first["msg"])
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"detail": _validation_message(list(exc.errors())), "errors": errors}, status_code=422)
+        detail = say(request, _validation_message(list(exc.errors())))
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
     @app.exception_handler(BelfortError)
     async def _belfort(request: Request, exc: BelfortError) -> Response:
         if _wants_html(request):
             return error_page(request, exc.status_code, exc.message)
         needs = getattr(exc, "needs", ())
-        body: dict[str, Any] = {"detail": exc.message, "needs": list(needs)} if needs else {"detail": exc.message}
+        detail = say(request, exc.message)
+        body: dict[str, Any] = {"detail": detail, "needs": list(needs)} if needs else {"detail": detail}
         return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(NotAuthenticated)
@@ -119,17 +125,25 @@ def _install_error_handlers(app: FastAPI) -> None:
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="")
             return HTMLResponse(
                 f'<!doctype html><meta http-equiv="refresh" content="0; url=/login?next={target}">'
-                f'<title>Sign in</title><p>Sign in first: <a href="/login?next={target}">login</a>.</p>',
+                f"<title>{escape(say(request, _('Sign in')))}</title>"
+                f'<p><a href="/login?next={target}">{escape(say(request, _("Sign in first.")))}</a></p>',
                 status_code=401,
             )
-        return JSONResponse({"detail": exc.message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return JSONResponse(
+            {"detail": say(request, exc.message)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, _exc: CsrfFailed) -> Response:
-        message = "The form's security token is missing or out of date: reload the page and try again."
         if _wants_html(request):
-            return error_page(request, 403, message)
-        return JSONResponse({"detail": message + " (API clients: send X-CSRF-Token or use a bearer token)"}, 403)
+            return error_page(
+                request, 403, _("The form's security token is missing or out of date: reload the page and try again.")
+            )
+        detail = _(
+            "The form's security token is missing or out of date: reload the page and try again. "
+            "(API clients: send X-CSRF-Token or use a bearer token)"
+        )
+        return JSONResponse({"detail": say(request, detail)}, 403)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)
@@ -145,12 +159,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404:
-            message = f"Nothing here: {request.url.path} is not a Belfort page or API route."
+            message = _("Nothing here: {path} is not a Belfort page or API route.", path=request.url.path)
         elif exc.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}."
+            message = _("{method} is not allowed on {path}.", method=request.method, path=request.url.path)
         if _wants_html(request):
             return error_page(request, exc.status_code, message)
-        return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse({"detail": say(request, message)}, status_code=exc.status_code, headers=exc.headers)
 
 
 def swagger_ui_static() -> Path:

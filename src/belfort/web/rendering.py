@@ -9,16 +9,30 @@ the gate.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 
 from belfort.app import Services
 from belfort.audit.chain import decode_resources
 from belfort.auth.service import Identity
+from belfort.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    _,
+    current_language,
+    format_datetime,
+    gettext,
+    negotiate,
+    ngettext,
+    script_messages,
+    translate,
+)
 from belfort.policy import Action, may, role_title
 from belfort.policy.rules import ROLE_TITLES
 from belfort.timeutil import iso_utc
@@ -36,7 +50,27 @@ def details(text: str) -> list[tuple[str, str]]:
     return [(str(key), value if isinstance(value, str) else json.dumps(value)) for key, value in parsed.items()]
 
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+def language_of(request: Request) -> str:
+    """The language a page or an answer is written in: the one the person chose, else the
+    one their browser asks for among Belfort's, else the site's."""
+    identity: Identity | None = getattr(request.state, "identity", None)
+    if identity is not None and identity.language in LANGUAGES:
+        return identity.language
+    services: Services = request.app.state.services
+    return negotiate(request.headers.get("accept-language", ""), services.settings.language)
+
+
+def say(request: Request, message: str) -> str:
+    """A message (see `belfort.i18n`) in the language of the person asking."""
+    return translate(message, language_of(request))
+
+
+TEMPLATES = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, extensions=["jinja2.ext.i18n"]
+    )
+)
+TEMPLATES.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 TEMPLATES.env.filters["utc"] = lambda value: iso_utc(value)[:19].replace("T", " ") if value else ""
 TEMPLATES.env.globals["decode_resources"] = decode_resources
 TEMPLATES.env.globals["details"] = details
@@ -49,6 +83,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     """A page in the site's frame; a message left by the form that redirected here is shown once."""
     identity: Identity | None = getattr(request.state, "identity", None)
     services: Services = request.app.state.services
+    language = language_of(request)
+    zone = services.settings.zone
     if request.method == "GET":
         flash = taken(request)
         if flash.notice and not context.get("notice"):
@@ -61,8 +97,21 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         "role_title": ROLE_TITLES.get(identity.actor.role, "") if identity and identity.actor.role else "",
         "role_with_article": role_title(identity.actor.role) if identity else "",
         "nav": _nav(identity),
+        "language": language,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "time_zone": services.settings.time_zone,
+        "script_messages": script_messages(language),
+        "local": lambda value, pattern="yyyy-MM-dd HH:mm:ss xxx": (
+            format_datetime(value, language, zone, pattern) if isinstance(value, datetime) else ""
+        ),
+        "say": lambda message: translate(message, language),
     }
-    return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+    # Templates render here, synchronously: the language holds for exactly this page.
+    token = current_language.set(language)
+    try:
+        return TEMPLATES.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+    finally:
+        current_language.reset(token)
 
 
 def _nav(identity: Identity | None) -> list[tuple[str, str]]:
@@ -70,27 +119,27 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
     if identity is None or identity.actor.role is None:
         return []
     actor = identity.actor
-    links = [("Home", "/")]
+    links = [(_("Home"), "/")]
     if may(actor, Action.USE_WALL):
-        links.append(("Wall", "/wall"))
-    links.append(("Cameras", "/cameras"))
+        links.append((_("Wall"), "/wall"))
+    links.append((_("Cameras"), "/cameras"))
     if may(actor, Action.VIEW_EXPORTS):
-        links.append(("Evidence", "/evidence"))
+        links.append((_("Evidence"), "/evidence"))
     if may(actor, Action.VIEW_HOLDS):
-        links.append(("Holds", "/holds"))
+        links.append((_("Holds"), "/holds"))
     if may(actor, Action.HANDLE_HITS):
-        links.append(("ANPR", "/anpr/hits"))
+        links.append((_("ANPR"), "/anpr/hits"))
     elif may(actor, Action.SEARCH_PLATES) or may(actor, Action.MANAGE_CAMERAS):
-        links.append(("ANPR", "/anpr/search" if may(actor, Action.SEARCH_PLATES) else "/anpr/sections"))
+        links.append((_("ANPR"), "/anpr/search" if may(actor, Action.SEARCH_PLATES) else "/anpr/sections"))
     if may(actor, Action.REVIEW_AUDIT):
-        links.append(("Audit", "/audit"))
+        links.append((_("Audit"), "/audit"))
     elif may(actor, Action.VERIFY_AUDIT):
-        links.append(("Audit", "/audit/verify"))
+        links.append((_("Audit"), "/audit/verify"))
     if may(actor, Action.MANAGE_USERS):
-        links.append(("Administration", "/admin"))
-    links.append(("API", "/api/docs"))
+        links.append((_("Administration"), "/admin"))
+    links.append((_("API"), "/api/docs"))
     return links
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", status_code=status_code, status=status_code, message=message)
+    return render(request, "error.html", status_code=status_code, status=status_code, message=say(request, message))
