@@ -235,6 +235,8 @@ def check_python(problems: list[str]) -> None:
 
 JS_STRING = re.compile(r"""(?P<quote>["'`])(?P<body>(?:\\.|(?!(?P=quote)).)*)(?P=quote)""", re.S)
 JS_SENTENCE = re.compile(r"^[^\w]*[A-Za-zÀ-ÿ]+[^\w\n]+[A-Za-zÀ-ÿ]{2,}|^[A-Z][a-zà-ÿ]{2,}")
+JS_PATH = re.compile(r"^\.{0,2}/[^\s]*$")
+"""A module path or a URL path (`./api.js`, `/api/audit/verify`): no words for a person."""
 JS_CALL_BEFORE = re.compile(
     r"(?:\b_|ngettext|querySelector(?:All)?|closest|matches|getElementById|addEventListener|removeEventListener|"
     r"import|from|getAttribute|setAttribute|removeAttribute|toggleAttribute|hasAttribute|createElement|"
@@ -254,7 +256,7 @@ def check_scripts(problems: list[str]) -> None:
             if "<" in body and ">" in body:
                 problems.append(f"{_rel(path)}:{_line(code, match.start())}: HTML in a string; use a <template>")
                 continue
-            if not JS_SENTENCE.search(body) or not _words_for_people(body):
+            if not JS_SENTENCE.search(body) or not _words_for_people(body) or JS_PATH.match(body):
                 continue
             before = code[max(0, match.start() - 200) : match.start()]
             if JS_CALL_BEFORE.search(before):

@@ -94,7 +94,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     cameras = CameraService(gate, settings.policy, CredentialBox(settings.data_dir), clock)
     with db.session() as session:
         cameras.move_credentials(session)
-    holds = HoldService(gate, cameras, settings.policy, clock)
+    holds = HoldService(gate, cameras, settings.policy, clock, settings.zone)
     media = MediaService(settings, db, cameras, clock)
     links = SignedLinks(settings.data_dir, clock)
     live = LiveViewing(gate, cameras, accounts, media.live, clock)
@@ -126,6 +126,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
             settings.data_dir / "exports",
             settings.site_name,
             clock,
+            settings.zone,
         ),
         bus=bus,
         anpr=anpr,

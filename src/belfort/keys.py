@@ -24,6 +24,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from belfort.i18n import _
 from belfort.timeutil import Clock, utcnow
 
 
@@ -70,18 +71,18 @@ class SignedLinks:
 
     def read(self, kind: LinkKind, token: str) -> dict[str, Any]:
         """The claims of a valid, unexpired link of `kind`, or BadLink."""
-        body, _, mac = token.partition(".")
+        body, _sep, mac = token.partition(".")
         try:
             expected = hmac.new(self._secret, body.encode(), hashlib.sha256).digest()
             if not hmac.compare_digest(expected, _unb64(mac)):
                 raise ValueError("signature")
             claims: dict[str, Any] = json.loads(_unb64(body))
         except (ValueError, TypeError):
-            raise BadLink("this link is not valid: open the recording or the result again") from None
+            raise BadLink(_("this link is not valid: open the recording or the result again")) from None
         if claims.get("kind") != kind.value:
-            raise BadLink("this link is not valid here: open the recording or the result again")
+            raise BadLink(_("this link is not valid here: open the recording or the result again"))
         if not isinstance(claims.get("exp"), int) or claims["exp"] < self._clock().timestamp():
-            raise BadLink("this link has expired: open the recording or the result again")
+            raise BadLink(_("this link has expired: open the recording or the result again"))
         return claims
 
 
@@ -101,4 +102,4 @@ class CredentialBox:
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
-            raise ValueError("the camera password was encrypted with another key: enter it again") from None
+            raise ValueError(_("the camera password was encrypted with another key: enter it again")) from None

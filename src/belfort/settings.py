@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -167,6 +169,10 @@ class AnprSettings(_Section):
         return value
 
 
+TILE_HOST = re.compile(r"(?:\{[a-z]\}\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+"""A tile server's host name; its first label may be a placeholder such as `{s}`."""
+
+
 class MapSettings(_Section):
     tile_url: str = ""
     """Where the map's tiles come from, as a template with {z}, {x} and {y}, for example
@@ -184,10 +190,21 @@ class MapSettings(_Section):
     @field_validator("tile_url")
     @classmethod
     def _tile_template(cls, value: str) -> str:
-        if value and (not value.startswith(("https://", "http://")) or not all(
-            part in value for part in ("{z}", "{x}", "{y}"))):
+        if value and (
+            not value.startswith(("https://", "http://")) or not all(part in value for part in ("{z}", "{x}", "{y}"))
+        ):
             raise ValueError("give an http(s) URL with {z}, {x} and {y}, or leave it empty to serve tile_dir")
+        if value and TILE_HOST.fullmatch(urlsplit(value).hostname or "") is None:
+            raise ValueError(
+                "the host may hold letters, digits, dots and hyphens; only its first part may be "
+                "a placeholder such as {s}"
+            )
         return value
+
+    @field_validator("tile_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("center")
     @classmethod

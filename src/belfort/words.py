@@ -1,8 +1,8 @@
 """Counts in words, for messages Belfort writes in Python: "1 entry", "2 entries".
 
-The same rule as the pages' `plural` (templates/words.html, static/plural.js), so no
-"1 records" reaches a person from a route, a log line or the command line. A leaf module:
-it imports nothing of Belfort.
+For the command line and log lines, which stay English (pages and answers count with
+`belfort.i18n._n` and the scripts' `ngettext`), so no "1 records" reaches a person. A leaf
+module: it imports nothing of Belfort.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -82,6 +83,23 @@ def test_csv_with_semicolons_a_header_and_every_column() -> None:
     ]
     assert entries[0].valid_until == datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "through that day"
     assert entries[1].valid_until is None
+
+
+def test_valid_until_is_read_in_the_site_time_zone() -> None:
+    brussels = ZoneInfo("Europe/Brussels")
+    entries = parse_csv(
+        b"1ABC234;stolen;1;2026-12-31\n2DEF345;wanted;2;2026-10-25 02:30\n3GHI456;wanted;2;2026-10-25T02:30+01:00\n",
+        brussels,
+    )
+    assert [e.valid_until for e in entries] == [
+        datetime(2026, 12, 31, 22, 59, 59, 999999, tzinfo=UTC),  # the end of 31 December in Brussels (UTC+1)
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # the first 02:30 of the night the clocks go back
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # the second
+    ]
+    with pytest.raises(InvalidInput, match=r"line 1: valid until '2026-03-29 02:30': 2026-03-29 02:30 does not exist"):
+        parse_csv(b"1ABC234;stolen;1;2026-03-29 02:30\n", brussels)
+    with pytest.raises(InvalidInput, match=r"line 1: valid until 'soon' is neither a date"):
+        parse_csv(b"1ABC234;stolen;1;soon\n", brussels)
 
 
 def test_a_bad_line_refuses_the_whole_file_and_is_named() -> None:
@@ -466,7 +484,7 @@ def test_the_hotlists_page_shows_reload_problems_and_the_hotlist_folders(
     assert page.count('data-testid="watch-problem"') == 1 and str(escape(problem)) in page
     assert f'placeholder="{folder}/stolen.csv"' in page and "/srv/hotlists" not in page
     monkeypatch.setattr(services.anpr.hotlists, "folders", (Path("/srv/lists"), Path("/mnt/lists")))
-    assert 'placeholder="/srv/lists/stolen.csv or /mnt/lists/stolen.csv"' in client.get("/anpr/hotlists").text
+    assert 'placeholder="/srv/lists/stolen.csv, /mnt/lists/stolen.csv"' in client.get("/anpr/hotlists").text
     monkeypatch.setattr(services.anpr.hotlists, "folders", ())
     assert "no hotlist folder: see the setting anpr.hotlist_dirs" in client.get("/anpr/hotlists").text
     imported = client.post(

@@ -117,3 +117,11 @@ def test_an_inspector_rejects_a_look_alike_hit_with_a_reason(
     page.once("dialog", answer)
     card.get_by_test_id("reject").click()
     expect(card).to_contain_text("rejected by inspector")
+    shown = page.evaluate(
+        """async () => {
+          const { when } = await import("/static/anpr-hits.js");
+          const morning = new Date("2026-10-25T05:00:00Z");
+          return [when("2026-10-25T00:30:00Z", morning), when("2026-01-10T12:00:00Z", morning)];
+        }"""
+    )
+    assert shown == ["02:30:00", "10/01, 13:00:00"], "hit times are Brussels time, dated when not of today"

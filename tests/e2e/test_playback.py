@@ -26,6 +26,7 @@ from belfort.media.models import Segment
 from belfort.timeutil import iso_utc, utcnow
 from tests.conftest import PASSWORD, Population
 from tests.e2e.conftest import artifact, record_police_camera
+from tests.e2e.screens import controls_out_of_view
 from tests.e2e.test_audit_page import sign_in
 
 RECORDED_SECONDS = 8
@@ -197,6 +198,7 @@ def test_on_a_1366x768_screen_the_player_its_controls_and_the_timeline_need_no_s
             outside[name] = box
     assert not outside, f"outside the {width}x{height} screen: {outside}"
     assert page.evaluate("window.scrollY") == 0
+    assert controls_out_of_view(page) == [], "every other control is in view too"
 
 
 def test_dragging_the_playhead_scrubs_within_the_clip_and_plays_from_where_it_is_let_go(

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 import pytest
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from belfort.app import Services
 from belfort.audit.models import AuditRecord
 from belfort.cameras.service import CameraSpec
-from belfort.timeutil import Clock, iso_utc, utcnow
+from belfort.timeutil import Clock, utcnow
 from tests.conftest import PASSWORD, POLICE, SYSTEM, Population
 from tests.e2e.conftest import artifact
 from tests.e2e.test_audit_page import sign_in
@@ -345,7 +346,8 @@ def test_four_cameras_play_back_together_and_return_to_live(
     page.keyboard.press("p")
     bar = page.get_by_test_id("wall-playback")
     expect(bar).to_be_visible()
-    bar.get_by_label("Go to a moment (UTC)").fill(iso_utc(start)[:23].replace("T", " "))
+    local = start.astimezone(ZoneInfo(services.settings.time_zone))  # typed in local time, with its offset
+    bar.get_by_label("Go to a moment").fill(local.isoformat(sep=" ", timespec="milliseconds"))
     bar.get_by_role("button", name="Go").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.tile')]"

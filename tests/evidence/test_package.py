@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from belfort import i18n
 from belfort.evidence.package import PackageFile, verify_package, write_package
 from belfort.evidence.signing import (
     SigningKey,
@@ -41,8 +42,12 @@ from tests.evidence import (
 )
 
 SIGNATURE_PROBLEM = "manifest.sig does not verify manifest.json with site-public-key.pem: one of them was altered"
-LISTED = MEMBERS[:5]
-SIGNED_PARTS = MEMBERS[5:]
+LISTED = MEMBERS[:-3]
+"""What the signed manifest lists: the clips, the audit records, the READMEs and SHA256SUMS."""
+SIGNED_PARTS = MEMBERS[-3:]
+SUMMED = MEMBERS[:-4]
+"""What SHA256SUMS lists: the files before it."""
+READMES = ["README.nl.txt", "README.fr.txt", "README.de.txt", "README.en.txt"]
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +122,12 @@ def test_package_holds_the_files_and_a_signed_manifest(package: Path, site_key: 
         assert verify_signature(archive.read("site-public-key.pem"), body, archive.read("manifest.sig"))
         assert archive.read("site-public-key.pem") == site_key.public_pem()
         sums = archive.read("SHA256SUMS").decode()
-        assert sums.splitlines() == [
-            f"{hashlib.sha256(archive.read(name)).hexdigest()}  {name}" for name in MEMBERS[:4]
-        ]
+        assert sums.splitlines() == [f"{hashlib.sha256(archive.read(name)).hexdigest()}  {name}" for name in SUMMED]
         assert manifest["files"] == [
             {"path": name, "bytes": len(archive.read(name)), "sha256": hashlib.sha256(archive.read(name)).hexdigest()}
             for name in LISTED
         ]
-        readme = archive.read("README.txt").decode()
+        readme = archive.read("README.en.txt").decode()
     assert {key: manifest[key] for key in MANIFEST} == MANIFEST
     assert manifest["format"] == "belfort-evidence/1"
     assert manifest["signing_key_fingerprint"] == site_key.fingerprint()
@@ -132,6 +135,44 @@ def test_package_holds_the_files_and_a_signed_manifest(package: Path, site_key: 
         assert text in readme
     assert readable_fingerprint(site_key.fingerprint()) in readme
     assert "belfort verify" in readme
+
+
+class MarkedCatalog:
+    """A catalog that marks every message it translates with its language, so a test sees
+    which text went through which language's catalog."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def gettext(self, message: str) -> str:
+        return f"[{self.language}] {message}"
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return f"[{self.language}] {singular if count == 1 else plural}"
+
+
+def test_a_readme_in_each_language_through_its_catalog(
+    tmp_path: Path, site_key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(i18n, "translations", MarkedCatalog)
+    manifest = {**MANIFEST, "created_at": "2026-10-25T00:30:00.000000Z", "time_zone": "Europe/Brussels"}
+    target = tmp_path / "p.zip"
+    write_package(target, [PackageFile("a.mp4", [b"x"])], manifest, [], site_key)
+    with zipfile.ZipFile(target) as archive:
+        readmes = {name: archive.read(name).decode() for name in READMES}
+    english_commands = None
+    for name, text in readmes.items():
+        language = name.split(".")[1]
+        assert text.startswith(f"[{language}] EVIDENCE PACKAGE\n")
+        assert f"[{language}] Check every file against SHA256SUMS:" in text
+        assert "2026-10-25T00:30:00.000000Z" in text, "UTC, as in the manifest"
+        assert "2026-10-25 02:30:00 +02:00, Europe/Brussels" in text, "and the site's local time beside it"
+        assert all(other in text for other in READMES), "each README names the others"
+        commands = readme_commands(text)
+        assert sorted(commands) == ["-c", "SHA256SUMS", "pkey", "pkeyutl"]
+        english_commands = english_commands or commands
+        assert commands == english_commands, "the commands are the same in every language"
+    assert verify_package(target).ok
 
 
 def test_package_verifies(package: Path, site_key: SigningKey) -> None:
@@ -217,7 +258,8 @@ def test_clips_are_streamed_not_held_in_memory(tmp_path: Path, site_key: Signing
 
 
 def readme_commands(readme: str) -> dict[str, str]:
-    lines = [line.strip() for line in readme.splitlines()]
+    """The commands a README gives, by their first argument (they stand on lines of their own, indented)."""
+    lines = [line.strip() for line in readme.splitlines() if line.startswith("     ")]
     return {line.split()[1]: line for line in lines if line.startswith(("openssl ", "sha256sum "))}
 
 
@@ -230,7 +272,7 @@ def test_readme_commands_check_the_extracted_package(package: Path, site_key: Si
     with zipfile.ZipFile(package) as archive:
         archive.extractall(tmp_path)
         manifest = json.loads(archive.read("manifest.json"))
-    commands = readme_commands((tmp_path / "README.txt").read_text())
+    commands = readme_commands((tmp_path / "README.en.txt").read_text())
     assert sorted(commands) == ["-c", "SHA256SUMS", "pkey", "pkeyutl"]
 
     fingerprint = run_shell(commands["pkey"], tmp_path)
@@ -243,7 +285,7 @@ def test_readme_commands_check_the_extracted_package(package: Path, site_key: Si
 
     sums = run_shell(commands["-c"], tmp_path)
     assert sums.returncode == 0, sums.stdout + sums.stderr
-    assert sums.stdout.splitlines() == [f"{name}: OK" for name in MEMBERS[:4]]
+    assert sums.stdout.splitlines() == [f"{name}: OK" for name in SUMMED]
 
     listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     assert run_shell(commands["SHA256SUMS"], tmp_path).stdout.split()[0] == listed["SHA256SUMS"]
@@ -302,7 +344,7 @@ def test_an_added_file_is_named(package: Path, tmp_path: Path) -> None:
     assert not result.ok
 
 
-@pytest.mark.parametrize("name", [f"clips/{CLIP_NAME}", f"clips/{TINY_NAME}", "README.txt"])
+@pytest.mark.parametrize("name", [f"clips/{CLIP_NAME}", f"clips/{TINY_NAME}", "README.de.txt"])
 def test_a_removed_file_is_named(package: Path, tmp_path: Path, name: str) -> None:
     result = verify_package(
         rewrite(package, tmp_path / "removed.zip", lambda member, data: None if member == name else data)
@@ -367,7 +409,7 @@ def test_a_file_added_to_a_package_zipped_again_is_named(unpacked: Path, tmp_pat
 @pytest.mark.parametrize(
     ("entry", "data", "problem"),
     [
-        ("README.txt/", b"", "README.txt/ was added: a folder entry that hides the file name README.txt"),
+        ("README.en.txt/", b"", "README.en.txt/ was added: a folder entry that hides the file name README.en.txt"),
         ("manifest.sig/", b"", "manifest.sig/ was added: a folder entry that hides the file name manifest.sig"),
         ("notes/", b"a letter", "notes/ was added: a folder entry holding 8 bytes"),
     ],
@@ -383,10 +425,10 @@ def test_a_folder_entry_that_hides_a_file_or_holds_data_is_named(
 def test_a_duplicate_name_is_a_problem(package: Path, tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        doubled = rewrite(package, tmp_path / "doubled.zip", extra={"README.txt": b"a second README"})
+        doubled = rewrite(package, tmp_path / "doubled.zip", extra={"README.en.txt": b"a second README"})
     result = verify_package(doubled)
     assert not result.ok
-    assert "README.txt is in the zip 2 times: a package holds each file once" in result.problems
+    assert "README.en.txt is in the zip 2 times: a package holds each file once" in result.problems
 
 
 def test_another_key_fails_when_the_site_key_is_pinned(site_key: SigningKey, tmp_path: Path) -> None:
@@ -466,9 +508,9 @@ def test_the_verify_command_exits_0_only_for_an_intact_package(
     key_file.write_bytes(site_key.public_pem())
     intact = runner.invoke(main, ["verify", str(package), "--public-key", str(key_file)])
     assert intact.exit_code == 0 and f"package intact: {len(LISTED)} files" in intact.output
-    altered = rewrite(package, tmp_path / "altered.zip", lambda m, d: flip_byte(d, 5) if m == "README.txt" else d)
+    altered = rewrite(package, tmp_path / "altered.zip", lambda m, d: flip_byte(d, 5) if m == "README.fr.txt" else d)
     failed = runner.invoke(main, ["verify", str(altered)])
-    assert failed.exit_code == 1 and "README.txt" in failed.output
+    assert failed.exit_code == 1 and "README.fr.txt" in failed.output
     other = tmp_path / "other.pem"
     other.write_bytes(SigningKey(tmp_path / "impostor").public_pem())
     impostor = runner.invoke(main, ["verify", str(package), "--public-key", str(other)])

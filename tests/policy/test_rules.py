@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from belfort.i18n import Message
 from belfort.policy import (
     Action,
     Actor,
@@ -25,8 +26,10 @@ from belfort.policy import (
     audit_review_scope,
     capabilities,
     decide,
+    role_title,
     sees_camera,
 )
+from belfort.policy.rules import ACTIONS, ROLE_TITLES
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 RULES = PolicyRules()
@@ -284,3 +287,51 @@ def test_an_inspector_reads_only_their_own_exports_a_team_chief_the_organisation
     assert decide(inspector, Action.VIEW_EXPORTS, export, None, RULES, NOW).granted
     assert decide(colleague, Action.VIEW_EXPORTS, export, None, RULES, NOW).rule == "personal"
     assert decide(person(Role.SUPERVISOR), Action.VIEW_EXPORTS, export, None, RULES, NOW).granted
+
+
+def test_every_reason_is_one_marked_sentence_with_named_fields() -> None:
+    """Each reason is a whole sentence marked for translation (`belfort.i18n`): what varies
+    (who, what, how many days, the name asked for) is a field, itself a message where it is
+    words, so a translator can reorder it; the English stays the words the audit log keeps."""
+    short = Purpose(PurposeKind.ADMINISTRATIVE, "x")
+    judicial_without_reference = Purpose(PurposeKind.JUDICIAL, "Cold case review 2025/77")
+    judicial = Purpose(PurposeKind.JUDICIAL, "Cold case review 2025/77", "KO.1")
+    foreign = camera_recording(1, owner=SHOP_ORG)
+    cases = [
+        (person(Role.OPERATOR), Action.MANAGE_USERS, Resource(ResourceKind.USER), None),
+        (machine(), Action.VIEW_LIVE, camera_recording(1), ADMIN_PURPOSE),
+        (machine(), Action.INGEST_READS, Resource(ResourceKind.PLATE_READS), None),
+        (person(Role.OPERATOR), Action.VIEW_RECORDING, foreign, ADMIN_PURPOSE),
+        (person(Role.OPERATOR), Action.VIEW_RECORDING, camera_recording(1), None),
+        (person(Role.OPERATOR), Action.VIEW_RECORDING, camera_recording(1), short),
+        (person(Role.OPERATOR), Action.VIEW_RECORDING, camera_recording(40), ADMIN_PURPOSE),
+        (person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), judicial_without_reference),
+        (person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(400), judicial),
+        (person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), judicial),
+        (person(Role.OPERATOR), Action.VIEW_RECORDING, camera_recording(1), ADMIN_PURPOSE),
+    ]
+    reasons = [
+        decide(actor, action, resource, purpose, RULES, NOW).reason for actor, action, resource, purpose in cases
+    ]
+    for reason in reasons:
+        assert isinstance(reason, Message), reason
+        assert not any(character.isdigit() for character in reason.msgid), reason.msgid  # numbers are fields
+        for name in ("role", "action", "noun"):
+            assert name not in reason.values or isinstance(reason.values[name], Message), (reason, name)
+    assert reasons[0] == "A control-room operator may not manage user accounts."
+    assert reasons[0].msgid == "{role} may not {action}."
+    assert reasons[2] == "This API token may not send plate reads (needs scope 'anpr:ingest')."
+    assert reasons[3] == "There is no camera 'cam-1' that you may see."
+    assert reasons[5].startswith("The justification is too short: describe the reason in at least 10 characters")
+    assert reasons[6].startswith("This footage is more than 30 days old. Police recordings older than 30 days")
+    assert reasons[8].startswith("Police recordings are kept at most 365 days;")
+    assert reasons[9] == "Allowed: play back recordings under the prosecutor's decision."
+
+
+def test_each_action_has_a_menu_line_and_words_for_a_sentence() -> None:
+    for action, spec in ACTIONS.items():
+        assert isinstance(spec.description, Message) and isinstance(spec.doing, Message), action
+        assert spec.description[0].isupper() and spec.doing[0].islower(), action
+        assert spec.description.lower() == spec.doing.lower(), action
+    assert all(isinstance(title, Message) for title in ROLE_TITLES.values())
+    assert role_title(Role.ADMIN) == "an administrator" and role_title(None) == "this account"

@@ -88,7 +88,8 @@ def test_only_one_default_layout_per_person(
 @pytest.mark.parametrize(
     ("layout", "tiles", "message"),
     [
-        ("5x5", [None] * 25, "layout must be one of 1, 2x2, 3x3, 4x4, 1+5"),
+        ("7x7", [None] * 49, "layout must be one of 1, 2x2, 3x3, 4x4, 1+5, 5x5, 6x6"),
+        ("6x6", [None] * 16, "a 6x6 layout has 36 tiles; got 16"),
         ("2x2", [None] * 5, "a 2x2 layout has 4 tiles; got 5"),
         ("1+5", [None] * 5, "a 1+5 layout has 6 tiles; got 5"),
         ("1", [], "a 1 layout has 1 tile; got 0"),

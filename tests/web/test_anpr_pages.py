@@ -3,7 +3,9 @@ a plate search with its purpose; the section report; refusals shown and kept in 
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +19,7 @@ from belfort.policy.model import system_actor
 from tests.conftest import POLICE, SYSTEM, Population
 from tests.web.test_pages import sign_in
 
+JUSTIFICATION = "Hit-and-run on the ring road"
 CSV = b"plate,category,priority,valid until,note\n1-ABC-234,stolen,1,,grey Golf\n2-XYZ-*,wanted,2,,series\n"
 
 
@@ -133,3 +136,79 @@ def test_the_section_page_sets_up_and_reports(client: TestClient, services: Serv
         },
     )
     assert report.status_code == 200 and "No vehicle passed both cameras" in report.text
+    now = services.clock()
+    store_reads_at(services, camera, [("1ABC234", now - timedelta(minutes=2))])
+    store_reads_at(services, str(exit_camera.id), [("1ABC234", now - timedelta(minutes=1))])
+    passed = client.post(
+        "/anpr/sections/report",
+        data={
+            "csrf_token": supervisor,
+            "section": section_id,
+            "start": "2026-11-21 00:00",
+            "end": "2026-11-21 23:59",
+            "kind": "administrative",
+            "justification": "Monthly speed report of the ring road",
+        },
+    )
+    assert passed.status_code == 200 and "120.0 km/h" in passed.text, passed.text
+    assert "2026-11-21 12:58:00 +01:00" in passed.text and "2026-11-21 12:59:00 +01:00" in passed.text, (
+        "entry and exit in Brussels time (the clock stands at 12:00 UTC)"
+    )
+
+
+def store_reads_at(services: Services, camera: str, reads: list[tuple[str, datetime]]) -> None:
+    with services.db.session() as session:
+        organisation = services.cameras.require(session, SYSTEM, camera, Action.VIEW_CAMERA).organisation_id
+        services.anpr.reads.ingest(
+            session,
+            system_actor("test reader"),
+            f"camera:{camera}",
+            organisation,
+            [IncomingRead(plate, ts, 0.9, camera=camera) for plate, ts in reads],
+            audit=False,
+        )
+
+
+def test_the_search_page_reads_times_in_local_time_across_the_clock_changes(
+    client: TestClient, services: Services, camera: str
+) -> None:
+    """Brussels time: on 25 October 2026 02:30 comes twice (00:30Z in summer time, then 01:30Z
+    in winter time); on 29 March 2026 the clocks jump from 02:00 to 03:00."""
+    store_reads_at(
+        services,
+        camera,
+        [
+            ("1ABC234", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+            ("1ABC234", datetime(2026, 10, 25, 1, 30, tzinfo=UTC)),
+            ("1ABC234", datetime(2026, 3, 29, 0, 59, tzinfo=UTC)),
+            ("1ABC234", datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        ],
+    )
+    csrf = sign_in(client, "inspector")
+    form = {"csrf_token": csrf, "query": "1-ABC-234", "kind": "administrative", "justification": JUSTIFICATION}
+
+    def found(start: str, end: str, **more: str) -> list[str]:
+        page = client.post("/anpr/search", data={**form, "start": start, "end": end, **more})
+        assert page.status_code == 200, page.text
+        return re.findall(r'<td class="nowrap">([^<]*)</td>', page.text)
+
+    assert found("2026-10-25 02:30", "2026-10-25 02:31") == ["2026-10-25 02:30:00 +02:00"], "the first 02:30"
+    assert found("2026-10-25 02:30+01:00", "2026-10-25 02:31+01:00") == ["2026-10-25 02:30:00 +01:00"]
+    assert found("2026-10-25T02:00", "2026-10-25T03:00+01:00") == [
+        "2026-10-25 02:30:00 +01:00",
+        "2026-10-25 02:30:00 +02:00",
+    ], "a datetime-local value is local too; the night's 02:00 to 03:00 lasts two hours"
+
+    judicial = {"kind": "judicial", "legal_basis_ref": "PK 2026/77"}  # March is past the 30 days
+    assert found("2026-03-29 01:59", "2026-03-29 03:00", **judicial) == ["2026-03-29 01:59:00 +01:00"], (
+        "from 01:59 to 03:00 is one minute: the read at 03:00 is the end, left out"
+    )
+    assert found("2026-03-29 01:59", "2026-03-29 03:01", **judicial) == [
+        "2026-03-29 03:00:00 +02:00",
+        "2026-03-29 01:59:00 +01:00",
+    ]
+    skipped = client.post("/anpr/search", data={**form, **judicial, "start": "2026-03-29 02:30", "end": ""})
+    assert skipped.status_code == 422
+    assert "From: 2026-03-29 02:30 does not exist in Europe/Brussels" in html.unescape(skipped.text)
+    bad = client.post("/anpr/search", data={**form, "start": "", "end": "tomorrow"})
+    assert bad.status_code == 422 and "is not a time for &#39;Until&#39;" in bad.text

@@ -11,7 +11,7 @@ import json
 import uuid
 import zipfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import av
@@ -124,6 +124,14 @@ def test_a_range_over_three_segments_and_a_gap_exports_and_verifies(
     )
     assert item["frames"] == expected, "every frame recorded in the exact range, and no other"
     assert item["camera"] == "Grote Markt"
+    zone = services.settings.zone
+    assert manifest["time_zone"] == "Europe/Brussels", "UTC times, and the site's zone beside them"
+    assert datetime.fromisoformat(manifest["created_at_local"]) == parse_iso(manifest["created_at"])
+    created = parse_iso(manifest["created_at"]).astimezone(zone)
+    assert manifest["created_at_local"] == created.isoformat(timespec="microseconds")
+    for name in ("start", "end", "requested_start", "requested_end"):
+        assert item[f"{name}_local"] == parse_iso(item[name]).astimezone(zone).isoformat(timespec="microseconds")
+    assert "_local" not in json.dumps(job["clips"]), "the API's fields stay UTC"
     assert manifest["case_number"] == "PV 2026/0815" and manifest["legal_basis_ref"] == "PK 2026/77"
     assert manifest["requester"] == {"name": "inspector", "role": "inspector", "organisation": "PZ Test"}
     assert manifest["recipient"] == "Public prosecutor, Hasselt" and not manifest["faces_blurred"]
@@ -200,11 +208,16 @@ def test_the_evidence_page_exports_several_cameras(
 ) -> None:
     csrf = sign_in(client, "inspector")
     start, end = recorded[0].start_time, recorded[1].end_time
+
+    def local(moment: datetime) -> str:
+        """As a person types it: the site's wall-clock time."""
+        return moment.astimezone(services.settings.zone).strftime("%Y-%m-%d %H:%M:%S.%f")
+
     form = {
         "csrf_token": csrf,
         "camera": [str(camera), str(camera)],
-        "start": [iso_utc(start)[:19].replace("T", " "), iso_utc(recorded[-1].start_time)[:19]],
-        "end": [iso_utc(end)[:19].replace("T", " "), iso_utc(recorded[-1].end_time)[:19]],
+        "start": [local(start), iso_utc(recorded[-1].start_time)],
+        "end": [local(end), iso_utc(recorded[-1].end_time)],
         "case_number": "PV 2026/0815",
         "recipient": "Ethias, claims department",
         "kind": "judicial",
@@ -217,7 +230,11 @@ def test_the_evidence_page_exports_several_cameras(
     assert services.exports.wait_idle(60)
     job = client.get("/api/evidence/exports").json()[0]
     assert job["state"] == "ready" and len(job["clips"]) == 2
-    assert "Download" in client.get("/evidence").text
+    history = client.get("/evidence").text
+    assert "Download" in history
+    first_clip = parse_iso(job["clips"][0]["start"]).astimezone(services.settings.zone)
+    shown = first_clip.strftime("%Y-%m-%d %H:%M:%S %z")
+    assert f"{shown[:-2]}:{shown[-2:]}" in history, "the clips' times are local, with their offset"
     bad = client.post("/evidence", data={**form, "start": ["soon", "later"]})
     assert bad.status_code == 422 and "is not a time for" in bad.text
 

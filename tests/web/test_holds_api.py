@@ -4,6 +4,7 @@ requests get a reason."""
 
 from __future__ import annotations
 
+import html
 import uuid
 
 import pytest
@@ -102,7 +103,17 @@ def test_the_holds_page_places_and_lifts(client: TestClient, services: Services,
     hold_id = client.get("/api/holds").json()[0]["id"]
     bad = client.post("/holds", data={**form, "start": "yesterday"})
     assert bad.status_code == 422 and "is not a time for" in bad.text
+    held = client.get("/api/holds").json()[0]
+    assert (held["start"], held["end"]) == ("2026-11-21T09:00:00Z", "2026-11-21T09:30:00Z"), (
+        "typed in Brussels time (winter: UTC+1); the API answers in UTC"
+    )
+    shown = client.get("/holds").text
+    assert "2026-11-21 10:00:00 +01:00" in shown and "(UTC)" not in shown, "the page shows local time"
+    skipped = client.post("/holds", data={**form, "start": "2026-03-29 02:15", "end": "2026-03-29 04:00"})
+    assert skipped.status_code == 422
+    assert "From: 2026-03-29 02:15 does not exist in Europe/Brussels" in html.unescape(skipped.text)
     lift = {"csrf_token": csrf, "kind": "judicial", "justification": "Case closed by judgment of 2026-11-30"}
     lifted = client.post(f"/holds/{hold_id}/lift", data=lift)
     assert lifted.status_code == 200 and "lifted" in lifted.text
     assert "No active holds" in client.get("/holds").text
+    assert "lifted by inspector" in client.get("/holds?state=lifted").text

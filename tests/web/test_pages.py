@@ -7,6 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from belfort.app import Services
+from belfort.audit import AuditFilter
 from tests.conftest import PASSWORD, bearer
 
 
@@ -171,7 +173,7 @@ def test_the_administrator_verifies_the_chain_from_home(client: TestClient) -> N
 
 
 @pytest.mark.usefixtures("population")
-def test_a_user_is_edited_on_the_page(client: TestClient) -> None:
+def test_a_user_is_edited_on_the_page(client: TestClient, services: Services) -> None:
     csrf = sign_in(client, "admin")
     form = client.get("/admin/users/operator")
     assert form.status_code == 200 and 'data-testid="user-form"' in form.text
@@ -183,14 +185,47 @@ def test_a_user_is_edited_on_the_page(client: TestClient) -> None:
     me = client.get("/api/users", headers=bearer(client, "admin")).json()
     operator = next(u for u in me if u["username"] == "operator")
     assert operator["role"] == "inspector" and operator["full_name"] == "Olivia O."
-    short = client.post(
+    unknown = client.post(
         "/admin/users/operator",
-        data={
-            "full_name": "x",
-            "role": "inspector",
-            "organisation": "PZ Test",
-            "password": "short",
-            "csrf_token": csrf,
-        },
+        data={"full_name": "x", "role": "chief", "organisation": "PZ Test", "csrf_token": csrf},
     )
-    assert short.status_code == 422 and "password must be" in short.text
+    assert unknown.status_code == 422 and "unknown role &#39;chief&#39;" in unknown.text
+    moved = client.post(
+        "/admin/users/operator",
+        data={"full_name": "Olivia O.", "role": "inspector", "organisation": "City Test", "csrf_token": csrf},
+    )
+    assert "User &#39;operator&#39; changed." in moved.text
+    disabled = client.post("/admin/users/operator/active", data={"active": "false", "csrf_token": csrf})
+    assert disabled.status_code == 200 and "User &#39;operator&#39; disabled." in disabled.text
+    users = {u["username"]: u for u in client.get("/api/users", headers=bearer(client, "admin")).json()}
+    assert users["operator"]["organisation"] == "City Test" and users["operator"]["active"] is False
+    page = client.get("/admin/users/operator")
+    assert "State: disabled." in page.text and "Enable this account" in page.text
+    with services.db.session() as session:
+        changes = services.audit.query(session, AuditFilter(action="admin.users", person="admin", limit=50))
+    details = [record.detail for record in changes if record.outcome == "granted"]
+    assert any('"change": "disable"' in detail for detail in details)
+    assert any('"fields": "full_name,role,organisation"' in detail for detail in details)
+
+
+@pytest.mark.usefixtures("population")
+def test_the_add_forms_start_with_the_administrators_organisation(client: TestClient) -> None:
+    sign_in(client, "admin")
+    page = client.get("/admin").text
+    assert page.count("<option selected>PZ Test</option>") == 2, "the user's and the token's organisation"
+
+
+@pytest.mark.usefixtures("population")
+def test_the_audit_page_shows_and_reads_local_time(client: TestClient) -> None:
+    sign_in(client, "supervisor")  # at 12:00 UTC on 21 November 2026: 13:00 in Brussels
+    sign_ins = {"person": "supervisor", "action": "auth.login"}
+    page = client.get("/audit", params=sign_ins).text
+    assert "2026-11-21 13:00:00 +01:00" in page and "2026-11-21 12:00:00 UTC" in page
+    # A typed bound is local time: 12:30 in Brussels is 11:30 UTC, before the sign-in...
+    before = client.get("/audit", params={**sign_ins, "since": "2026-11-21T12:30"}).text
+    assert "signed in (web)" in before
+    # ...and 13:30 in Brussels is 12:30 UTC, after it.
+    after = client.get("/audit", params={**sign_ins, "since": "2026-11-21T13:30"}).text
+    assert "No records match these filters." in after
+    skipped = client.get("/audit", params={"since": "2026-03-29T02:30"})
+    assert skipped.status_code == 200 and "does not exist in Europe/Brussels" in skipped.text

@@ -225,6 +225,10 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
     unique = f"matrix-{actor}"
     return {
         ("GET", "/"): {},
+        ("GET", "/account"): {},
+        ("POST", "/account/language"): {"data": {"language": "en"}},
+        ("GET", "/account/password"): {},
+        ("POST", "/account/password"): None,
         ("GET", "/admin"): {},
         ("POST", "/admin/organisations"): {"data": {"name": f"Org {unique}", "kind": "other"}},
         ("POST", "/admin/tokens"): {"data": {"name": unique, "organisation": OTHER, "scopes": "anpr:ingest"}},
@@ -240,6 +244,10 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
         ("POST", "/admin/users/{username}/active"): {
             "path": "/admin/users/other-supervisor/active",
             "data": {"active": "true"},
+        },
+        ("POST", "/admin/users/{username}/password"): {
+            "path": "/admin/users/other-supervisor/password",
+            "data": {"password": ""},
         },
         ("GET", "/anpr"): {},
         ("GET", "/anpr/hits"): {},
@@ -452,6 +460,8 @@ another's is not refused, it is not there ("you have no layout ..."), and nothin
 
 NOTHING_TO_REFUSE = {
     ("GET", "/"),
+    ("GET", "/account"),
+    ("GET", "/account/password"),
     ("GET", "/api/auth/me"),
     ("GET", "/api/cameras"),
     ("GET", "/api/docs"),
@@ -494,7 +504,7 @@ def test_each_refusal_leaves_exactly_one_record(world: World, actor: str) -> Non
     services = world.services
     problems: list[str] = []
     for (method, path), request in sorted(requests(world, actor).items()):
-        if request is None:  # signing out would end the matrix's own session
+        if request is None:  # signing out, or a new password, would end the matrix's own sessions
             continue
         before = refusals(services)
         status = _send(world, actor, method, path, request)

@@ -45,5 +45,6 @@ def test_the_api_docs_run_no_inline_script(client: TestClient, population: objec
     assert scripts and all('src="/static/' in attributes and not body.strip() for attributes, body in scripts)
     for source in re.findall(r'src="([^"]+)"', response.text):
         assert client.get(source).status_code == 200, source
+    assert 'data-openapi="/openapi.json"' in response.text
     init = client.get("/static/api-docs.js").text
-    assert '"/openapi.json"' in init and "validatorUrl: null" in init
+    assert "root.dataset.openapi" in init and "validatorUrl: null" in init

@@ -48,6 +48,16 @@ def test_layout_round_trip(client: TestClient, cameras: dict[str, str]) -> None:
     assert again.status_code == 404 and "no layout 'Night shift'" in again.json()["detail"]
 
 
+def test_a_large_screen_keeps_5x5_and_6x6_walls(client: TestClient, cameras: dict[str, str]) -> None:
+    operator = bearer(client, "operator")
+    for layout, count in (("5x5", 25), ("6x6", 36)):
+        tiles = [cameras["Markt"], *[None] * (count - 2), cameras["Station"]]
+        status, saved = put_layout(client, operator, f"Wall {layout}", layout=layout, tiles=tiles)
+        assert status == 200, saved
+        assert saved["layout"] == layout and saved["tiles"] == tiles
+    assert [x["layout"] for x in client.get("/api/wall/layouts", headers=operator).json()] == ["5x5", "6x6"]
+
+
 def test_a_layout_is_invisible_to_another_person(client: TestClient, cameras: dict[str, str]) -> None:
     operator, supervisor = bearer(client, "operator"), bearer(client, "supervisor")
     status, _ = put_layout(client, operator, "Mine", layout="1", tiles=[cameras["Markt"]], is_default=True)
@@ -84,9 +94,9 @@ def test_bad_layouts_say_what_to_fix(client: TestClient, cameras: dict[str, str]
     operator = bearer(client, "operator")
     cases = [
         ({"layout": "2x2", "tiles": [None] * 5}, "a 2x2 layout has 4 tiles; got 5"),
-        ({"layout": "5x5", "tiles": [None]}, "layout must be one of 1, 2x2, 3x3, 4x4, 1+5"),
+        ({"layout": "7x7", "tiles": [None]}, "layout must be one of 1, 2x2, 3x3, 4x4, 1+5, 5x5, 6x6"),
         ({"layout": "1", "tiles": [None], "colour": "red"}, "Unknown field 'colour'"),
-        ({"layout": "4x4", "tiles": [None] * 17}, "tiles:"),
+        ({"layout": "6x6", "tiles": [None] * 37}, "tiles:"),
         ({"tiles": [None]}, "layout:"),
     ]
     for body, message in cases:

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from time import monotonic, sleep, time_ns
 from typing import Any
@@ -44,10 +44,10 @@ from belfort.anpr.models import Hotlist, HotlistRow, HotlistVersion, owned
 from belfort.anpr.plates import PlatePattern
 from belfort.db import Database
 from belfort.errors import BelfortError, Conflict, InvalidInput, NotFound
+from belfort.i18n import Message, _, _n
 from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
 from belfort.policy.model import system_actor
-from belfort.timeutil import Clock, parse_iso, utcnow
-from belfort.words import plural
+from belfort.timeutil import Clock, as_utc, parse_local, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,14 @@ CATEGORY_NAMES = {
     "no inspection": "no_valid_inspection",
     "other": "other",
 }
+CATEGORY_LABELS = {
+    "stolen": _("Stolen"),
+    "wanted": _("Wanted"),
+    "uninsured": _("Uninsured"),
+    "no_valid_inspection": _("No valid inspection"),
+    "other": _("Other"),
+}
+"""Each category as a person reads it (translated where it is shown)."""
 COLUMNS = ("plate", "category", "priority", "valid_until", "note")
 MAX_ERRORS_SHOWN = 5
 MAX_IMPORT_BYTES = 200 << 20
@@ -96,7 +104,12 @@ class EntryIn:
 def _category(text: str) -> str:
     category = CATEGORY_NAMES.get(text.strip().lower().replace("-", " "))
     if category is None:
-        raise ValueError(f"category '{text}' is not one of stolen, wanted, uninsured, no valid inspection, other")
+        raise ValueError(
+            _(
+                "category '{category}' is not one of stolen, wanted, uninsured, no valid inspection, other",
+                category=text,
+            )
+        )
     return category
 
 
@@ -106,70 +119,111 @@ def _priority(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"priority '{text}' is not a number from 1 (highest) to 5") from None
+        raise ValueError(_("priority '{priority}' is not a number from 1 (highest) to 5", priority=text)) from None
     if not 1 <= value <= 5:
-        raise ValueError(f"priority {value} must be 1 (highest) to 5")
+        raise ValueError(_("priority {priority} must be 1 (highest) to 5", priority=value))
     return value
 
 
-def _valid_until(text: str) -> datetime | None:
+def _valid_until(text: str, zone: tzinfo) -> datetime | None:
     text = text.strip()
     if not text:
         return None
-    if len(text) == 10:  # a date: valid through that whole day, UTC
-        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-        return datetime.combine(day.date(), time.max, tzinfo=UTC)
-    return parse_iso(text)
+    if len(text) == 10:  # a date: valid through that whole day, in the site's time zone
+        try:
+            day = datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            raise ValueError(_("valid until '{date}' is not a date: write it as YYYY-MM-DD", date=text)) from None
+        return as_utc(datetime.combine(day, time.max, tzinfo=zone))
+    try:
+        return parse_local(text, zone)
+    except ValueError as exc:
+        if exc.args and isinstance(exc.args[0], Message):
+            raise ValueError(_("valid until '{date}': {problem}", date=text, problem=exc.args[0])) from None
+        raise ValueError(
+            _("valid until '{date}' is neither a date (YYYY-MM-DD) nor a time (YYYY-MM-DD HH:MM)", date=text)
+        ) from None
 
 
-def entry(pattern: str, category: str, priority: int | str = 3, valid_until: str = "", note: str = "") -> EntryIn:
-    """One checked entry: the pattern normalised, or ValueError saying what is wrong."""
+def entry(
+    pattern: str, category: str, priority: int | str = 3, valid_until: str = "", note: str = "", zone: tzinfo = UTC
+) -> EntryIn:
+    """One checked entry: the pattern normalised, or ValueError saying what is wrong. A
+    "valid until" date holds through that whole day in `zone` (the site's time zone)."""
     parsed = PlatePattern.parse(pattern)
     if len(parsed.text) > 32:
-        raise ValueError(f"plate '{pattern}' is longer than 32 characters")
+        raise ValueError(_("plate '{plate}' is longer than 32 characters", plate=pattern))
     note = note.strip()
     if len(note) > MAX_NOTE:
-        raise ValueError(f"the note has {len(note)} characters; shorten it to at most {MAX_NOTE}")
-    return EntryIn(parsed.text, _category(category), _priority(str(priority)), _valid_until(valid_until), note)
+        raise ValueError(
+            _("the note has {length} characters; shorten it to at most {limit}", length=len(note), limit=MAX_NOTE)
+        )
+    return EntryIn(parsed.text, _category(category), _priority(str(priority)), _valid_until(valid_until, zone), note)
+
+
+def _problem_of(error: ValueError) -> str:
+    """The message of a ValueError, kept a `Message` (translated later) when it is one."""
+    return error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
 
 
 # -- CSV files ------------------------------------------------------------------------------
 
 
-def _column(index: int) -> str:
-    return f"column {index + 1}" + (f" ({COLUMNS[index]})" if index < len(COLUMNS) else "")
+def _column(index: int) -> Message:
+    if index < len(COLUMNS):
+        return _("column {number} ({name})", number=index + 1, name=COLUMNS[index])
+    return _("column {number}", number=index + 1)
 
 
-def _csv_problem(text: str, delimiter: str, line: int, error: csv.Error) -> str:
+def _joined(problems: Sequence[Message], more: Message | None = None) -> Message:
+    """Several problems as one message, each still translated: "a; b; c (and 2 more)"."""
+    joined = problems[0]
+    for problem in problems[1:]:
+        joined = _("{problems}; {problem}", problems=joined, problem=problem)
+    return _("{problems} {more}", problems=joined, more=more) if more is not None else joined
+
+
+def _csv_problem(text: str, delimiter: str, line: int, error: csv.Error) -> Message:
     """What is wrong at `line` (where the row that failed begins), for a person to fix."""
     limit = csv.field_size_limit()
     if "field larger than field limit" not in str(error):
-        return f"line {line}: {error}: check the file's quotes and separators"
+        return _("line {line}: {error}: check the file's quotes and separators", line=line, error=str(error))
     start = 0
-    for _ in range(line - 1):
+    for _skipped in range(line - 1):
         start = text.find("\n", start) + 1
     end = text.find("\n", start)
     cells = text[start : end if end >= 0 else len(text)].split(delimiter)
-    where = next((f", {_column(i)}" for i, cell in enumerate(cells) if len(cell) > limit), "")
-    return (
-        f"line {line}{where}: a field is longer than {limit:,} characters (an unclosed quote "
-        f"runs on to the following lines); a line holds {', '.join(COLUMNS)}, with a note of at "
-        f"most {MAX_NOTE} characters: check that the file is a hotlist CSV file and that its quotes are closed"
+    column = next((_column(i) for i, cell in enumerate(cells) if len(cell) > limit), None)
+    problem = _(
+        "a field is longer than {limit} characters (an unclosed quote runs on to the following lines); "
+        "a line holds {columns}, with a note of at most {note} characters: check that the file is a hotlist "
+        "CSV file and that its quotes are closed",
+        limit=format(limit, ","),
+        columns=", ".join(COLUMNS),
+        note=MAX_NOTE,
     )
+    if column is None:
+        return _("line {line}: {problem}", line=line, problem=problem)
+    return _("line {line}, {column}: {problem}", line=line, column=column, problem=problem)
 
 
-def _binary_lines(text: str, delimiter: str) -> str:
+def _binary_lines(text: str, delimiter: str) -> Message:
     """Where a file holds NUL bytes, which no text file does."""
     found = []
     for number, line in enumerate(text.split("\n"), start=1):
         at = line.find("\x00")
         if at >= 0:
             found.append(
-                f"line {number}, {_column(line[:at].count(delimiter))}: binary data (a NUL byte), not text: "
-                "export the list as a CSV text file and import that"
+                _(
+                    "line {line}, {column}: binary data (a NUL byte), not text: "
+                    "export the list as a CSV text file and import that",
+                    line=number,
+                    column=_column(line[:at].count(delimiter)),
+                )
             )
-    more = f" (and {len(found) - MAX_ERRORS_SHOWN} more lines)" if len(found) > MAX_ERRORS_SHOWN else ""
-    return "; ".join(found[:MAX_ERRORS_SHOWN]) + more
+    extra = len(found) - MAX_ERRORS_SHOWN
+    more = _n("(and {count} more line)", "(and {count} more lines)", extra) if extra > 0 else None
+    return _joined(found[:MAX_ERRORS_SHOWN], more)
 
 
 def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -182,14 +236,17 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise InvalidInput("nothing was imported: " + _csv_problem(text, delimiter, line, error)) from None
+            raise InvalidInput(
+                _("nothing was imported: {problems}", problems=_csv_problem(text, delimiter, line, error))
+            ) from None
         yield line, row
 
 
-def parse_csv(data: bytes) -> list[EntryIn]:
-    """Entries from a CSV file (comma or semicolon separated, header optional), all or none."""
+def parse_csv(data: bytes, zone: tzinfo = UTC) -> list[EntryIn]:
+    """Entries from a CSV file (comma or semicolon separated, header optional), all or none;
+    times and "valid until" dates in it are those of `zone` (the site's time zone)."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"the file is larger than {MAX_IMPORT_BYTES >> 20} MB: split it")
+        raise InvalidInput(_("the file is larger than {size} MB: split it", size=MAX_IMPORT_BYTES >> 20))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -197,24 +254,27 @@ def parse_csv(data: bytes) -> list[EntryIn]:
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     if "\x00" in text:
-        raise InvalidInput("nothing was imported: " + _binary_lines(text, delimiter))
+        raise InvalidInput(_("nothing was imported: {problems}", problems=_binary_lines(text, delimiter)))
     entries: list[EntryIn] = []
-    errors: list[str] = []
+    errors: list[Message] = []
     for line, row in _rows(text, delimiter):
         if not row or not "".join(row).strip():
             continue
         if not entries and not errors and row[0].strip().lower() in ("plate", "kenteken", "plaque", "nummerplaat"):
             continue  # the header
-        cells = [*row, "", "", "", ""][:5]
+        plate, category, priority, valid_until, note = [*row, "", "", "", ""][:5]
         try:
-            entries.append(entry(*cells))
+            entries.append(entry(plate, category, priority, valid_until, note, zone))
         except ValueError as exc:
-            errors.append(f"line {line}: {exc}")
+            errors.append(_("line {line}: {problem}", line=line, problem=_problem_of(exc)))
     if errors:
-        more = f" (and {len(errors) - MAX_ERRORS_SHOWN} more)" if len(errors) > MAX_ERRORS_SHOWN else ""
-        raise InvalidInput("nothing was imported: " + "; ".join(errors[:MAX_ERRORS_SHOWN]) + more)
+        extra = len(errors) - MAX_ERRORS_SHOWN
+        more = _n("(and {count} more)", "(and {count} more)", extra) if extra > 0 else None
+        raise InvalidInput(_("nothing was imported: {problems}", problems=_joined(errors[:MAX_ERRORS_SHOWN], more)))
     if not entries:
-        raise InvalidInput("the file holds no entries: one line per plate, columns " + ", ".join(COLUMNS))
+        raise InvalidInput(
+            _("the file holds no entries: one line per plate, columns {columns}", columns=", ".join(COLUMNS))
+        )
     return entries
 
 
@@ -239,29 +299,45 @@ def hotlist_folders(folders: Sequence[Path]) -> tuple[Path, ...]:
 def watched_file(path: str, folders: Sequence[Path]) -> Path:
     """The real path of the watched file `path` (symlinks resolved), or InvalidInput when it
     is not inside one of `folders`."""
-    allowed = ", ".join(str(folder) for folder in folders) or "none are configured"
+    allowed = ", ".join(str(folder) for folder in folders) or _("none are configured")
     if not Path(path).is_absolute() or "\x00" in path:
-        raise InvalidInput(f"watch_path: give the absolute path of a CSV file in a hotlist folder ({allowed})")
+        raise InvalidInput(
+            _("watch_path: give the absolute path of a CSV file in a hotlist folder ({allowed})", allowed=allowed)
+        )
     real = Path(os.path.realpath(path))
     if not any(real != folder and real.is_relative_to(folder) for folder in folders):
-        leads = f" (it leads to {real})" if str(real) != path else ""
+        if str(real) != path:
+            raise InvalidInput(
+                _(
+                    "watch_path: {path} (it leads to {real}) is not inside a hotlist folder ({allowed}); put the "
+                    "file in one of them, or ask the administrator to add its folder to the setting "
+                    "anpr.hotlist_dirs",
+                    path=path,
+                    real=str(real),
+                    allowed=allowed,
+                )
+            )
         raise InvalidInput(
-            f"watch_path: {path}{leads} is not inside a hotlist folder ({allowed}); put the file in one "
-            "of them, or ask the administrator to add its folder to the setting anpr.hotlist_dirs"
+            _(
+                "watch_path: {path} is not inside a hotlist folder ({allowed}); put the file in one of them, "
+                "or ask the administrator to add its folder to the setting anpr.hotlist_dirs",
+                path=path,
+                allowed=allowed,
+            )
         )
     return real
 
 
-def _kind(mode: int) -> str:
+def _kind(mode: int) -> Message:
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return _("a folder")
     if stat.S_ISFIFO(mode):
-        return "a named pipe"
+        return _("a named pipe")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return _("a socket")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+        return _("a device")
+    return _("not a regular file")
 
 
 @contextmanager
@@ -273,11 +349,15 @@ def open_watched(path: str, folders: Sequence[Path]) -> Iterator[tuple[int, os.s
     try:
         descriptor = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
-        raise InvalidInput(f"watch_path: {path} cannot be opened: {exc.strerror or exc}") from None
+        raise InvalidInput(
+            _("watch_path: {path} cannot be opened: {problem}", path=path, problem=exc.strerror or str(exc))
+        ) from None
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
-            raise InvalidInput(f"watch_path: {path} is {_kind(status.st_mode)}: watch a regular CSV file")
+            raise InvalidInput(
+                _("watch_path: {path} is {kind}: watch a regular CSV file", path=path, kind=_kind(status.st_mode))
+            )
         yield descriptor, status
     finally:
         os.close(descriptor)
@@ -294,7 +374,7 @@ def read_limited(descriptor: int, limit: int = MAX_IMPORT_BYTES) -> bytes:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
-    raise InvalidInput(f"the file is larger than {limit >> 20} MB, the import limit: split it")
+    raise InvalidInput(_("the file is larger than {size} MB, the import limit: split it", size=limit >> 20))
 
 
 def ordered_ids(count: int) -> Iterator[uuid.UUID]:
@@ -374,10 +454,19 @@ def _entry_of(row: Any) -> HotlistEntry:
 
 
 class HotlistService:
-    def __init__(self, db: Database, gate: PolicyGate, clock: Clock = utcnow, folders: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        db: Database,
+        gate: PolicyGate,
+        clock: Clock = utcnow,
+        folders: Sequence[Path] = (),
+        zone: tzinfo = UTC,
+    ) -> None:
         self.db = db
         self.gate = gate
         self._clock = clock
+        self.zone = zone
+        """The site's time zone: a "valid until" date in a watched file holds through that local day."""
         self.folders = hotlist_folders(folders)
         """Where watched files may lie (`anpr.hotlist_dirs`), symlinks resolved."""
         self._matchers: dict[uuid.UUID, HotlistMatcher] = {}
@@ -415,7 +504,7 @@ class HotlistService:
         thread) unless the one in place was built from the same or a newer version; whether
         it was swapped in. Entries are read in short transactions; when the hotlists change
         meanwhile they are read again."""
-        for _ in range(BUILD_ATTEMPTS):
+        for _attempt in range(BUILD_ATTEMPTS):
             with self.db.session() as session:
                 version = stored_versions(session, organisation_id).get(organisation_id, 0)
                 lists = session.execute(
@@ -590,23 +679,23 @@ class HotlistService:
             session, self.gate, actor, Action.MANAGE_HOTLISTS, Hotlist, hotlist_id, ResourceKind.HOTLIST, _hotlist_label
         )
         if hotlist.generation == DELETING:
-            raise NotFound(f"hotlist {hotlist_id} was deleted")
+            raise NotFound(_("hotlist {hotlist} was deleted", hotlist=str(hotlist_id)))
         return hotlist
 
     def create(self, session: Session, actor: Actor, name: str, watch_path: str = "") -> Hotlist:
         name = name.strip()
         if not 1 <= len(name) <= 100:
-            raise InvalidInput("a hotlist needs a name of 1 to 100 characters")
+            raise InvalidInput(_("a hotlist needs a name of 1 to 100 characters"))
         if watch_path:
             watched_file(watch_path, self.folders)
         self._authorize(session, actor, None, {"hotlist": name, "change": "create"})
         if actor.organisation_id is None:
-            raise InvalidInput("hotlists belong to an organisation: create them as a person of one")
+            raise InvalidInput(_("hotlists belong to an organisation: create them as a person of one"))
         exists = session.scalar(
             select(Hotlist.id).where(Hotlist.organisation_id == actor.organisation_id, Hotlist.name == name)
         )
         if exists:
-            raise Conflict(f"your organisation already has a hotlist named '{name}'")
+            raise Conflict(_("your organisation already has a hotlist named '{name}'", name=name))
         hotlist = Hotlist(
             organisation_id=actor.organisation_id,
             name=name,
@@ -643,7 +732,7 @@ class HotlistService:
     def remove_entry(self, session: Session, actor: Actor, hotlist: Hotlist, entry_id: uuid.UUID) -> None:
         row = session.get(HotlistRow, entry_id)
         if row is None or row.hotlist_id != hotlist.id or row.generation != hotlist.generation:
-            raise NotFound(f"no entry {entry_id} in hotlist '{hotlist.name}'")
+            raise NotFound(_("no entry {entry} in hotlist '{name}'", entry=str(entry_id), name=hotlist.name))
         self._authorize(session, actor, hotlist, {"change": "remove", "plate": row.pattern})
         session.delete(row)
         hotlist.entries = max(0, hotlist.entries - 1)
@@ -713,7 +802,7 @@ class HotlistService:
         Of two imports of one list at once, the one that began last wins; the other gets
         Conflict. Rows of an import that never reached its switch go with the next import."""
         if not entries:
-            raise InvalidInput("an import needs at least one entry")
+            raise InvalidInput(_("an import needs at least one entry"))
         with self.db.session() as session:
             hotlist = self.get(session, actor, hotlist_id)
             self._authorize(session, actor, hotlist, {"change": "import", "entries": len(entries)})
@@ -730,12 +819,17 @@ class HotlistService:
                 hotlist = self._locked(session, hotlist_id, name)
                 if hotlist.generation > generation:
                     raise Conflict(
-                        f"an import of hotlist '{name}' that began after this one finished first: "
-                        "its entries are in force; import again if these should be"
+                        _(
+                            "an import of hotlist '{name}' that began after this one finished first: "
+                            "its entries are in force; import again if these should be",
+                            name=name,
+                        )
                     )
                 self._switch(session, hotlist, generation, len(entries), actor)
         except IntegrityError:
-            raise NotFound(f"hotlist '{name}' was deleted during the import; nothing was imported") from None
+            raise NotFound(
+                _("hotlist '{name}' was deleted during the import; nothing was imported", name=name)
+            ) from None
         except BaseException:
             if generation:
                 self._delete_rows(hotlist_id, HotlistRow.generation == generation)
@@ -751,7 +845,7 @@ class HotlistService:
     def _locked(session: Session, hotlist_id: uuid.UUID, name: str) -> Hotlist:
         hotlist = session.get(Hotlist, hotlist_id, with_for_update=True)
         if hotlist is None or hotlist.generation == DELETING:
-            raise NotFound(f"hotlist '{name}' was deleted during the import; nothing was imported")
+            raise NotFound(_("hotlist '{name}' was deleted during the import; nothing was imported", name=name))
         return hotlist
 
     def _delete_rows(self, hotlist_id: uuid.UUID, *conditions: ColumnElement[bool], batch: int = WRITE_BATCH) -> int:
@@ -873,10 +967,12 @@ class HotlistService:
             try:
                 report = self._reload(hotlist_id, name, path, seen)
             except BelfortError as exc:
-                report = self._problem(hotlist_id, f"{name}: not reloaded: {exc.message}")
+                report = self._problem(hotlist_id, _("{name}: not reloaded: {problem}", name=name, problem=exc.message))
             except Exception:
                 log.exception("hotlist watch: %s: %s", name, path)
-                report = self._problem(hotlist_id, f"{name}: not reloaded: {path}: an error, see the server log")
+                report = self._problem(
+                    hotlist_id, _("{name}: not reloaded: {path}: an error, see the server log", name=name, path=path)
+                )
             if report:
                 reports.append(report)
         return reports
@@ -888,9 +984,10 @@ class HotlistService:
             if status.st_mtime in (seen, refused):
                 return None
             try:
-                entries = parse_csv(read_limited(descriptor))
+                entries = parse_csv(read_limited(descriptor), self.zone)
             except InvalidInput as exc:  # not read again until the file changes
-                return self._problem(hotlist_id, f"{name}: not reloaded: {path}: {exc.message}", status.st_mtime)
+                problem = _("{name}: not reloaded: {path}: {problem}", name=name, path=path, problem=exc.message)
+                return self._problem(hotlist_id, problem, status.st_mtime)
         self.import_entries(system_actor(f"hotlist file {path}"), hotlist_id, entries)
         with self.db.session() as session:
             hotlist = session.get(Hotlist, hotlist_id)
@@ -898,7 +995,13 @@ class HotlistService:
                 hotlist.watch_mtime = status.st_mtime
         with self._lock:
             self._problems.pop(hotlist_id, None)
-        report = f"{name}: {plural(len(entries), 'entry', 'entries')} reloaded from {path}"
+        report = _n(
+            "{name}: {count} entry reloaded from {path}",
+            "{name}: {count} entries reloaded from {path}",
+            len(entries),
+            name=name,
+            path=path,
+        )
         log.info("hotlist watch: %s", report)
         return report
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from belfort.errors import InvalidInput
+from belfort.i18n import _
 
 KINDS = ("crop", "overview")
 SIGNATURES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
@@ -31,12 +32,21 @@ class ImageStore:
         self.max_bytes = max_bytes
 
     def check(self, data: bytes, what: str) -> str:
-        """The file suffix for a picture a sender attached, or InvalidInput saying what is wrong."""
+        """The file suffix for a picture a sender attached (`what`: "crop" or "overview"), or
+        InvalidInput saying what is wrong."""
+        picture = _("the overview picture") if what == "overview" else _("the plate crop")
         if len(data) > self.max_bytes:
-            raise InvalidInput(f"the {what} is {len(data) // 1024} KB; at most {self.max_bytes // 1024} KB is accepted")
+            raise InvalidInput(
+                _(
+                    "{picture} is {size} KB; at most {limit} KB is accepted",
+                    picture=picture,
+                    size=len(data) // 1024,
+                    limit=self.max_bytes // 1024,
+                )
+            )
         suffix = picture_suffix(data)
         if suffix is None:
-            raise InvalidInput(f"the {what} is not a JPEG or PNG picture")
+            raise InvalidInput(_("{picture} is not a JPEG or PNG picture", picture=picture))
         return suffix
 
     def save(self, read_id: uuid.UUID, kind: str, when: datetime, data: bytes) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from belfort.anpr.images import ImageStore
 from belfort.anpr.models import PlateRead
 from belfort.errors import Forbidden, NotFound, Unseen
+from belfort.i18n import _
 from belfort.keys import BadLink, LinkKind, SignedLinks
 from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Resource, ResourceKind
 
@@ -52,11 +53,16 @@ class ReadPictures:
         try:
             claims = self.links.read(LinkKind.READ_PICTURE, link)
         except BadLink as exc:
-            self.gate.refuse(session, actor, Action.SEARCH_PLATES, resource, Forbidden(str(exc)))
+            self.gate.refuse(
+                session, actor, Action.SEARCH_PLATES, resource, Forbidden(exc.args[0] if exc.args else str(exc))
+            )
         if claims.get("sub") != _holder(actor) or claims.get("read") != str(read_id):
-            self.gate.refuse(session, actor, Action.SEARCH_PLATES, resource, Unseen("no such picture under this link"))
+            self.gate.refuse(
+                session, actor, Action.SEARCH_PLATES, resource, Unseen(_("no such picture under this link"))
+            )
         relative = (read.crop_path if kind == "crop" else read.overview_path) if read else ""
         path = self.images.path(relative)
         if path is None:
-            raise NotFound(f"the {kind} of this read is no longer kept")
+            picture = _("the overview picture") if kind == "overview" else _("the plate crop")
+            raise NotFound(_("{picture} of this read is no longer kept", picture=picture))
         return path

@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from belfort.i18n import _
+
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 EUROPEAN = ("BE", "NL", "FR", "DE", "LU")
 COUNTRIES = (*EUROPEAN, "US")
@@ -412,8 +414,11 @@ class PlatePattern:
             raise ValueError(f"pattern {self.text!r} is not canonical: build it with PlatePattern.parse")
         if not _LITERAL.search(self.text):
             raise ValueError(
-                f"pattern {self.text!r} has no letter or digit and would match every plate: "
-                "add at least one character of the plate"
+                _(
+                    "pattern '{pattern}' has no letter or digit and would match every plate: "
+                    "add at least one character of the plate",
+                    pattern=self.text,
+                )
             )
 
     @classmethod
@@ -430,7 +435,10 @@ class PlatePattern:
             canonical = normalise(text)
         if not canonical:
             raise ValueError(
-                f"the pattern {text!r} is empty: give a plate, with * for any run of characters and ? for one"
+                _(
+                    "the pattern '{pattern}' is empty: give a plate, with * for any run of characters and ? for one",
+                    pattern=text,
+                )
             )
         return cls(canonical)
 

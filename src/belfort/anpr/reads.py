@@ -32,6 +32,7 @@ from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService, camera_resource
 from belfort.errors import Conflict, InvalidInput
 from belfort.events import EventBus
+from belfort.i18n import _
 from belfort.policy import (
     Action,
     Actor,
@@ -147,7 +148,7 @@ class ReadService:
     ) -> list[Ingested]:
         """Store a batch of reads and the hits they make; the caller commits, then `announce`s."""
         if not 1 <= len(reads) <= MAX_BATCH:
-            raise InvalidInput(f"send 1 to {MAX_BATCH} reads at a time; got {len(reads)}")
+            raise InvalidInput(_("send 1 to {limit} reads at a time; got {count}", limit=MAX_BATCH, count=len(reads)))
         cameras = self._cameras(session, reads)
         if audit:
             self.gate.require(
@@ -186,9 +187,15 @@ class ReadService:
     def _plate(self, item: IncomingRead, index: int) -> str:
         plate = normalise(item.plate)
         if not 1 <= len(plate) <= 16:
-            raise InvalidInput(f"read {index + 1}: '{item.plate[:40]}' is not a plate (1 to 16 letters and digits)")
+            raise InvalidInput(
+                _(
+                    "read {number}: '{plate}' is not a plate (1 to 16 letters and digits)",
+                    number=index + 1,
+                    plate=item.plate[:40],
+                )
+            )
         if not 0 <= item.confidence <= 1:
-            raise InvalidInput(f"read {index + 1}: confidence must be between 0 and 1")
+            raise InvalidInput(_("read {number}: confidence must be between 0 and 1", number=index + 1))
         return plate
 
     def _cameras(self, session: Session, reads: Sequence[IncomingRead]) -> dict[str, Camera | None]:
@@ -355,7 +362,7 @@ class ReadService:
         """The organisation's hits, one per series (its first, with how many joined it and the
         last read), newest first: looking at them is audited."""
         if state not in (*HIT_STATES, "all"):
-            raise InvalidInput("state must be new, accepted, rejected or all")
+            raise InvalidInput(_("state must be new, accepted, rejected or all"))
         self._authorize_hits(session, actor, {"hits": state})
         query = (
             select(Hit).where(Hit.series_id.is_(None)).order_by(Hit.created_at.desc()).limit(max(1, min(limit, 500)))
@@ -375,11 +382,15 @@ class ReadService:
         session.refresh(hit, with_for_update=True)
         reason = reason.strip()
         if not accepted and len(reason) < 3:
-            raise InvalidInput("say why the hit is rejected (a misread, another vehicle, ...)")
+            raise InvalidInput(_("say why the hit is rejected (a misread, another vehicle, ...)"))
         if len(reason) > 500:
-            raise InvalidInput(f"the reason has {len(reason)} characters; shorten it to at most 500")
+            raise InvalidInput(
+                _("the reason has {length} characters; shorten it to at most {limit}", length=len(reason), limit=500)
+            )
         if hit.state != "new":
-            raise Conflict(f"this hit was already {hit.state} by {hit.handled_by}")
+            if hit.state == "accepted":
+                raise Conflict(_("this hit was already accepted by {person}", person=hit.handled_by))
+            raise Conflict(_("this hit was already rejected by {person}", person=hit.handled_by))
         decision = "accept" if accepted else "reject"
         members = (
             Hit.organisation_id == hit.organisation_id,
@@ -422,7 +433,7 @@ class ReadService:
         old = session.execute(
             select(PlateRead.id, PlateRead.crop_path, PlateRead.overview_path).where(PlateRead.ts < read_limit)
         ).all()
-        for _, crop, overview in old:
+        for _read_id, crop, overview in old:
             self.images.delete(crop)
             self.images.delete(overview)
         if old:
@@ -456,5 +467,5 @@ def _read_label(read: PlateRead) -> str:
 
 def organisation_of(actor: Actor) -> uuid.UUID:
     if actor.organisation_id is None:
-        raise InvalidInput("plate reads belong to an organisation: send them with a token of one")
+        raise InvalidInput(_("plate reads belong to an organisation: send them with a token of one"))
     return actor.organisation_id

@@ -35,6 +35,7 @@ from belfort.anpr.reads import reads_resource
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
 from belfort.errors import InvalidInput
+from belfort.i18n import _
 from belfort.policy import Action, Actor, PolicyGate, Purpose
 from belfort.timeutil import Clock, iso_utc, utcnow
 
@@ -90,9 +91,9 @@ def _range(query: SearchQuery, now: datetime) -> tuple[datetime, datetime]:
     end = query.end or now + CLOCK_SLACK
     start = query.start or end - timedelta(days=DEFAULT_DAYS)
     if end <= start:
-        raise InvalidInput("the search period must end after it starts")
+        raise InvalidInput(_("the search period must end after it starts"))
     if end - start > timedelta(days=MAX_DAYS):
-        raise InvalidInput(f"search at most {MAX_DAYS} days at a time")
+        raise InvalidInput(_("search at most {days} days at a time", days=MAX_DAYS))
     return start, end
 
 
@@ -117,7 +118,7 @@ class PlateSearch:
         mode = _mode(query)
         start, end = _range(query, self._clock())
         if not 1 <= query.limit <= MAX_LIMIT:
-            raise InvalidInput(f"ask for 1 to {MAX_LIMIT} results at a time")
+            raise InvalidInput(_("ask for 1 to {limit} results at a time", limit=MAX_LIMIT))
         plate_condition, classify = self._plate_condition(session, query.text, mode)
         self.gate.require(
             session,
@@ -161,14 +162,14 @@ class PlateSearch:
             try:
                 pattern = PlatePattern.parse(text)
             except ValueError as exc:
-                raise InvalidInput(str(exc)) from None
+                raise InvalidInput(exc.args[0] if exc.args else str(exc)) from None
             if pattern.is_exact:
                 mode = "exact"
             else:
                 return self._pattern_condition(session, pattern), _Classifier(pattern.text, "pattern")
         plate = normalise(text)
         if not 1 <= len(plate) <= 16:
-            raise InvalidInput(f"'{text[:40]}' is not a plate: give 1 to 16 letters and digits")
+            raise InvalidInput(_("'{plate}' is not a plate: give 1 to 16 letters and digits", plate=text[:40]))
         if mode == "exact":
             return PlateRead.plate == plate, _Classifier(plate, "exact")
         variants = sorted(one_edit_variants(plate) | {plate})
@@ -188,7 +189,11 @@ class PlateSearch:
         plates = session.scalars(select(SeenPlate.plate).where(seen).limit(MAX_PLATES + 1)).all()
         if len(plates) > MAX_PLATES:
             raise InvalidInput(
-                f"'{pattern.text}' matches more than {MAX_PLATES:,} different plates: add characters to narrow it"
+                _(
+                    "'{pattern}' matches more than {limit} different plates: add characters to narrow it",
+                    pattern=pattern.text,
+                    limit=format(MAX_PLATES, ","),
+                )
             )
         return PlateRead.plate.in_(plates) if plates else PlateRead.plate == ""
 

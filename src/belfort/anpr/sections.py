@@ -23,6 +23,7 @@ from belfort.anpr.models import PlateRead, SpeedSection, owned
 from belfort.anpr.reads import reads_resource
 from belfort.cameras.service import CameraService
 from belfort.errors import Conflict, InvalidInput
+from belfort.i18n import _
 from belfort.policy import Action, Actor, PolicyGate, Purpose, ResourceKind
 from belfort.timeutil import Clock, iso_utc, utcnow
 
@@ -60,23 +61,23 @@ class SectionService:
     ) -> SpeedSection:
         name = name.strip()
         if not 1 <= len(name) <= 100:
-            raise InvalidInput("a section needs a name of 1 to 100 characters")
+            raise InvalidInput(_("a section needs a name of 1 to 100 characters"))
         if not 10 <= distance_m <= 100_000:
-            raise InvalidInput("the distance between the cameras must be 10 m to 100 km")
+            raise InvalidInput(_("the distance between the cameras must be 10 m to 100 km"))
         if not 5 <= limit_kmh <= 200:
-            raise InvalidInput("the speed limit must be 5 to 200 km/h")
+            raise InvalidInput(_("the speed limit must be 5 to 200 km/h"))
         detail = {"section": name, "distance_m": distance_m, "limit_kmh": limit_kmh}
         entry_camera = self.cameras.require(session, actor, entry, Action.MANAGE_CAMERAS, detail=detail)
         exit_camera = self.cameras.require(session, actor, exit_, Action.MANAGE_CAMERAS, detail=detail)
         if entry_camera.id == exit_camera.id:
-            raise InvalidInput("the entry and exit cameras must differ")
+            raise InvalidInput(_("the entry and exit cameras must differ"))
         if entry_camera.organisation_id != exit_camera.organisation_id:
-            raise InvalidInput("the entry and exit cameras of a section must have the same owner")
+            raise InvalidInput(_("the entry and exit cameras of a section must have the same owner"))
         organisation_id = entry_camera.organisation_id
         if session.scalar(
             select(SpeedSection.id).where(SpeedSection.organisation_id == organisation_id, SpeedSection.name == name)
         ):
-            raise Conflict(f"a section named '{name}' exists already")
+            raise Conflict(_("a section named '{name}' exists already", name=name))
         section = SpeedSection(
             organisation_id=organisation_id,
             name=name,
@@ -122,9 +123,9 @@ class SectionService:
     ) -> list[Passage]:
         """Vehicles that left the section in [start, end), fastest first; audited as a plate search."""
         if end <= start:
-            raise InvalidInput("the period must end after it starts")
+            raise InvalidInput(_("the period must end after it starts"))
         if end - start > MAX_REPORT:
-            raise InvalidInput("report at most 31 days at a time")
+            raise InvalidInput(_("report at most {days} days at a time", days=31))
         window = timedelta(hours=section.distance_m / 1000 / SLOWEST_KMH)
         self.gate.require(
             session,

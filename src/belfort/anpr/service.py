@@ -46,12 +46,14 @@ class AnprService:
         self.db = db
         self.links = links
         self.images = ImageStore(settings.data_dir / "anpr", settings.anpr.max_image_kb * 1024)
-        self.hotlists = HotlistService(db, gate, clock, settings.anpr.hotlist_dirs or [settings.data_dir / "hotlists"])
+        self.hotlists = HotlistService(
+            db, gate, clock, settings.anpr.hotlist_dirs or [settings.data_dir / "hotlists"], settings.zone
+        )
         self.reads = ReadService(gate, cameras, self.hotlists, self.images, bus, clock)
         self.search = PlateSearch(gate, cameras, clock)
         self.pictures = ReadPictures(gate, self.images, links)
         self.sections = SectionService(gate, cameras, clock)
-        self.webhooks = WebhookSender(settings.anpr.webhooks, settings.site_name)
+        self.webhooks = WebhookSender(settings.anpr.webhooks, settings.site_name, settings.language, settings.zone)
         self.reads.listeners.append(self.webhooks)
         self._stop = threading.Event()
         self._purger: threading.Thread | None = None

@@ -1,5 +1,9 @@
 """Webhooks: every new hit POSTed as JSON to the configured addresses, from a thread.
 
+Besides the hit's fields (UTC times, as in the API), `text` says what happened in a
+sentence in the site's language, with the time local to the site, for a receiver that
+passes it on to people (a chat channel, a text message).
+
 Ingestion never waits for a webhook: hits are queued and sent by one thread, each tried
 up to three times with a growing pause. A receiver that is down loses nothing while the
 queue has room (10,000 hits); past that the oldest are dropped, and both are logged.
@@ -15,7 +19,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from datetime import UTC, tzinfo
 from typing import Any
+
+from belfort.anpr.hotlists import CATEGORY_LABELS
+from belfort.i18n import _, format_datetime, translate
+from belfort.timeutil import parse_iso
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +33,38 @@ TIMEOUT_SECONDS = 5.0
 QUEUE_SIZE = 10_000
 
 
+def hit_text(message: dict[str, Any], language: str, zone: tzinfo) -> str:
+    """The hit in a sentence or two for a person, in `language`, its time local to `zone`."""
+    try:
+        when = format_datetime(parse_iso(str(message.get("ts", ""))), language, zone, "yyyy-MM-dd HH:mm:ss xxx")
+    except ValueError:
+        when = str(message.get("ts", ""))
+    category = str(message.get("category", ""))
+    text = translate(
+        _(
+            "Hotlist hit: {plate} ({category}, priority {priority}) on the list {hotlist}, read at {place} at {time}.",
+            plate=message.get("display") or message.get("plate", ""),
+            category=CATEGORY_LABELS.get(category, category),
+            priority=message.get("priority", ""),
+            hotlist=message.get("hotlist", ""),
+            place=message.get("place", ""),
+            time=when,
+        ),
+        language,
+    )
+    if message.get("mode") == "equivalent":
+        warning = _("Matched only through look-alike characters: check the plate.")
+        text = " ".join((text, translate(warning, language)))
+    return text
+
+
 class WebhookSender:
-    def __init__(self, urls: Sequence[str], site: str) -> None:
+    def __init__(self, urls: Sequence[str], site: str, language: str = "en", zone: tzinfo = UTC) -> None:
         self.urls = list(urls)
         self.site = site
+        self.language = language
+        """The site's language, for the `text` of each hit."""
+        self.zone = zone
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(QUEUE_SIZE)
         self._thread: threading.Thread | None = None
         self.sent = 0
@@ -40,11 +77,14 @@ class WebhookSender:
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="anpr-webhooks", daemon=True)
             self._thread.start()
+        body = {**message, "site": self.site}
+        if message.get("type") == "hit":
+            body["text"] = hit_text(message, self.language, self.zone)
         try:
-            self._queue.put_nowait({**message, "site": self.site})
+            self._queue.put_nowait(body)
         except queue.Full:
             self._queue.get_nowait()
-            self._queue.put_nowait({**message, "site": self.site})
+            self._queue.put_nowait(body)
             log.warning("webhook queue full: the oldest hit was dropped")
 
     def stop(self) -> None:

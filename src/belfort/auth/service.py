@@ -34,9 +34,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from belfort.audit import AuditEntry, AuditLog
+from belfort.audit import AuditEntry, AuditLog, ResourceRef
 from belfort.auth.models import ApiToken, LoginThrottle, Organisation, User, UserSession
-from belfort.errors import Conflict, InvalidInput, LoginRefused, NotFound
+from belfort.errors import Conflict, Forbidden, InvalidInput, LoginRefused, NotFound, Refusal
+from belfort.i18n import LANGUAGES, _, _n
 from belfort.policy import (
     Action,
     Actor,
@@ -60,11 +61,25 @@ TOKEN_PREFIX = "blt_"  # noqa: S105 - a public prefix, not a secret
 KNOWN_SCOPES = frozenset(spec.scope for spec in ACTIONS.values() if spec.scope)
 
 
-WRONG_CREDENTIALS = "Wrong user name or password."
+WRONG_CREDENTIALS = _("Wrong user name or password.")
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+PASSWORD_ACTION = "auth.password"  # noqa: S105 - an audit action, not a secret
+"""The audit action of a person changing their own password."""
+LANGUAGE_ACTION = "auth.language"
+"""The audit action of a person choosing the language of their pages."""
+MAX_PASSWORD_LENGTH = 256
+
+
+class PasswordRefused(Refusal):
+    """The current password given to change it is wrong: refused, recorded and counted
+    like a failed sign-in; answered as bad input so the form shows again."""
+
+    status_code = 422
 
 
 class LoginThrottled(LoginRefused):
@@ -104,14 +119,14 @@ def _printable(text: str, what: str) -> str:
     """`text`, or InvalidInput when it holds control characters (which no name may hold and
     PostgreSQL cannot even store in an audit record)."""
     if any(unicodedata.category(character) == "Cc" for character in text):
-        raise InvalidInput(f"The {what} contains control characters: type it again without them.")
+        raise InvalidInput(_("The {what} contains control characters: type it again without them.", what=what))
     return text
 
 
 def _duration(seconds: int) -> str:
     if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return _n("{count} second", "{count} seconds", seconds)
+    return _n("{count} minute", "{count} minutes", math.ceil(seconds / 60))
 
 
 @dataclass(frozen=True)
@@ -183,7 +198,7 @@ def find_organisation(session: Session, ref: str) -> Organisation:
     except ValueError:
         org = session.scalars(select(Organisation).where(Organisation.name == ref)).first()
     if org is None:
-        raise NotFound(f"no organisation named '{ref}'; list them with `belfort org list`")
+        raise NotFound(_("no organisation named '{name}'; list them with `belfort org list`", name=ref))
     return org
 
 
@@ -203,7 +218,7 @@ class AccountService:
         self.gate.require(session, actor, action, resource, detail=detail or None)
 
     def add_organisation(self, session: Session, actor: Actor, name: str, kind: str) -> Organisation:
-        name = _printable(name, "organisation name").strip()
+        name = _printable(name, _("organisation name")).strip()
         org_id = uuid.uuid4()
         self._require(
             session,
@@ -214,14 +229,16 @@ class AccountService:
             kind=kind,
         )
         if not 2 <= len(name) <= 200:
-            raise InvalidInput("organisation name must be 2 to 200 characters")
+            raise InvalidInput(_("organisation name must be 2 to 200 characters"))
         try:
             org_kind = OrganisationKind(kind)
         except ValueError:
             choices = ", ".join(k.value for k in OrganisationKind)
-            raise InvalidInput(f"unknown organisation kind '{kind}'; choose one of {choices}") from None
+            raise InvalidInput(
+                _("unknown organisation kind '{kind}'; choose one of {choices}", kind=kind, choices=choices)
+            ) from None
         if session.scalars(select(Organisation).where(Organisation.name == name)).first():
-            raise Conflict(f"an organisation named '{name}' already exists")
+            raise Conflict(_("an organisation named '{name}' already exists", name=name))
         org = Organisation(id=org_id, name=name, kind=org_kind.value, created_at=self._clock())
         session.add(org)
         session.flush()
@@ -238,7 +255,7 @@ class AccountService:
         password: str,
         full_name: str = "",
     ) -> User:
-        username = _printable(username, "user name").strip().lower()
+        username = _printable(username, _("user name")).strip().lower()
         user_id = uuid.uuid4()
         self._require(
             session,
@@ -251,23 +268,24 @@ class AccountService:
         )
         if not USERNAME_RE.match(username):
             raise InvalidInput(
-                "username must be 2 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
-                "starting with a letter or digit"
+                _(
+                    "username must be 2 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
+                    "starting with a letter or digit"
+                )
             )
         try:
             user_role = Role(role)
         except ValueError:
             choices = ", ".join(r.value for r in Role)
-            raise InvalidInput(f"unknown role '{role}'; choose one of {choices}") from None
-        if len(password) < self.security.password_min_length:
-            raise InvalidInput(f"password must be at least {self.security.password_min_length} characters")
-        if len(password) > 256:
-            raise InvalidInput("password must be at most 256 characters")
+            raise InvalidInput(
+                _("unknown role '{role}'; choose one of {choices}", role=role, choices=choices)
+            ) from None
+        self._check_password(password)
         if len(full_name) > 200:
-            raise InvalidInput("full name must be at most 200 characters")
+            raise InvalidInput(_("full name must be at most 200 characters"))
         org = find_organisation(session, organisation)
         if session.scalars(select(User).where(User.username == username)).first():
-            raise Conflict(f"a user named '{username}' already exists")
+            raise Conflict(_("a user named '{name}' already exists", name=username))
         user = User(
             id=user_id,
             username=username,
@@ -283,6 +301,14 @@ class AccountService:
         session.refresh(user)
         return user
 
+    def _check_password(self, password: str) -> None:
+        if len(password) < self.security.password_min_length:
+            raise InvalidInput(
+                _("password must be at least {count} characters", count=self.security.password_min_length)
+            )
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise InvalidInput(_("password must be at most {count} characters", count=MAX_PASSWORD_LENGTH))
+
     def set_active(self, session: Session, actor: Actor, username: str, active: bool) -> User:
         """Enable an account (clearing the sign-in throttling of its name) or disable it
         (ending its sessions)."""
@@ -290,7 +316,7 @@ class AccountService:
             session,
             actor,
             Action.MANAGE_USERS,
-            Resource(ResourceKind.USER, "", _printable(username, "user name").strip().lower()),
+            Resource(ResourceKind.USER, "", _printable(username, _("user name")).strip().lower()),
             change="enable" if active else "disable",
         )
         user = self.user_by_name(session, username)
@@ -315,7 +341,7 @@ class AccountService:
     ) -> User:
         """Change an account: full name, role, organisation, or a new password (which ends its
         sessions). None keeps a field. Audited with which fields changed, never the password."""
-        asked = _printable(username, "user name").strip().lower()
+        asked = _printable(username, _("user name")).strip().lower()
         changed = [
             name
             for name, value in (
@@ -337,30 +363,144 @@ class AccountService:
         user = self.user_by_name(session, asked)
         if full_name is not None:
             if len(full_name) > 200:
-                raise InvalidInput("full name must be at most 200 characters")
-            user.full_name = _printable(full_name, "full name").strip()
+                raise InvalidInput(_("full name must be at most 200 characters"))
+            user.full_name = _printable(full_name, _("full name")).strip()
         if role is not None:
             try:
                 user.role = Role(role).value
             except ValueError:
                 choices = ", ".join(r.value for r in Role)
-                raise InvalidInput(f"unknown role '{role}'; choose one of {choices}") from None
+                raise InvalidInput(
+                    _("unknown role '{role}'; choose one of {choices}", role=role, choices=choices)
+                ) from None
         if organisation is not None:
             user.organisation_id = find_organisation(session, organisation).id
             session.expire(user, ["organisation"])
         if password is not None:
-            if not self.security.password_min_length <= len(password) <= 256:
-                raise InvalidInput(f"password must be {self.security.password_min_length} to 256 characters")
+            self._check_password(password)
             user.password_hash = self.hasher.hash(password)
         if role is not None or organisation is not None or password is not None:
             session.execute(delete(UserSession).where(UserSession.user_id == user.id))
         session.flush()
         return user
 
+    def reset_password(self, session: Session, actor: Actor, username: str, password: str = "") -> tuple[User, str]:
+        """Give an account a temporary password, the one given or, when empty, a generated one
+        (returned, to be shown once). Its sessions end, and at the next sign-in its owner must
+        choose a new password before anything else. Audited, never the password."""
+        asked = _printable(username, _("user name")).strip().lower()
+        self._require(
+            session,
+            actor,
+            Action.MANAGE_USERS,
+            Resource(ResourceKind.USER, "", asked),
+            change="reset_password",
+            generated=not password,
+        )
+        user = self.user_by_name(session, asked)
+        temporary = password or generate_password()
+        self._check_password(temporary)
+        user.password_hash = self.hasher.hash(temporary)
+        user.must_change_password = True
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        session.flush()
+        return user, temporary
+
+    # -- one's own account ------------------------------------------------------------
+
+    def _own_account(self, session: Session, actor: Actor, action: str) -> User:
+        """The signed-in person's account; a machine token has none (refused and recorded)."""
+        user = session.get(User, actor.id) if actor.kind is ActorKind.USER and actor.id else None
+        if user is None:
+            reason = "only a person signed in with a password has an account"
+            self.audit.append(
+                session,
+                AuditEntry(
+                    op="account",
+                    action=action,
+                    outcome="refused",
+                    reason=reason,
+                    resources=(ResourceRef(ResourceKind.USER.value, "", actor.name),),
+                    **actor_fields(actor),
+                ),
+            )
+            raise Forbidden(_("Only a person signed in with a password has an account to change."))
+        return user
+
+    def _audit_account(
+        self, session: Session, user: User, action: str, outcome: str, reason: str, **detail: str
+    ) -> None:
+        self.audit.append(
+            session,
+            AuditEntry(
+                op="account",
+                action=action,
+                outcome=outcome,
+                reason=reason,
+                resources=(ResourceRef(ResourceKind.USER.value, str(user.id), user.username),),
+                detail=json.dumps(detail) if detail else "",
+                **actor_fields(actor_of_user(user)),
+            ),
+        )
+
+    def set_language(self, session: Session, actor: Actor, language: str) -> User:
+        """The language of the person's pages: nl, fr, de or en, or empty for the browser's. Audited."""
+        user = self._own_account(session, actor, LANGUAGE_ACTION)
+        if language and language not in LANGUAGES:
+            raise InvalidInput(
+                _("language: choose one of {choices}, or none for the browser's", choices=", ".join(LANGUAGES))
+            )
+        user.language = language
+        self._audit_account(
+            session, user, LANGUAGE_ACTION, "granted", "language chosen", language=language or "browser"
+        )
+        return user
+
+    def change_own_password(
+        self, session: Session, actor: Actor, current_session: uuid.UUID | None, current: str, new: str, client: str
+    ) -> User:
+        """Change the person's own password, given the current one; their other sessions end
+        and a reset's demand for a new password is lifted. A wrong current password counts as
+        a failed sign-in from `client` (the same throttling) and raises PasswordRefused, while
+        that address must wait LoginThrottled; either is audited."""
+        now = self._clock()
+        user = self._own_account(session, actor, PASSWORD_ACTION)
+        by_name, by_address = self._throttle_keys(user.username, client)
+        throttles = self._locked_throttles(session, (by_name, by_address), user, now)
+        right = self._verify(user.password_hash, current)
+        blocked_until = max(throttle.blocked_until for throttle in throttles.values())
+        if blocked_until > now:
+            until = blocked_until.strftime("%H:%M:%S UTC")
+            self._audit_account(session, user, PASSWORD_ACTION, "refused", f"throttled until {until}", client=client)
+            wait = math.ceil((blocked_until - now).total_seconds())
+            raise LoginThrottled(
+                _(
+                    "Too many wrong passwords from your address: try again after {until} (in {wait}).",
+                    until=until,
+                    wait=_duration(wait),
+                ),
+                retry_after=wait,
+            )
+        if not right:
+            self._count_failure(session, throttles, (by_name, by_address), now)
+            self._audit_account(session, user, PASSWORD_ACTION, "refused", "wrong current password", client=client)
+            raise PasswordRefused(_("The current password is wrong: type it again."))
+        if new == current:
+            raise InvalidInput(_("Choose a new password that differs from the current one."))
+        self._check_password(new)
+        session.delete(throttles[by_name.key_hash])
+        user.password_hash = self.hasher.hash(new)
+        user.must_change_password = False
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.id != current_session))
+        self._audit_account(
+            session, user, PASSWORD_ACTION, "granted", "password changed; other sessions ended", client=client
+        )
+        return user
+
     def user_by_name(self, session: Session, username: str) -> User:
         user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
         if user is None:
-            raise NotFound(f"no user named '{username}'")
+            raise NotFound(_("no user named '{name}'", name=username))
         return user
 
     def list_users(self, session: Session, actor: Actor) -> list[User]:
@@ -393,7 +533,7 @@ class AccountService:
         valid_days: int | None = None,
     ) -> tuple[ApiToken, str]:
         """Issue a machine token; the clear secret is returned once and never stored."""
-        name = _printable(name, "token name").strip()
+        name = _printable(name, _("token name")).strip()
         token_id = uuid.uuid4()
         self._require(
             session,
@@ -405,15 +545,18 @@ class AccountService:
             scopes=" ".join(sorted(set(scopes))),
         )
         if not 2 <= len(name) <= 100:
-            raise InvalidInput("token name must be 2 to 100 characters")
+            raise InvalidInput(_("token name must be 2 to 100 characters"))
         unknown = sorted(set(scopes) - KNOWN_SCOPES)
         if not scopes or unknown:
             raise InvalidInput(
-                f"unknown or missing scope {', '.join(unknown) or '(none given)'}; "
-                f"choose from {', '.join(sorted(KNOWN_SCOPES))}"
+                _(
+                    "unknown or missing scope {scopes}; choose from {choices}",
+                    scopes=", ".join(unknown) or _("(none given)"),
+                    choices=", ".join(sorted(KNOWN_SCOPES)),
+                )
             )
         if valid_days is not None and not 1 <= valid_days <= 3650:
-            raise InvalidInput("valid_days must be between 1 and 3650")
+            raise InvalidInput(_("valid_days must be between 1 and 3650"))
         org = find_organisation(session, organisation)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._clock()
@@ -446,7 +589,7 @@ class AccountService:
         )
         token = session.get(ApiToken, wanted) if wanted else None
         if token is None:
-            raise NotFound(f"no API token with id '{token_id}'")
+            raise NotFound(_("no API token with id '{id}'", id=token_id))
         token.revoked_at = token.revoked_at or self._clock()
         return token
 
@@ -479,7 +622,7 @@ class AccountService:
         counts and the audit record before the error reaches the caller.
         """
         now = self._clock()
-        name = _printable(username, "user name").strip().lower()
+        name = _printable(username, _("user name")).strip().lower()
         user = session.scalars(select(User).where(User.username == name)).first()
         by_name, by_address = self._throttle_keys(name, client)
         throttles = self._locked_throttles(session, (by_name, by_address), user, now)
@@ -490,7 +633,11 @@ class AccountService:
             self._audit_sign_in(session, username, user, client, "refused", f"throttled until {until}")
             wait = math.ceil((blocked_until - now).total_seconds())
             raise LoginThrottled(
-                f"Too many failed sign-ins from your address: try again after {until} (in {_duration(wait)}).",
+                _(
+                    "Too many failed sign-ins from your address: try again after {until} (in {wait}).",
+                    until=until,
+                    wait=_duration(wait),
+                ),
                 retry_after=wait,
             )
         if user is None or not right:
@@ -503,7 +650,7 @@ class AccountService:
             raise LoginRefused(WRONG_CREDENTIALS)
         if not user.active:
             self._audit_sign_in(session, username, user, client, "refused", "account disabled")
-            raise LoginRefused("This account is disabled; ask an administrator.")
+            raise LoginRefused(_("This account is disabled; ask an administrator."))
         session.delete(throttles[by_name.key_hash])
         user.last_login_at = now
         if self.hasher.check_needs_rehash(user.password_hash):
@@ -618,12 +765,20 @@ class AccountService:
         user_session = session.get(UserSession, session_id) if session_id else None
         if user_session is None:
             raise InvalidInput(
-                "Only a person's sign-in carries a shift purpose; API clients send the purpose with each stream "
-                "(?purpose=administrative&justification=...)."
+                _(
+                    "Only a person's sign-in carries a shift purpose; API clients send the purpose with each stream "
+                    "(?purpose=administrative&justification=...)."
+                )
             )
         minimum = self.gate.rules.justification_min_length
         if purpose is not None and len(purpose.justification.strip()) < minimum:
-            raise InvalidInput(f"The justification is too short: describe the reason in at least {minimum} characters.")
+            raise InvalidInput(
+                _n(
+                    "The justification is too short: describe the reason in at least {count} character.",
+                    "The justification is too short: describe the reason in at least {count} characters.",
+                    minimum,
+                )
+            )
         user_session.live_purpose_kind = purpose.kind.value if purpose else ""
         user_session.live_purpose_justification = purpose.justification.strip() if purpose else ""
         user_session.live_purpose_legal_ref = purpose.legal_basis_ref.strip() if purpose else ""
@@ -638,7 +793,11 @@ class AccountService:
                 return None
             user = user_session.user
             return Identity(
-                actor_of_user(user), via, user_session.csrf_token, user_session.id, user.language,
+                actor_of_user(user),
+                via,
+                user_session.csrf_token,
+                user_session.id,
+                user.language,
                 user.must_change_password,
             )
         if secret.startswith(TOKEN_PREFIX) and via == "bearer":

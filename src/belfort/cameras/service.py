@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from belfort.auth.service import find_organisation
 from belfort.cameras.models import Camera
 from belfort.errors import Conflict, InvalidInput, Refusal
+from belfort.i18n import _, _n
 from belfort.keys import CredentialBox
 from belfort.media.models import Segment
 from belfort.media.service import CameraStream
@@ -130,7 +131,7 @@ def _address(value: str, label: str) -> StreamAddress:
     try:
         return parse(value)
     except BadStreamUrl as exc:
-        raise InvalidInput(f"{label}: {exc}") from None
+        raise InvalidInput(_("{field}: {problem}", field=label, problem=exc.args[0])) from None
 
 
 class CameraService:
@@ -297,10 +298,10 @@ class CameraService:
         if spec.name is not None:
             name = spec.name.strip()
             if not NAME_RE.match(name):
-                raise InvalidInput("camera name must be 2 to 120 characters: letters, digits, spaces and .,'()/&+-")
+                raise InvalidInput(_("camera name must be 2 to 120 characters: letters, digits, spaces and .,'()/&+-"))
             other = session.scalars(select(Camera).where(Camera.name == name, Camera.id != camera.id)).first()
             if other is not None:
-                raise Conflict(f"a camera named '{name}' already exists")
+                raise Conflict(_("a camera named '{name}' already exists", name=name))
             put("name", name)
         if spec.organisation is not None:
             owner = find_organisation(session, spec.organisation).id
@@ -310,74 +311,86 @@ class CameraService:
                 and self._has_footage(session, camera)
             ):
                 raise Conflict(
-                    f"camera '{camera.name}' holds footage recorded for its owner, which stays theirs: "
-                    "register a new camera for the new owner (and remove this one when it is replaced)"
+                    _(
+                        "camera '{name}' holds footage recorded for its owner, which stays theirs: "
+                        "register a new camera for the new owner (and remove this one when it is replaced)",
+                        name=camera.name,
+                    )
                 )
             put("organisation_id", owner)
         if spec.kind is not None:
             if spec.kind not in KINDS:
-                raise InvalidInput(f"unknown camera kind '{spec.kind}'; choose one of {', '.join(KINDS)}")
+                raise InvalidInput(
+                    _("unknown camera kind '{kind}'; choose one of {choices}", kind=spec.kind, choices=", ".join(KINDS))
+                )
             put("kind", spec.kind)
         if spec.legal_regime is not None:
             if spec.legal_regime not in (r.value for r in LegalRegime):
-                raise InvalidInput(f"unknown legal regime '{spec.legal_regime}'; choose police or camera_law")
+                raise InvalidInput(
+                    _("unknown legal regime '{regime}'; choose police or camera_law", regime=spec.legal_regime)
+                )
             put("legal_regime", spec.legal_regime)
         self._apply_streams(camera, spec, put)
         if spec.transport is not None:
             if spec.transport not in TRANSPORTS:
-                raise InvalidInput("transport must be tcp or udp")
+                raise InvalidInput(_("transport must be tcp or udp"))
             put("transport", spec.transport)
-        for attribute in ("street", "area"):
+        for attribute, too_long in (
+            ("street", _("street must be at most 200 characters")),
+            ("area", _("area must be at most 200 characters")),
+        ):
             value = getattr(spec, attribute)
             if value is not None:
                 if len(value) > 200:
-                    raise InvalidInput(f"{attribute} must be at most 200 characters")
+                    raise InvalidInput(too_long)
                 put(attribute, value.strip())
         self._apply_position(spec, put)
         if spec.council_consent_ref is not None:
             if len(spec.council_consent_ref) > 200:
-                raise InvalidInput("council consent reference must be at most 200 characters")
+                raise InvalidInput(_("council consent reference must be at most 200 characters"))
             put("council_consent_ref", spec.council_consent_ref.strip())
         self._apply_retention(camera, spec, put)
         if spec.enabled is not None:
             if spec.enabled and camera.legal_regime == LegalRegime.POLICE and not camera.council_consent_ref:
                 raise InvalidInput(
-                    "a police camera cannot be enabled without the reference of the municipal council's "
-                    "consent: set council_consent_ref first"
+                    _(
+                        "a police camera cannot be enabled without the reference of the municipal council's "
+                        "consent: set council_consent_ref first"
+                    )
                 )
             put("enabled", spec.enabled)
         elif camera.enabled and camera.legal_regime == LegalRegime.POLICE and not camera.council_consent_ref:
-            raise InvalidInput("the council consent reference of an enabled police camera cannot be removed")
+            raise InvalidInput(_("the council consent reference of an enabled police camera cannot be removed"))
         return changed
 
     def _apply_streams(self, camera: Camera, spec: CameraSpec, put: Callable[[str, Any], None]) -> None:
         """URLs without credentials; credentials typed into a URL move to their own fields."""
         typed: list[StreamAddress] = []
         if spec.main_url is not None:
-            main = _address(spec.main_url, "main stream URL")
+            main = _address(spec.main_url, _("main stream URL"))
             typed.append(main)
             put("main_url", main.public)
         if spec.sub_url is not None:
-            sub = _address(spec.sub_url, "sub-stream URL") if spec.sub_url.strip() else None
+            sub = _address(spec.sub_url, _("sub-stream URL")) if spec.sub_url.strip() else None
             if sub is not None:
                 typed.append(sub)
             put("sub_url", sub.public if sub else "")
         in_url = [address for address in typed if address.username]
         if in_url and (spec.username is not None or spec.password is not None):
             raise InvalidInput(
-                "give the credentials once: in the username and password fields, or in the URL, not both"
+                _("give the credentials once: in the username and password fields, or in the URL, not both")
             )
         if len({(a.username, a.password) for a in in_url}) > 1:
-            raise InvalidInput("the main and sub-stream URLs carry different credentials: a camera has one pair")
+            raise InvalidInput(_("the main and sub-stream URLs carry different credentials: a camera has one pair"))
         username = in_url[0].username if in_url else spec.username
         password = in_url[0].password if in_url else spec.password
         if username is not None:
             if len(username) > 200:
-                raise InvalidInput("username must be at most 200 characters")
+                raise InvalidInput(_("username must be at most 200 characters"))
             put("username", username)
         if password is not None:
             if len(password) > 500:
-                raise InvalidInput("password must be at most 500 characters")
+                raise InvalidInput(_("password must be at most 500 characters"))
             if password != self._password(camera):
                 put("password_enc", self.credentials.seal(password))
 
@@ -393,10 +406,10 @@ class CameraService:
             put("latitude", None)
             put("longitude", None)
         if (spec.latitude is None) != (spec.longitude is None):
-            raise InvalidInput("give both latitude and longitude, or neither")
+            raise InvalidInput(_("give both latitude and longitude, or neither"))
         if spec.latitude is not None and spec.longitude is not None:
             if not (-90 <= spec.latitude <= 90 and -180 <= spec.longitude <= 180):
-                raise InvalidInput("latitude must be within -90..90 and longitude within -180..180")
+                raise InvalidInput(_("latitude must be within -90..90 and longitude within -180..180"))
             put("latitude", spec.latitude)
             put("longitude", spec.longitude)
 
@@ -414,12 +427,23 @@ class CameraService:
         if min_days is None:
             min_days = min_default
         if not 1 <= max_days <= max_allowed:
-            law = "the police law" if camera.legal_regime == LegalRegime.POLICE else "the camera law"
-            raise InvalidInput(f"retention_max_days must be between 1 and {max_allowed} under {law}")
+            if camera.legal_regime == LegalRegime.POLICE:
+                raise InvalidInput(
+                    _("retention_max_days must be between 1 and {maximum} under the police law", maximum=max_allowed)
+                )
+            raise InvalidInput(
+                _("retention_max_days must be between 1 and {maximum} under the camera law", maximum=max_allowed)
+            )
         if camera.kind == "bodycam" and min_days < BODYCAM_MIN_DAYS:
-            raise InvalidInput(f"bodycam footage must be kept at least {BODYCAM_MIN_DAYS} days (retention_min_days)")
+            raise InvalidInput(
+                _n(
+                    "bodycam footage must be kept at least {count} day (retention_min_days)",
+                    "bodycam footage must be kept at least {count} days (retention_min_days)",
+                    BODYCAM_MIN_DAYS,
+                )
+            )
         if not 0 <= min_days <= max_days:
-            raise InvalidInput("retention_min_days must be between 0 and retention_max_days")
+            raise InvalidInput(_("retention_min_days must be between 0 and retention_max_days"))
         put("retention_max_days", max_days)
         put("retention_min_days", min_days)
 
@@ -432,7 +456,7 @@ class CameraService:
             detail={"change": "create", "fields": ",".join(spec.named())},
         )
         if not spec.name or not spec.organisation or not spec.main_url:
-            raise InvalidInput("a camera needs at least a name, an owner organisation and a main stream URL")
+            raise InvalidInput(_("a camera needs at least a name, an owner organisation and a main stream URL"))
         owner = find_organisation(session, spec.organisation)
         now = self._clock()
         camera = Camera(
@@ -466,7 +490,7 @@ class CameraService:
             session, actor, ref, Action.MANAGE_CAMERAS, detail={"change": "update", "fields": ",".join(spec.named())}
         )
         if camera.removed_at is not None:
-            raise Conflict(f"camera '{camera.name}' was removed and cannot be changed")
+            raise Conflict(_("camera '{name}' was removed and cannot be changed", name=camera.name))
         changed = self._apply(session, camera, spec)
         if changed:
             camera.updated_at = self._clock()

@@ -1,7 +1,9 @@
 """Evidence packages: one zip that proves which footage was handed over, checkable offline.
 
 A package holds the clips (`clips/`), the audit records of the decisions that allowed
-the export, a README for a recipient without Belfort, `SHA256SUMS`, and `manifest.json`,
+the export, a README for a recipient without Belfort in each of Belfort's languages
+(`README.nl.txt`, `README.fr.txt`, `README.de.txt`, `README.en.txt`, see
+`belfort.evidence.readme`), `SHA256SUMS`, and `manifest.json`,
 which lists every one of those files with its size and SHA-256 and is signed (Ed25519,
 `manifest.sig`) by the site key whose public half travels along (`site-public-key.pem`).
 Clips are streamed and hashed on the way in and out, never held whole in memory; a
@@ -27,18 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from belfort.evidence.readme import README_FILES, readme_text
 from belfort.evidence.signing import (
     SigningKey,
     canonical_public_pem,
     fingerprint_of,
-    readable_fingerprint,
     verify_signature,
 )
 
 FORMAT = "belfort-evidence/1"
 CLIPS = "clips/"
 AUDIT_RECORDS = "audit-records.jsonl"
-README = "README.txt"
 SUMS = "SHA256SUMS"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -106,7 +107,10 @@ def write_package(
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
                 listed = [_stream_member(archive, CLIPS + item.name, item.chunks, when) for item in files]
                 listed.append(_write_member(archive, AUDIT_RECORDS, _jsonl(audit_records), when))
-                listed.append(_write_member(archive, README, _readme_text(manifest, fingerprint).encode(), when))
+                listed += [
+                    _write_member(archive, name, readme_text(manifest, fingerprint, language).encode(), when)
+                    for language, name in README_FILES.items()
+                ]
                 sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in listed).encode()
                 listed.append(_write_member(archive, SUMS, sums, when))
                 final = {**manifest, "files": listed, "format": FORMAT, "signing_key_fingerprint": fingerprint}
@@ -122,94 +126,6 @@ def write_package(
         raise
     _sync_folder(target.parent)
     return final
-
-
-README_TEMPLATE = """\
-EVIDENCE PACKAGE
-
-This zip file is an evidence package made by Belfort, a video platform for police
-and cities. It holds copies of camera recordings handed over by the site named below,
-and the record of who authorised the handover and why. It is signed, so anyone can
-check that nothing in it was changed, added or removed since the site made it. You
-do not need Belfort for that: the standard tools openssl and sha256sum do it.
-
-{facts}
-
-WHAT IS IN IT
-
-  clips/               the video clips, exact copies of the recorded stream
-  audit-records.jsonl  the audit records of the decisions that allowed this export,
-                       one JSON object per line
-  README.txt           this file
-  SHA256SUMS           the SHA-256 of each file above
-  manifest.json        the package's description: the case, and every file above
-                       and SHA256SUMS with its size in bytes and its SHA-256
-  manifest.sig         the site's Ed25519 signature over manifest.json
-  site-public-key.pem  the public key that checks that signature
-
-The signing key's fingerprint (SHA-256 of the raw 32-byte public key) is:
-
-  {fingerprint}
-  ({readable})
-
-HOW TO CHECK IT
-
-Unpack the zip into an empty folder and open a terminal in that folder.
-
-1. Check that the key is the site's own. Compute its fingerprint:
-
-     openssl pkey -pubin -in site-public-key.pem -outform DER | tail -c 32 | sha256sum
-
-   and compare it with the fingerprint the issuing site publishes (ask the site, or
-   see its evidence page). The fingerprint printed above proves nothing by itself:
-   whoever replaces the key can also change this file.
-
-2. Check the signature on manifest.json (OpenSSL 3.0 or newer):
-
-     openssl pkeyutl -verify -pubin -inkey site-public-key.pem -rawin -in manifest.json -sigfile manifest.sig
-
-   It must print "Signature Verified Successfully".
-
-3. Check every file against SHA256SUMS:
-
-     sha256sum -c SHA256SUMS
-
-   Every line must end in "OK".
-
-4. Check that SHA256SUMS is the one the signature covers: manifest.json lists every
-   file with its SHA-256, SHA256SUMS included. The output of
-
-     sha256sum SHA256SUMS
-
-   must equal the "sha256" that manifest.json gives for "SHA256SUMS".
-
-5. Check that the package holds no file that manifest.json does not list, apart from
-   manifest.json, manifest.sig and site-public-key.pem.
-
-On Windows, "certutil -hashfile FILE SHA256" prints the SHA-256 of a file.
-Where Belfort is installed, "belfort verify PACKAGE.zip" makes checks 2 to 5 at once;
-"belfort verify PACKAGE.zip --public-key FILE", with the key the site publishes, also
-makes check 1.
-"""
-
-
-def _readme_text(manifest: Mapping[str, Any], fingerprint: str) -> str:
-    """README.txt: what the package is and how to check it with standard tools."""
-    facts = [
-        f"{label + ':':<14}{_one_line(manifest[field])}"
-        for label, field in (
-            ("Site", "site"),
-            ("Case number", "case_number"),
-            ("Recipient", "recipient"),
-            ("Created at", "created_at"),
-        )
-        if field in manifest
-    ]
-    return README_TEMPLATE.format(
-        facts="\n".join(facts) or "(no case details were given)",
-        fingerprint=fingerprint,
-        readable=readable_fingerprint(fingerprint),
-    )
 
 
 def verify_package(path: Path, public_pem: bytes | None = None) -> VerifyResult:
@@ -330,11 +246,6 @@ def _write_member(archive: zipfile.ZipFile, path: str, data: bytes, when: ZipTim
 
 def _jsonl(records: Sequence[Mapping[str, Any]]) -> bytes:
     return "".join(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n" for record in records).encode()
-
-
-def _one_line(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return "".join(" " if unicodedata.category(char)[0] in {"C", "Z"} else char for char in text).strip()
 
 
 def _sync_folder(folder: Path) -> None:

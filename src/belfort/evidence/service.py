@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from belfort.errors import BelfortError, InvalidInput, NotFound, Refusal, Unavai
 from belfort.evidence.models import EvidenceExport
 from belfort.evidence.package import PackageFile, write_package
 from belfort.evidence.signing import SigningKey
+from belfort.i18n import _
 from belfort.media.clips import ClipPlan, read_clip
 from belfort.media.service import MediaService
 from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Role
@@ -66,6 +67,15 @@ BLURRED_NOTE = (
 )
 
 
+STATE_NAMES = {
+    "queued": _("queued"),
+    "building": _("building"),
+    "ready": _("ready"),
+    "failed": _("failed"),
+}
+"""An export's state as a person reads it."""
+
+
 @dataclass(frozen=True)
 class ExportItem:
     camera: str
@@ -91,16 +101,35 @@ def _slug(text: str) -> str:
 
 def _check(request: ExportRequest) -> None:
     if not 1 <= len(request.items) <= MAX_ITEMS:
-        raise InvalidInput(f"an export holds 1 to {MAX_ITEMS} camera ranges; got {len(request.items)}")
+        raise InvalidInput(
+            _("an export holds 1 to {limit} camera ranges; got {count}", limit=MAX_ITEMS, count=len(request.items))
+        )
     if not request.case_number.strip():
-        raise InvalidInput("the case number is required: it is printed on the package and kept in the history")
+        raise InvalidInput(_("the case number is required: it is printed on the package and kept in the history"))
     if not request.recipient.strip():
-        raise InvalidInput("say to whom the package goes (a court, a prosecutor, an insurer): it is required")
+        raise InvalidInput(_("say to whom the package goes (a court, a prosecutor, an insurer): it is required"))
     for item in request.items:
         if item.end <= item.start:
-            raise InvalidInput(f"the range of camera '{item.camera}' must end after it starts")
+            raise InvalidInput(_("the range of camera '{camera}' must end after it starts", camera=item.camera))
         if item.end - item.start > MAX_RANGE:
-            raise InvalidInput(f"the range of camera '{item.camera}' is longer than 24 hours: split the export")
+            raise InvalidInput(
+                _("the range of camera '{camera}' is longer than 24 hours: split the export", camera=item.camera)
+            )
+
+
+LOCAL_FIELDS = ("requested_start", "requested_end", "start", "end", "cut_at")
+"""The UTC times of a clip in the manifest that are given in the site's local time too (`<name>_local`)."""
+
+
+def local_iso(text: str, zone: tzinfo) -> str:
+    """A UTC time of the manifest (`…Z`) in `zone`, with its offset: `2026-10-25T02:30:00.000000+02:00`."""
+    return parse_iso(text).astimezone(zone).isoformat(timespec="microseconds")
+
+
+def with_local_times(item: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """A clip of the manifest with each of its UTC times in the site's local time beside it."""
+    local = {f"{name}_local": local_iso(item[name], zone) for name in LOCAL_FIELDS if item.get(name)}
+    return {**item, **local}
 
 
 def _audit_dict(record: AuditRecord) -> dict[str, Any]:
@@ -191,6 +220,7 @@ class ExportService:
         exports_dir: Path,
         site_name: str,
         clock: Clock = utcnow,
+        zone: tzinfo = UTC,
     ) -> None:
         self.db = db
         self.gate = gate
@@ -201,6 +231,8 @@ class ExportService:
         self.exports_dir = exports_dir
         self.site_name = site_name
         self._clock = clock
+        self.zone = zone
+        """The site's time zone: the manifest gives each UTC time in it too."""
         self._queue: queue.Queue[uuid.UUID | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -224,7 +256,12 @@ class ExportService:
                 try:
                     plans.append(self.media.clip(session, camera.id, item.start, item.end))
                 except NotFound:
-                    return Unseen(f"nothing was recorded by camera '{item.camera}' in that range: nothing to export")
+                    return Unseen(
+                        _(
+                            "nothing was recorded by camera '{camera}' in that range: nothing to export",
+                            camera=item.camera,
+                        )
+                    )
                 return None
 
             camera = self.cameras.require(
@@ -241,7 +278,7 @@ class ExportService:
             planned.append((camera, item, plans[0]))
         hold_ids = []
         if request.hold:
-            for camera, item, _ in planned:
+            for camera, item, _plan in planned:
                 hold, _camera = self.holds.place(
                     session,
                     actor,
@@ -409,6 +446,8 @@ class ExportService:
                 "case_number": row.case_number,
                 "recipient": row.recipient,
                 "created_at": iso_utc(row.created_at),
+                "created_at_local": row.created_at.astimezone(self.zone).isoformat(timespec="microseconds"),
+                "time_zone": str(self.zone),
                 "requester": {
                     "name": row.requester_name,
                     "role": records[0]["role"] if records else "",
@@ -435,7 +474,7 @@ class ExportService:
                     PackageFile(item["file"].removeprefix("clips/"), _counted(read_clip(plan), progress))
                     for item, plan in zip(items, plans, strict=True)
                 ]
-            manifest["clips"] = items
+            manifest["clips"] = [with_local_times(item, self.zone) for item in items]
             write_package(target, files, manifest, records, self.key)
         return target.stat().st_size, file_sha256(target), items
 
@@ -523,10 +562,14 @@ class ExportService:
         def ready() -> Refusal | None:
             assert row is not None
             if row.state != "ready":
-                reason = f"the package is not ready: it is {row.state}" + (f" ({row.error})" if row.error else "")
-                return Unavailable(reason)
+                state = STATE_NAMES.get(row.state, row.state)
+                if row.error:
+                    return Unavailable(
+                        _("the package is not ready: it is {state} ({error})", state=state, error=row.error)
+                    )
+                return Unavailable(_("the package is not ready: it is {state}", state=state))
             if not (self.exports_dir / row.file_name).exists():
-                return Unseen("the package file is no longer on this server")
+                return Unseen(_("the package file is no longer on this server"))
             return None
 
         self.gate.require(

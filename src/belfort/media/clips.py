@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from belfort.i18n import _
 from belfort.media.fmp4 import retime_fragment
 from belfort.media.frames import TICKS_PER_SECOND
 from belfort.media.index import FRAGMENT, FragmentEntry, unpack_fragments
@@ -127,7 +128,7 @@ def _read(path: Path, offset: int, size: int) -> bytes:
     with path.open("rb") as file:
         data = os.pread(file.fileno(), size, offset)
     if len(data) < size:
-        raise ValueError(f"{path.name} is shorter than the index says; run `belfort storage check`")
+        raise ValueError(_("{file} is shorter than the index says; run `belfort storage check`", file=path.name))
     return data
 
 
@@ -211,7 +212,7 @@ def plan_clip(
         clip_end = ends
         used.append(segment)
     if init is None or clip_start is None or clip_end is None:
-        raise ValueError("nothing was recorded in this range")
+        raise ValueError(_("nothing was recorded in this range"))
     return ClipPlan(
         tuple(pieces),
         size,

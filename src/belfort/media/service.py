@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from belfort.db import Database
 from belfort.errors import InvalidInput, NotFound
+from belfort.i18n import _, _n
 from belfort.media.clips import ClipPlan, RecordedSegment, SegmentView, plan_clip
 from belfort.media.frames import FrameConsumer, SourceError
 from belfort.media.index import IndexWriter
@@ -141,7 +142,9 @@ class MediaService:
     def clip_path(self, name: str) -> Path:
         """The demo clip a `sim://NAME` camera replays: only a file of the demo folder."""
         if not SIM_NAME.match(name):
-            raise SourceError(f"sim://{name[:40]} does not name a demo clip (letters, digits, '-' and '_')")
+            raise SourceError(
+                _("sim://{name} does not name a demo clip (letters, digits, '-' and '_')", name=name[:40])
+            )
         return self.clips_dir / f"{name}.mp4"
 
     def start(self) -> None:
@@ -249,7 +252,13 @@ class MediaService:
         found: list[tuple[RecordedSegment, Path]] = []
         rows = clip_rows_overlapping(session, camera_id, start, end, MAX_CLIP_SEGMENTS + 1)
         if len(rows) > MAX_CLIP_SEGMENTS:
-            raise InvalidInput(f"this range holds more than {MAX_CLIP_SEGMENTS} segments: ask for a shorter one")
+            raise InvalidInput(
+                _n(
+                    "this range holds more than {count} segment: ask for a shorter one",
+                    "this range holds more than {count} segments: ask for a shorter one",
+                    MAX_CLIP_SEGMENTS,
+                )
+            )
         for segment in rows:
             if segment.state == "writing":
                 continue  # only its recorder knows how far it is written
@@ -257,7 +266,7 @@ class MediaService:
                 tail = None
             storage = self.storage_for(segment.storage_id)
             if storage is None:
-                raise NotFound("part of this range is stored on another node")
+                raise NotFound(_("part of this range is stored on another node"))
             found.append((segment, storage.path(segment.path)))
         if tail is not None and self.storage is not None and tail.start_time < end and tail.end_time > start:
             found.append((tail, self.storage.path(tail.path)))
@@ -296,7 +305,8 @@ class MediaService:
         try:
             plan = plan_clip(self.recorded(session, camera_id, start, end), start, end, stop_at_gap)
         except (ValueError, OSError) as exc:
-            raise NotFound(f"no clip for this range: {exc}") from None
+            problem = exc.args[0] if isinstance(exc, ValueError) and exc.args else str(exc)
+            raise NotFound(_("no clip for this range: {problem}", problem=problem)) from None
         self._plans.put(key, plan)
         return plan
 

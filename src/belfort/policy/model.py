@@ -172,7 +172,9 @@ class Decision:
     rule: str
     """A short stable code for the rule that decided, e.g. `role`, `scope`, `30-day`."""
     reason: str
-    """A sentence for the person: what was decided and, when refused, what would be needed."""
+    """A sentence for the person: what was decided and, when refused, what would be needed.
+    A message marked for translation (`belfort.i18n.Message`): English here and in the audit
+    log, put into the reader's language only where it is shown."""
     needs: tuple[str, ...] = ()
     """What the UI should ask for to make a refused request acceptable (e.g. `purpose`,
     `judicial_reference`); empty when nothing the person can supply would help."""

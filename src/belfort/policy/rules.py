@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from belfort.i18n import Message, _, _n
 from belfort.policy.model import (
     Action,
     Actor,
@@ -31,7 +32,11 @@ from belfort.policy.model import (
 class ActionSpec:
     operation: Operation
     roles: frozenset[Role]
-    description: str
+    description: Message
+    """What the action is, as a menu lists it: "Play back recordings"."""
+    doing: Message
+    """The same inside a sentence ("… may not play back recordings."): a separate message, so
+    that each language words it as its sentences need."""
     needs_purpose: bool = False
     scope: str = ""
     """For machine clients: the token scope that allows this action."""
@@ -59,7 +64,8 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.VIEW_CAMERA: ActionSpec(
         Operation.CONSULT,
         _PEOPLE,
-        "See cameras: name, place, status and where footage exists",
+        _("See cameras: name, place, status and where footage exists"),
+        _("see cameras: name, place, status and where footage exists"),
         own_organisation_only=True,
         sees_all=frozenset({Role.ADMIN, Role.DPO}),
         records_grants=False,
@@ -67,20 +73,23 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.USE_WALL: ActionSpec(
         Operation.CONSULT,
         _WATCHERS,
-        "Use the video wall: layouts, tours and the shift's purpose",
+        _("Use the video wall: layouts, tours and the shift's purpose"),
+        _("use the video wall: layouts, tours and the shift's purpose"),
         records_grants=False,
     ),
     Action.VIEW_LIVE: ActionSpec(
         Operation.CONSULT,
         _WATCHERS,
-        "Watch cameras live on the video wall",
+        _("Watch cameras live on the video wall"),
+        _("watch cameras live on the video wall"),
         needs_purpose=True,
         own_organisation_only=True,
     ),
     Action.VIEW_RECORDING: ActionSpec(
         Operation.CONSULT,
         _WATCHERS | _INVESTIGATORS,
-        "Play back recordings",
+        _("Play back recordings"),
+        _("play back recordings"),
         needs_purpose=True,
         age_limited=True,
         own_organisation_only=True,
@@ -88,7 +97,8 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.EXPORT_EVIDENCE: ActionSpec(
         Operation.DISCLOSE,
         _INVESTIGATORS,
-        "Export signed evidence packages",
+        _("Export signed evidence packages"),
+        _("export signed evidence packages"),
         needs_purpose=True,
         age_limited=True,
         own_organisation_only=True,
@@ -96,7 +106,8 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.VIEW_EXPORTS: ActionSpec(
         Operation.CONSULT,
         _INVESTIGATORS | {Role.DPO},
-        "See the history of evidence exports: cases, recipients and reasons",
+        _("See the history of evidence exports: cases, recipients and reasons"),
+        _("see the history of evidence exports: cases, recipients and reasons"),
         own_organisation_only=True,
         sees_all=frozenset({Role.DPO}),
         personal_for=frozenset({Role.INSPECTOR}),
@@ -104,14 +115,16 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.DOWNLOAD_EXPORT: ActionSpec(
         Operation.DISCLOSE,
         _INVESTIGATORS,
-        "Download the evidence packages you asked for",
+        _("Download the evidence packages you asked for"),
+        _("download the evidence packages you asked for"),
         own_organisation_only=True,
         personal=True,
     ),
     Action.FOLLOW_EXPORT: ActionSpec(
         Operation.CONSULT,
         _INVESTIGATORS,
-        "Follow the building of the evidence packages you asked for",
+        _("Follow the building of the evidence packages you asked for"),
+        _("follow the building of the evidence packages you asked for"),
         own_organisation_only=True,
         personal=True,
         records_grants=False,
@@ -119,7 +132,8 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.PLACE_HOLD: ActionSpec(
         Operation.ALTER,
         _INVESTIGATORS,
-        "Put evidence holds on recordings",
+        _("Put evidence holds on recordings"),
+        _("put evidence holds on recordings"),
         needs_purpose=True,
         age_limited=True,
         own_organisation_only=True,
@@ -127,21 +141,24 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.LIFT_HOLD: ActionSpec(
         Operation.ALTER,
         _INVESTIGATORS,
-        "Lift evidence holds",
+        _("Lift evidence holds"),
+        _("lift evidence holds"),
         needs_purpose=True,
         own_organisation_only=True,
     ),
     Action.VIEW_HOLDS: ActionSpec(
         Operation.CONSULT,
         _INVESTIGATORS | {Role.DPO},
-        "See evidence holds and their case numbers",
+        _("See evidence holds and their case numbers"),
+        _("see evidence holds and their case numbers"),
         own_organisation_only=True,
         sees_all=frozenset({Role.DPO}),
     ),
     Action.SEARCH_PLATES: ActionSpec(
         Operation.CONSULT,
         _INVESTIGATORS,
-        "Search number plates in the read history",
+        _("Search number plates in the read history"),
+        _("search number plates in the read history"),
         needs_purpose=True,
         age_limited=True,
         own_organisation_only=True,
@@ -149,61 +166,108 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.HANDLE_HITS: ActionSpec(
         Operation.CONSULT,
         frozenset({Role.OPERATOR, Role.INSPECTOR, Role.SUPERVISOR}),
-        "See and handle hotlist hits",
+        _("See and handle hotlist hits"),
+        _("see and handle hotlist hits"),
         own_organisation_only=True,
     ),
     Action.MANAGE_HOTLISTS: ActionSpec(
         Operation.ALTER,
         frozenset({Role.SUPERVISOR}),
-        "Manage hotlists",
+        _("Manage hotlists"),
+        _("manage hotlists"),
         own_organisation_only=True,
     ),
     Action.INGEST_READS: ActionSpec(
         Operation.ALTER,
         frozenset(),
-        "Send plate reads",
+        _("Send plate reads"),
+        _("send plate reads"),
         scope="anpr:ingest",
         own_organisation_only=True,
     ),
     Action.REVIEW_AUDIT: ActionSpec(
         Operation.CONSULT,
         frozenset({Role.SUPERVISOR, Role.DPO}),
-        "Review the audit log: who looked at what and why",
+        _("Review the audit log: who looked at what and why"),
+        _("review the audit log: who looked at what and why"),
     ),
     Action.VERIFY_AUDIT: ActionSpec(
         Operation.CONSULT,
         frozenset({Role.DPO, Role.ADMIN}),
-        "Verify the integrity of the audit chain",
+        _("Verify the integrity of the audit chain"),
+        _("verify the integrity of the audit chain"),
     ),
-    Action.MANAGE_USERS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Manage user accounts"),
-    Action.MANAGE_ORGANISATIONS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Manage organisations"),
-    Action.MANAGE_TOKENS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Issue and revoke API tokens"),
-    Action.MANAGE_CAMERAS: ActionSpec(Operation.ALTER, frozenset({Role.ADMIN}), "Register and configure cameras"),
-    Action.ERASE_RECORDING: ActionSpec(Operation.ERASE, frozenset(), "Erase recordings past retention"),
-    Action.ERASE_READS: ActionSpec(Operation.ERASE, frozenset(), "Erase plate reads and hits past retention"),
+    Action.MANAGE_USERS: ActionSpec(
+        Operation.ALTER, frozenset({Role.ADMIN}), _("Manage user accounts"), _("manage user accounts")
+    ),
+    Action.MANAGE_ORGANISATIONS: ActionSpec(
+        Operation.ALTER, frozenset({Role.ADMIN}), _("Manage organisations"), _("manage organisations")
+    ),
+    Action.MANAGE_TOKENS: ActionSpec(
+        Operation.ALTER, frozenset({Role.ADMIN}), _("Issue and revoke API tokens"), _("issue and revoke API tokens")
+    ),
+    Action.MANAGE_CAMERAS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN}),
+        _("Register and configure cameras"),
+        _("register and configure cameras"),
+    ),
+    Action.ERASE_RECORDING: ActionSpec(
+        Operation.ERASE, frozenset(), _("Erase recordings past retention"), _("erase recordings past retention")
+    ),
+    Action.ERASE_READS: ActionSpec(
+        Operation.ERASE,
+        frozenset(),
+        _("Erase plate reads and hits past retention"),
+        _("erase plate reads and hits past retention"),
+    ),
 }
 
-ROLE_TITLES: dict[Role, str] = {
-    Role.OPERATOR: "control-room operator",
-    Role.INSPECTOR: "inspector or detective",
-    Role.SUPERVISOR: "team chief on duty",
-    Role.DPO: "data protection officer",
-    Role.ADMIN: "administrator",
-    Role.PARTNER: "partner (camera owner)",
+ROLE_TITLES: dict[Role, Message] = {
+    Role.OPERATOR: _("control-room operator"),
+    Role.INSPECTOR: _("inspector or detective"),
+    Role.SUPERVISOR: _("team chief on duty"),
+    Role.DPO: _("data protection officer"),
+    Role.ADMIN: _("administrator"),
+    Role.PARTNER: _("partner (camera owner)"),
 }
+"""Each role in words, as a list or a label shows it."""
 
-NOUNS: dict[ResourceKind, str] = {
-    ResourceKind.CAMERA: "camera",
-    ResourceKind.RECORDING: "camera",
-    ResourceKind.PLATE_READS: "plate read",
-    ResourceKind.HOTLIST: "hotlist",
-    ResourceKind.HIT: "hit",
-    ResourceKind.SECTION: "speed section",
-    ResourceKind.HOLD: "evidence hold",
-    ResourceKind.EXPORT: "evidence export",
-    ResourceKind.USER: "user",
-    ResourceKind.ORGANISATION: "organisation",
-    ResourceKind.API_TOKEN: "API token",
+ROLES_WITH_ARTICLE: dict[Role, Message] = {
+    Role.OPERATOR: _("a control-room operator"),
+    Role.INSPECTOR: _("an inspector or detective"),
+    Role.SUPERVISOR: _("a team chief on duty"),
+    Role.DPO: _("a data protection officer"),
+    Role.ADMIN: _("an administrator"),
+    Role.PARTNER: _("a partner (camera owner)"),
+}
+"""Each role with its article, inside a sentence ("signed in as an administrator")."""
+
+ROLE_SUBJECTS: dict[Role, Message] = {
+    Role.OPERATOR: _("A control-room operator"),
+    Role.INSPECTOR: _("An inspector or detective"),
+    Role.SUPERVISOR: _("A team chief on duty"),
+    Role.DPO: _("A data protection officer"),
+    Role.ADMIN: _("An administrator"),
+    Role.PARTNER: _("A partner (camera owner)"),
+}
+"""Each role as the subject that opens a refusal ("An administrator may not …")."""
+
+NOUNS: dict[ResourceKind, Message] = {
+    ResourceKind.CAMERA: _("camera"),
+    ResourceKind.RECORDING: _("camera"),
+    ResourceKind.PLATE_READS: _("plate read"),
+    ResourceKind.HOTLIST: _("hotlist"),
+    ResourceKind.HIT: _("hit"),
+    ResourceKind.SECTION: _("speed section"),
+    ResourceKind.HOLD: _("evidence hold"),
+    ResourceKind.EXPORT: _("evidence export"),
+    ResourceKind.PAGE: _("page"),
+    ResourceKind.AUDIT_LOG: _("audit log"),
+    ResourceKind.USER: _("user"),
+    ResourceKind.ORGANISATION: _("organisation"),
+    ResourceKind.API_TOKEN: _("API token"),
+    ResourceKind.SITE: _("site"),
 }
 """What a person calls each kind of resource, for refusals."""
 
@@ -211,14 +275,9 @@ UNSEEN_RULES = frozenset({"unknown", "organisation", "personal"})
 """Rules whose refusal is answered as "not found": the person may not learn the resource exists."""
 
 
-def with_article(title: str) -> str:
-    """`title` with its indefinite article: "an inspector", "a team chief"."""
-    return f"{'an' if title[:1].lower() in 'aeiou' else 'a'} {title}"
-
-
-def role_title(role: Role | None) -> str:
+def role_title(role: Role | None) -> Message:
     """The role in words with its article, for sentences: "an administrator"."""
-    return with_article(ROLE_TITLES[role]) if role else "this account"
+    return ROLES_WITH_ARTICLE[role] if role else _("this account")
 
 
 @dataclass(frozen=True)
@@ -230,7 +289,7 @@ class PolicyRules:
     justification_min_length: int = 10
 
 
-def capabilities(role: Role) -> list[tuple[Action, str]]:
+def capabilities(role: Role) -> list[tuple[Action, Message]]:
     """What a person with `role` may do at all, for menus and the home page."""
     return [(action, spec.description) for action, spec in ACTIONS.items() if role in spec.roles]
 
@@ -239,7 +298,7 @@ def operation_of(action: Action) -> Operation:
     return ACTIONS[action].operation
 
 
-def _refuse(action: Action, rule: str, reason: str, *needs: str) -> Decision:
+def _refuse(action: Action, rule: str, reason: Message, *needs: str) -> Decision:
     return Decision(False, action, rule, reason, tuple(needs))
 
 
@@ -249,19 +308,24 @@ def _check_actor(actor: Actor, action: Action, spec: ActionSpec) -> Decision | N
     if actor.kind is ActorKind.MACHINE:
         if spec.scope and spec.scope in actor.scopes:
             return None
-        wanted = f" (needs scope '{spec.scope}')" if spec.scope else " (only people may do this)"
-        return _refuse(action, "scope", f"This API token may not {spec.description.lower()}{wanted}.")
+        if spec.scope:
+            reason = _("This API token may not {action} (needs scope '{scope}').", action=spec.doing, scope=spec.scope)
+        else:
+            reason = _("This API token may not {action} (only people may do this).", action=spec.doing)
+        return _refuse(action, "scope", reason)
     if actor.role is not None and actor.role in spec.roles:
         return None
-    who = role_title(actor.role)
-    return _refuse(action, "role", f"{who[0].upper()}{who[1:]} may not {spec.description.lower()}.")
+    who = ROLE_SUBJECTS[actor.role] if actor.role is not None else _("This account")
+    return _refuse(action, "role", _("{role} may not {action}.", role=who, action=spec.doing))
 
 
-def not_seen(resource: Resource) -> str:
+def not_seen(resource: Resource) -> Message:
     """The one sentence for a resource that does not exist and one the person may not see."""
-    noun = NOUNS.get(resource.kind, resource.kind.value.replace("_", " "))
+    noun = NOUNS.get(resource.kind, _("resource"))
     asked = resource.asked or resource.id or resource.label
-    return f"There is no {noun} '{asked[:120]}' that you may see." if asked else f"There is no {noun} that you may see."
+    if asked:
+        return _("There is no {noun} '{asked}' that you may see.", noun=noun, asked=asked[:120])
+    return _("There is no {noun} that you may see.", noun=noun)
 
 
 def _check_known(action: Action, resource: Resource) -> Decision | None:
@@ -291,15 +355,20 @@ def _check_purpose(action: Action, spec: ActionSpec, purpose: Purpose | None, ru
         return _refuse(
             action,
             "purpose",
-            "State why you need this: choose administrative or judicial and write a short justification.",
+            _("State why you need this: choose administrative or judicial and write a short justification."),
             "purpose",
         )
     if len(purpose.justification.strip()) < rules.justification_min_length:
         return _refuse(
             action,
             "purpose",
-            f"The justification is too short: describe the reason in at least "
-            f"{rules.justification_min_length} characters (an incident, a case, a request).",
+            _n(
+                "The justification is too short: describe the reason in at least {count} character "
+                "(an incident, a case, a request).",
+                "The justification is too short: describe the reason in at least {count} characters "
+                "(an incident, a case, a request).",
+                rules.justification_min_length,
+            ),
             "purpose",
         )
     return None
@@ -315,8 +384,13 @@ def _check_age(
         return _refuse(
             action,
             "retention",
-            f"Police recordings are kept at most {rules.police_max_retention_days} days; "
-            "this range starts before that and cannot be consulted.",
+            _n(
+                "Police recordings are kept at most {count} day; this range starts before that and cannot be "
+                "consulted.",
+                "Police recordings are kept at most {count} days; this range starts before that and cannot be "
+                "consulted.",
+                rules.police_max_retention_days,
+            ),
         )
     if oldest_age <= timedelta(days=rules.administrative_consult_days):
         return None
@@ -325,17 +399,28 @@ def _check_age(
         return _refuse(
             action,
             f"{days}-day",
-            f"This footage is more than {days} days old. Police recordings older than {days} days "
-            "may be consulted only for a judicial purpose, with the public prosecutor's written "
-            "decision: choose 'judicial' and enter the decision's reference.",
+            _n(
+                "This footage is more than {count} day old. Police recordings older than {count} day may be "
+                "consulted only for a judicial purpose, with the public prosecutor's written decision: choose "
+                "'judicial' and enter the decision's reference.",
+                "This footage is more than {count} days old. Police recordings older than {count} days may be "
+                "consulted only for a judicial purpose, with the public prosecutor's written decision: choose "
+                "'judicial' and enter the decision's reference.",
+                days,
+            ),
             "judicial_reference",
         )
     if not purpose.legal_basis_ref.strip():
         return _refuse(
             action,
             f"{days}-day",
-            f"Judicial access to police recordings older than {days} days needs the reference of "
-            "the public prosecutor's written decision: enter it and try again.",
+            _n(
+                "Judicial access to police recordings older than {count} day needs the reference of the public "
+                "prosecutor's written decision: enter it and try again.",
+                "Judicial access to police recordings older than {count} days needs the reference of the public "
+                "prosecutor's written decision: enter it and try again.",
+                days,
+            ),
             "judicial_reference",
         )
     return None
@@ -368,8 +453,11 @@ def decide(
     )
     if refusal is not None:
         return refusal
-    basis = " under the prosecutor's decision" if purpose and purpose.legal_basis_ref.strip() else ""
-    return Decision(True, action, "granted", f"Allowed: {spec.description.lower()}{basis}.")
+    if purpose and purpose.legal_basis_ref.strip():
+        reason = _("Allowed: {action} under the prosecutor's decision.", action=spec.doing)
+    else:
+        reason = _("Allowed: {action}.", action=spec.doing)
+    return Decision(True, action, "granted", reason)
 
 
 def decide_function(actor: Actor, action: Action) -> Decision:
@@ -377,7 +465,7 @@ def decide_function(actor: Actor, action: Action) -> Decision:
     resource: only who they are counts. The gate records such a refusal, not the grant."""
     spec = ACTIONS[action]
     refusal = _check_actor(actor, action, spec)
-    return refusal or Decision(True, action, "granted", f"Allowed: {spec.description.lower()}.")
+    return refusal or Decision(True, action, "granted", _("Allowed: {action}.", action=spec.doing))
 
 
 def decide_reach(actor: Actor, action: Action, resource: Resource) -> Decision:
@@ -385,7 +473,7 @@ def decide_reach(actor: Actor, action: Action, resource: Resource) -> Decision:
     exists and whose it is, leaving purpose and age to the decision of the operation itself."""
     spec = ACTIONS[action]
     refusal = _check_reach(actor, action, spec, resource)
-    return refusal or Decision(True, action, "granted", f"Allowed: {spec.description.lower()}.")
+    return refusal or Decision(True, action, "granted", _("Allowed: {action}.", action=spec.doing))
 
 
 def may(actor: Actor, action: Action) -> bool:

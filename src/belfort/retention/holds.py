@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, Exists, or_, select
@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService, camera_resource, visible_condition
 from belfort.errors import Conflict, InvalidInput
+from belfort.i18n import _
 from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, PurposeKind, Resource, ResourceKind
 from belfort.retention.models import Hold
 from belfort.settings import PolicySettings
-from belfort.timeutil import Clock, iso_utc, utcnow
+from belfort.timeutil import Clock, utcnow
 
 CLOCK_SLACK = timedelta(minutes=5)
 """An administrative hold may end this far past now: clocks differ a little."""
@@ -86,26 +87,45 @@ def hold_resource(hold: Hold | None, camera: Camera | None, asked: str) -> Resou
     )
 
 
+def local_text(moment: datetime, zone: tzinfo) -> str:
+    """A moment as a person reads it in a message: `2026-12-22 13:00+01:00`, local to `zone`."""
+    return moment.astimezone(zone).isoformat(sep=" ", timespec="minutes")
+
+
 class HoldService:
-    def __init__(self, gate: PolicyGate, cameras: CameraService, policy: PolicySettings, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        gate: PolicyGate,
+        cameras: CameraService,
+        policy: PolicySettings,
+        clock: Clock = utcnow,
+        zone: tzinfo = UTC,
+    ) -> None:
         self.gate = gate
         self.cameras = cameras
         self.policy = policy
         self._clock = clock
+        self.zone = zone
+        """The site's time zone, for the times a message names."""
 
     def _check_range(self, start: datetime, end: datetime, purpose: Purpose) -> None:
         if end <= start:
-            raise InvalidInput("the hold's end must be after its start")
+            raise InvalidInput(_("the hold's end must be after its start"))
         now = self._clock()
         if purpose.kind is PurposeKind.JUDICIAL and end > now + JUDICIAL_AHEAD:
             raise InvalidInput(
-                f"a judicial hold reaches at most {JUDICIAL_AHEAD.days} days ahead: end it by "
-                f"{iso_utc(now + JUDICIAL_AHEAD)[:16]} UTC and place another one later"
+                _(
+                    "a judicial hold reaches at most {days} days ahead: end it by {moment} and place another one later",
+                    days=JUDICIAL_AHEAD.days,
+                    moment=local_text(now + JUDICIAL_AHEAD, self.zone),
+                )
             )
         if purpose.kind is PurposeKind.ADMINISTRATIVE and end > now + CLOCK_SLACK:
             raise InvalidInput(
-                "an administrative hold covers footage recorded already: end it now at the latest "
-                "(to keep what is still to come, a judicial hold is needed)"
+                _(
+                    "an administrative hold covers footage recorded already: end it now at the latest "
+                    "(to keep what is still to come, a judicial hold is needed)"
+                )
             )
 
     def place(
@@ -122,9 +142,9 @@ class HoldService:
     ) -> tuple[Hold, Camera]:
         """Put a hold on camera `ref`'s footage in [start, end), once the gate allows it."""
         if not case_number.strip() or len(case_number) > 100:
-            raise InvalidInput("a hold needs a case number of at most 100 characters")
+            raise InvalidInput(_("a hold needs a case number of at most 100 characters"))
         if not reason.strip():
-            raise InvalidInput("a hold needs a reason")
+            raise InvalidInput(_("a hold needs a reason"))
         self._check_range(start, end, purpose)
         camera = self.cameras.require(
             session,
@@ -170,7 +190,13 @@ class HoldService:
         )
         assert hold is not None and camera is not None  # refused above otherwise
         if hold.lifted_at is not None:
-            raise Conflict(f"this hold was already lifted by {hold.lifted_by} on {iso_utc(hold.lifted_at)[:19]} UTC")
+            raise Conflict(
+                _(
+                    "this hold was already lifted by {person} on {moment}",
+                    person=hold.lifted_by,
+                    moment=local_text(hold.lifted_at, self.zone),
+                )
+            )
         hold.lifted_at = self._clock()
         hold.lifted_by = actor.name
         return hold, camera

@@ -21,6 +21,7 @@ from belfort.auth.service import AccountService
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
 from belfort.errors import Refusal, Unavailable
+from belfort.i18n import _
 from belfort.media.live import LiveFeed, LiveHub, Watcher, Watching
 from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind
 from belfort.timeutil import Clock, utcnow
@@ -60,7 +61,10 @@ class OpenedStream:
 
 def _not_streaming(camera: Camera) -> Unavailable:
     return Unavailable(
-        f"camera '{camera.name}' is not streaming on this server (it is disabled, or recording has not started)"
+        _(
+            "camera '{name}' is not streaming on this server (it is disabled, or recording has not started)",
+            name=camera.name,
+        )
     )
 
 
@@ -118,7 +122,9 @@ class LiveViewing:
             if snapshot:
                 jpeg = feed.snapshot_jpeg()
                 if jpeg is None:
-                    return Unavailable(f"camera '{camera.name}' has sent no picture yet; try again in a few seconds")
+                    return Unavailable(
+                        _("camera '{name}' has sent no picture yet; try again in a few seconds", name=camera.name)
+                    )
                 available["jpeg"] = jpeg
             return None
 
@@ -159,7 +165,9 @@ class LiveViewing:
     ) -> tuple[Camera, bytes]:
         """A JPEG of the camera's latest keyframe: a live look like a stream."""
         found: dict[str, object] = {}
-        camera, _ = self._look(session, actor, session_id, ref, purpose, {"live": "snapshot"}, found, snapshot=True)
+        camera, _stated = self._look(
+            session, actor, session_id, ref, purpose, {"live": "snapshot"}, found, snapshot=True
+        )
         jpeg = found["jpeg"]
         assert isinstance(jpeg, bytes)
         return camera, jpeg

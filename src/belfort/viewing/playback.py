@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService, camera_resource
 from belfort.errors import Forbidden, InvalidInput, NotFound, Unavailable, Unseen
+from belfort.i18n import Message, _
 from belfort.keys import BadLink, LinkKind, SignedLinks
 from belfort.media.clips import ClipPlan
 from belfort.media.models import Gap, Segment
@@ -110,9 +111,9 @@ class Playback:
         end = end or self._clock()
         start = start or end - timedelta(days=1)
         if end <= start:
-            raise InvalidInput("end must be after start")
+            raise InvalidInput(_("end must be after start"))
         if end - start > MAX_RANGE:
-            raise InvalidInput("ask for at most 7 days at a time")
+            raise InvalidInput(_("ask for at most 7 days at a time"))
         return start, end
 
     def index(
@@ -135,9 +136,9 @@ class Playback:
     ) -> CameraTimeline:
         """Where camera `ref` has footage, gaps, holds and events, for a window `pixels` wide."""
         if end <= start:
-            raise InvalidInput("end must be after start")
+            raise InvalidInput(_("end must be after start"))
         if end - start > MAX_TIMELINE:
-            raise InvalidInput("a timeline spans at most two years: narrow the window")
+            raise InvalidInput(_("a timeline spans at most two years: narrow the window"))
         camera = self.cameras.require(session, actor, ref, Action.VIEW_CAMERA)
         writing = self.media.writing_segment(camera.id)
         view = camera_timeline(
@@ -171,7 +172,7 @@ class Playback:
             latest = self.media.latest_footage(session, camera.id)
             until["end"] = min(end, max(self._clock(), latest or start))  # never footage not yet recorded
             if until["end"] <= start:
-                return Unavailable("nothing has been recorded from that moment on yet: choose a moment in the past")
+                return Unavailable(_("nothing has been recorded from that moment on yet: choose a moment in the past"))
             return None
 
         camera, decision = self.cameras.granted(
@@ -205,18 +206,16 @@ class Playback:
         link: str,
         resource: Resource,
         camera_id: uuid.UUID | None,
-        what: str,
+        none_such: Message,
     ) -> dict[str, Any]:
         """The claims of a playback link that is valid and was given to this actor for this
         camera; a bad one is a recorded refusal."""
         try:
             claims = self.links.read(LinkKind.PLAYBACK, link)
         except BadLink as exc:
-            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(str(exc)))
+            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(exc.args[0]))
         if camera_id is None or claims.get("sub") != str(actor.id) or claims.get("cam") != str(camera_id):
-            self.gate.refuse(
-                session, actor, Action.VIEW_RECORDING, resource, Unseen(f"no such {what} under this playback link")
-            )
+            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Unseen(none_such))
         return claims
 
     def _granted(
@@ -226,7 +225,9 @@ class Playback:
         a bad link is a recorded refusal."""
         camera = self.cameras.find(session, camera_ref)
         resource = camera_resource(camera, camera_ref, ResourceKind.RECORDING, start, end)
-        claims = self._claims(session, actor, link, resource, camera.id if camera else None, "clip")
+        claims = self._claims(
+            session, actor, link, resource, camera.id if camera else None, _("no such clip under this playback link")
+        )
         assert camera is not None  # refused above otherwise
         if end <= start or start.timestamp() < claims["s"] or end.timestamp() > claims["e"]:
             self.gate.refuse(
@@ -234,7 +235,7 @@ class Playback:
                 actor,
                 Action.VIEW_RECORDING,
                 resource,
-                Forbidden("this range lies outside the range your playback was granted for"),
+                Forbidden(_("this range lies outside the range your playback was granted for")),
             )
         return camera.id
 
@@ -251,7 +252,7 @@ class Playback:
         """A granted range as one MP4 laid out without transcoding."""
         camera_id = self._granted(session, actor, link, camera_ref, start, end)
         if end - start > MAX_CLIP:
-            raise InvalidInput("a clip covers at most 24 hours: ask for a shorter range")
+            raise InvalidInput(_("a clip covers at most 24 hours: ask for a shorter range"))
         return self.media.clip(session, camera_id, start, end)
 
     def segment_file(self, session: Session, actor: Actor, link: str, segment_id: uuid.UUID) -> Path:
@@ -264,7 +265,14 @@ class Playback:
             camera = session.get(Camera, segment.camera_id)
             start, end = segment.start_time, segment.end_time
         resource = camera_resource(camera, str(segment_id), ResourceKind.RECORDING, start, end)
-        claims = self._claims(session, actor, link, resource, segment.camera_id if segment else None, "segment")
+        claims = self._claims(
+            session,
+            actor,
+            link,
+            resource,
+            segment.camera_id if segment else None,
+            _("no such segment under this playback link"),
+        )
         assert segment is not None  # refused above otherwise
         if not (segment.start_time.timestamp() < claims["e"] and segment.end_time.timestamp() > claims["s"]):
             self.gate.refuse(
@@ -272,10 +280,10 @@ class Playback:
                 actor,
                 Action.VIEW_RECORDING,
                 resource,
-                Forbidden("this segment lies outside the range your playback was granted for"),
+                Forbidden(_("this segment lies outside the range your playback was granted for")),
             )
         storage = self.media.storage_for(segment.storage_id)
         path = storage.path(segment.path) if storage else None
         if path is None or not path.exists():
-            raise NotFound("the segment file is not available on this node")
+            raise NotFound(_("the segment file is not available on this node"))
         return path

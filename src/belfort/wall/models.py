@@ -22,7 +22,7 @@ class WallLayout(Base):
     )
     name: Mapped[str] = mapped_column(String(80), nullable=False)
     layout: Mapped[str] = mapped_column(String(10), nullable=False)
-    """One of "1", "2x2", "3x3", "4x4", "1+5"."""
+    """One of `belfort.wall.service.TILES`: "1", "2x2", "3x3", "4x4", "1+5", "5x5", "6x6"."""
     tiles: Mapped[str] = mapped_column(Text, nullable=False)
     """JSON list, one entry per tile: a camera id or null for an empty tile."""
     is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

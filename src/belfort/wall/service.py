@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService, visible_condition
 from belfort.errors import Conflict, InvalidInput, NotFound
+from belfort.i18n import Message, _, _n
 from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
 from belfort.timeutil import Clock, utcnow
 from belfort.wall.models import CameraTour, WallLayout
 
-TILES = {"1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6}
-"""Each layout and its number of tiles."""
+TILES = {"1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6, "5x5": 25, "6x6": 36}
+"""Each layout and its number of tiles, in the order the wall offers them (keys 1 to 7)."""
 NAME_MAX = 80
 TOUR_MAX_CAMERAS = 64
 DWELL_MIN_SECONDS = 5
@@ -53,31 +54,48 @@ class SavedTour:
     updated_at: datetime
 
 
-def check_name(name: str, what: str) -> str:
-    """The name stripped, or InvalidInput saying what a name may be."""
+def check_name(name: str, too_long: Message, not_printable: Message) -> str:
+    """The name stripped, or InvalidInput saying what a name may be (`too_long` when it is
+    empty or longer than NAME_MAX, `not_printable` when it holds '/' or control characters)."""
     cleaned = name.strip()
     if not cleaned or len(cleaned) > NAME_MAX:
-        raise InvalidInput(f"a {what} needs a name of 1 to {NAME_MAX} characters")
+        raise InvalidInput(too_long)
     if "/" in cleaned or any(not c.isprintable() for c in cleaned):
-        raise InvalidInput(f"a {what} name may not contain '/' or control characters")
+        raise InvalidInput(not_printable)
     return cleaned
 
 
 def check_tiles(layout: str, tiles: Sequence[str | None]) -> None:
     if layout not in TILES:
-        raise InvalidInput(f"layout must be one of {', '.join(TILES)}; got '{layout}'")
+        raise InvalidInput(
+            _("layout must be one of {choices}; got '{layout}'", choices=", ".join(TILES), layout=layout)
+        )
     wanted = TILES[layout]
     if len(tiles) != wanted:
-        noun = "tile" if wanted == 1 else "tiles"
-        raise InvalidInput(f"a {layout} layout has {wanted} {noun}; got {len(tiles)}")
+        raise InvalidInput(
+            _n(
+                "a {layout} layout has {count} tile; got {got}",
+                "a {layout} layout has {count} tiles; got {got}",
+                wanted,
+                layout=layout,
+                got=len(tiles),
+            )
+        )
 
 
 def check_tour(camera_ids: Sequence[str], dwell_seconds: int) -> None:
     if not 1 <= len(camera_ids) <= TOUR_MAX_CAMERAS:
-        raise InvalidInput(f"a tour shows 1 to {TOUR_MAX_CAMERAS} cameras; got {len(camera_ids)}")
+        raise InvalidInput(
+            _("a tour shows 1 to {maximum} cameras; got {got}", maximum=TOUR_MAX_CAMERAS, got=len(camera_ids))
+        )
     if not DWELL_MIN_SECONDS <= dwell_seconds <= DWELL_MAX_SECONDS:
         raise InvalidInput(
-            f"dwell_seconds must be between {DWELL_MIN_SECONDS} and {DWELL_MAX_SECONDS}; got {dwell_seconds}"
+            _(
+                "dwell_seconds must be between {minimum} and {maximum}; got {got}",
+                minimum=DWELL_MIN_SECONDS,
+                maximum=DWELL_MAX_SECONDS,
+                got=dwell_seconds,
+            )
         )
 
 
@@ -115,7 +133,7 @@ class WallService:
                 continue
             camera = self.cameras.require(session, actor, ref, Action.VIEW_CAMERA)
             if camera.removed_at is not None:
-                raise InvalidInput(f"camera '{camera.name}' was removed; choose another one")
+                raise InvalidInput(_("camera '{name}' was removed; choose another one", name=camera.name))
             canonical.append(str(camera.id))
         return canonical
 
@@ -124,11 +142,11 @@ class WallService:
         refusal (a role that does not watch live, an API token) is recorded."""
         self.gate.require(session, actor, Action.USE_WALL, Resource(ResourceKind.PAGE, "wall", "video wall"))
         if actor.id is None or actor.organisation_id is None:
-            raise InvalidInput("Only people signed in to the video wall keep layouts and tours.")
+            raise InvalidInput(_("Only people signed in to the video wall keep layouts and tours."))
         return actor.id, actor.organisation_id
 
     def list_layouts(self, session: Session, actor: Actor) -> list[SavedLayout]:
-        user_id, _ = self.require_wall(session, actor)
+        user_id, _organisation_id = self.require_wall(session, actor)
         rows = list(session.scalars(select(WallLayout).where(WallLayout.user_id == user_id).order_by(WallLayout.name)))
         stored = [json.loads(row.tiles) for row in rows]
         visible = visible_camera_ids(session, actor, (ref for tiles in stored for ref in tiles if ref is not None))
@@ -143,8 +161,16 @@ class WallService:
         self, session: Session, actor: Actor, name: str, layout: str, tiles: Sequence[str | None], is_default: bool
     ) -> SavedLayout:
         """Create or replace the actor's layout called `name`; a new default unsets the previous one."""
-        user_id, _ = self.require_wall(session, actor)
-        name = check_name(name, "layout")
+        user_id, _organisation_id = self.require_wall(session, actor)
+        name = check_name(
+            name,
+            _n(
+                "a layout needs a name of 1 to {count} character",
+                "a layout needs a name of 1 to {count} characters",
+                NAME_MAX,
+            ),
+            _("a layout name may not contain '/' or control characters"),
+        )
         check_tiles(layout, tiles)
         canonical = self.require_visible(session, actor, tiles)
         if is_default:
@@ -161,19 +187,19 @@ class WallService:
         row.tiles = json.dumps(canonical)
         row.is_default = is_default
         row.updated_at = self._clock()
-        _flush(session, f"the layout '{name}' was saved twice at the same moment; save it again")
+        _flush(session, _("the layout '{name}' was saved twice at the same moment; save it again", name=name))
         return SavedLayout(row.name, row.layout, canonical, row.is_default, row.updated_at)
 
     def delete_layout(self, session: Session, actor: Actor, name: str) -> None:
-        user_id, _ = self.require_wall(session, actor)
+        user_id, _organisation_id = self.require_wall(session, actor)
         row = self._layout(session, user_id, name.strip())
         if row is None:
-            raise NotFound(f"you have no layout '{name}'; list them with GET /api/wall/layouts")
+            raise NotFound(_("you have no layout '{name}'; list them with GET /api/wall/layouts", name=name))
         session.delete(row)
         session.flush()
 
     def list_tours(self, session: Session, actor: Actor) -> list[SavedTour]:
-        _, organisation_id = self.require_wall(session, actor)
+        _user_id, organisation_id = self.require_wall(session, actor)
         statement = select(CameraTour).where(CameraTour.organisation_id == organisation_id).order_by(CameraTour.name)
         rows = list(session.scalars(statement))
         stored = [json.loads(row.camera_ids) for row in rows]
@@ -189,8 +215,16 @@ class WallService:
         self, session: Session, actor: Actor, name: str, camera_ids: Sequence[str], dwell_seconds: int
     ) -> SavedTour:
         """Create or replace the organisation's tour called `name`; its creator stays on record."""
-        _, organisation_id = self.require_wall(session, actor)
-        name = check_name(name, "tour")
+        _user_id, organisation_id = self.require_wall(session, actor)
+        name = check_name(
+            name,
+            _n(
+                "a tour needs a name of 1 to {count} character",
+                "a tour needs a name of 1 to {count} characters",
+                NAME_MAX,
+            ),
+            _("a tour name may not contain '/' or control characters"),
+        )
         check_tour(camera_ids, dwell_seconds)
         canonical = [ref for ref in self.require_visible(session, actor, camera_ids) if ref is not None]
         row = self._tour(session, organisation_id, name)
@@ -200,14 +234,14 @@ class WallService:
         row.camera_ids = json.dumps(canonical)
         row.dwell_seconds = dwell_seconds
         row.updated_at = self._clock()
-        _flush(session, f"the tour '{name}' was saved twice at the same moment; save it again")
+        _flush(session, _("the tour '{name}' was saved twice at the same moment; save it again", name=name))
         return SavedTour(row.name, canonical, row.dwell_seconds, row.created_by, row.updated_at)
 
     def delete_tour(self, session: Session, actor: Actor, name: str) -> None:
-        _, organisation_id = self.require_wall(session, actor)
+        _user_id, organisation_id = self.require_wall(session, actor)
         row = self._tour(session, organisation_id, name.strip())
         if row is None:
-            raise NotFound(f"your organisation has no tour '{name}'; list them with GET /api/wall/tours")
+            raise NotFound(_("your organisation has no tour '{name}'; list them with GET /api/wall/tours", name=name))
         session.delete(row)
         session.flush()
 
@@ -222,7 +256,7 @@ class WallService:
         return session.scalars(statement).first()
 
 
-def _flush(session: Session, conflict: str) -> None:
+def _flush(session: Session, conflict: Message) -> None:
     """Flush; a concurrent insert of the same name becomes a Conflict, not a server error."""
     try:
         session.flush()

@@ -21,6 +21,7 @@ from belfort.anpr.search import camera_names
 from belfort.anpr.sections import Passage
 from belfort.app import Services
 from belfort.errors import InvalidInput
+from belfort.i18n import _
 from belfort.policy import Actor, Purpose, PurposeKind
 from belfort.timeutil import as_utc
 from belfort.web.routes.schemas import PurposeIn, StrictBody, UtcDateTime
@@ -320,7 +321,9 @@ def _decode(data: str | None, what: str, index: int) -> bytes | None:
     try:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput(f"read {index + 1}: the {what} is not valid base64") from None
+        if what == "overview":
+            raise InvalidInput(_("read {number}: the overview is not valid base64", number=index + 1)) from None
+        raise InvalidInput(_("read {number}: the crop is not valid base64", number=index + 1)) from None
 
 
 def incoming(body: ReadsIn) -> list[IncomingRead]:
@@ -351,7 +354,7 @@ def cursor_of(text: str) -> tuple[datetime, uuid.UUID] | None:
         ts, read_id = text.split("~", 1)
         return as_utc(datetime.fromisoformat(ts.replace("Z", "+00:00"))), uuid.UUID(read_id)
     except ValueError:
-        raise InvalidInput("before: not a cursor this search returned as `next`") from None
+        raise InvalidInput(_("before: not a cursor this search returned as `next`")) from None
 
 
 def passages_out(services: Services, session: Session, actor: Actor, passages: Sequence[Passage]) -> list[PassageOut]:

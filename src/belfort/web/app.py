@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -31,9 +31,17 @@ from belfort.app import Services
 from belfort.db.engine import is_busy
 from belfort.errors import BelfortError
 from belfort.i18n import _
-from belfort.web.deps import CsrfFailed, NotAuthenticated, current_identity, get_services
+from belfort.web.deps import (
+    CHANGE_PASSWORD_PAGE,
+    CsrfFailed,
+    NotAuthenticated,
+    PasswordChangeRequired,
+    current_identity,
+    get_services,
+)
 from belfort.web.rendering import error_page, say
 from belfort.web.routes import (
+    account_pages,
     admin,
     admin_pages,
     anpr,
@@ -47,6 +55,7 @@ from belfort.web.routes import (
     holds,
     live,
     login,
+    map_pages,
     pages,
     recordings,
     wall,
@@ -54,8 +63,10 @@ from belfort.web.routes import (
 from belfort.web.security import (
     DatabaseBusy,
     SecurityHeaders,
+    refusal,
     refuse_control_characters_in_request,
     retry_after_seconds,
+    security_headers,
 )
 from belfort.web.transport import ExposeTransport
 
@@ -71,7 +82,7 @@ DOCS_PAGE = """<!doctype html>
 <link rel="stylesheet" href="/static/swagger/swagger-ui.css">
 </head>
 <body>
-<div id="swagger-ui"></div>
+<div id="swagger-ui" data-openapi="/openapi.json"></div>
 <script src="/static/swagger/swagger-ui-bundle.js"></script>
 <script src="/static/api-docs.js"></script>
 </body>
@@ -100,6 +111,8 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
         )
     if first.get("type") == "model_attributes_type" or first.get("type") == "dict_type":
         return _("The request body must be a JSON object.")
+    if first.get("type") == "control_character" and "code" in first.get("ctx", {}):
+        return _("{field}: {problem}.", field=_field(first["loc"]), problem=refusal(first["ctx"]["code"]))
     return _("{field}: {problem}.", field=_field(first["loc"]), problem=first["msg"])
 
 
@@ -132,6 +145,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": say(request, exc.message)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _change_password_first(request: Request, exc: PasswordChangeRequired) -> Response:
+        if _wants_html(request):
+            return RedirectResponse(CHANGE_PASSWORD_PAGE, status_code=303)
+        return JSONResponse({"detail": say(request, exc.message)}, status_code=403)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, _exc: CsrfFailed) -> Response:
@@ -216,9 +235,11 @@ def create_app(services: Services) -> FastAPI:
         live.router,
         wall.router,
         login.router,
+        account_pages.router,
         pages.router,
         wall.pages,
         camera_pages.router,
+        map_pages.router,
         audit_pages.router,
         admin_pages.router,
         holds.pages,
@@ -228,7 +249,7 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, headers=security_headers(services.settings.map.tile_url))
     app.add_middleware(ExposeTransport)
     return app
 

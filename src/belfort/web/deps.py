@@ -4,6 +4,10 @@ Identity comes from `Authorization: Bearer <token>` (API sessions and machine to
 or from the session cookie (pages). Cookie-authenticated requests that change state
 must carry the session's CSRF token, as the `X-CSRF-Token` header or a `csrf_token`
 form field; bearer requests need none, since browsers never add that header by themselves.
+
+A person whose password an administrator reset must choose a new one before anything else:
+`current_identity` refuses them every route but `WHILE_CHANGING_PASSWORD`
+(docs/design/forced-password-change.md).
 """
 
 from __future__ import annotations
@@ -19,20 +23,40 @@ from starlette.requests import HTTPConnection
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
+from belfort.i18n import _
 from belfort.policy import Action, Actor
 
 SESSION_COOKIE = "belfort_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CHANGE_PASSWORD_PAGE = "/account/password"  # noqa: S105 - a page, not a secret
+WHILE_CHANGING_PASSWORD = frozenset({CHANGE_PASSWORD_PAGE, "/logout", "/api/auth/logout"})
+"""The only routes open to a person who must first choose a new password (with the login
+routes and health, which need no sign-in)."""
 
 
 class NotAuthenticated(Exception):
-    def __init__(self, message: str = "Sign in first: send a bearer token or use the login page.") -> None:
+    def __init__(self, message: str = "") -> None:
+        message = message or _("Sign in first: send a bearer token or use the login page.")
         super().__init__(message)
         self.message = message
 
 
 class CsrfFailed(Exception):
     pass
+
+
+class PasswordChangeRequired(NotAuthenticated):
+    """Signed in, but with a password an administrator reset: choose a new one first
+    (pages are sent to the change page, the API answers 403)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Your password was reset by an administrator: choose a new one at {page} "
+                "before you open any other page or API route.",
+                page=CHANGE_PASSWORD_PAGE,
+            )
+        )
 
 
 def get_services(request: Request) -> Services:
@@ -55,9 +79,9 @@ def release(session: Session) -> None:
 def _credentials(request: HTTPConnection) -> tuple[str, str] | None:
     header = request.headers.get("authorization", "")
     if header:
-        scheme, _, value = header.partition(" ")
+        scheme, _sep, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise NotAuthenticated("The Authorization header must be 'Bearer <token>'.")
+            raise NotAuthenticated(_("The Authorization header must be 'Bearer <token>'."))
         return value.strip(), "bearer"
     cookie = request.cookies.get(SESSION_COOKIE)
     return (cookie, "cookie") if cookie else None
@@ -87,10 +111,12 @@ async def current_identity(request: Request, services: Services = Depends(get_se
         raise NotAuthenticated
     identity = await run_in_threadpool(_resolve, services, *credentials)
     if identity is None:
-        raise NotAuthenticated("Your session has expired or the token is not valid: sign in again.")
+        raise NotAuthenticated(_("Your session has expired or the token is not valid: sign in again."))
+    request.state.identity = identity
+    if identity.must_change_password and request.url.path not in WHILE_CHANGING_PASSWORD:
+        raise PasswordChangeRequired
     if identity.via == "cookie" and request.method not in SAFE_METHODS:
         await _check_csrf(request, identity.csrf_token)
-    request.state.identity = identity
     return identity
 
 
@@ -136,8 +162,12 @@ async def connection_identity(connection: HTTPConnection, services: Services) ->
         origin = connection.headers.get("origin", "")
         host = connection.headers.get("host", "")
         if origin and origin.split("://", 1)[-1] != host:
-            raise NotAuthenticated(f"WebSocket from another site ({origin}) refused: open it from this site's pages.")
+            raise NotAuthenticated(
+                _("WebSocket from another site ({origin}) refused: open it from this site's pages.", origin=origin)
+            )
     identity = await run_in_threadpool(_resolve, services, *credentials)
     if identity is None:
-        raise NotAuthenticated("Your session has expired or the token is not valid: sign in again.")
+        raise NotAuthenticated(_("Your session has expired or the token is not valid: sign in again."))
+    if identity.must_change_password:
+        raise PasswordChangeRequired
     return identity

@@ -24,6 +24,8 @@ KEEP_SECONDS = 300.0
 @dataclass
 class Flash:
     notice: str = ""
+    """A message (`belfort.i18n`), kept as it is (in memory) and put into the reader's language
+    when the page shows it."""
     extra: dict[str, str] = field(default_factory=dict)
     """More for the page to show once (a new token's secret)."""
 

@@ -17,6 +17,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.requests import HTTPConnection
 
 from belfort.app import Services
 from belfort.audit.chain import decode_resources
@@ -50,17 +51,25 @@ def details(text: str) -> list[tuple[str, str]]:
     return [(str(key), value if isinstance(value, str) else json.dumps(value)) for key, value in parsed.items()]
 
 
-def language_of(request: Request) -> str:
+LANGUAGE_COOKIE = "belfort_lang"
+"""The language picked on the login page (before anyone signs in), or on the account page."""
+
+
+def language_of(request: HTTPConnection) -> str:
     """The language a page or an answer is written in: the one the person chose, else the
-    one their browser asks for among Belfort's, else the site's."""
+    one picked in this browser (`belfort_lang`, from the login page), else the one the
+    browser asks for among Belfort's, else the site's."""
     identity: Identity | None = getattr(request.state, "identity", None)
     if identity is not None and identity.language in LANGUAGES:
         return identity.language
+    picked = request.cookies.get(LANGUAGE_COOKIE, "")
+    if picked in LANGUAGES:
+        return picked
     services: Services = request.app.state.services
     return negotiate(request.headers.get("accept-language", ""), services.settings.language)
 
 
-def say(request: Request, message: str) -> str:
+def say(request: HTTPConnection, message: str) -> str:
     """A message (see `belfort.i18n`) in the language of the person asking."""
     return translate(message, language_of(request))
 
@@ -88,7 +97,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     if request.method == "GET":
         flash = taken(request)
         if flash.notice and not context.get("notice"):
-            context = {**context, "notice": flash.notice, **flash.extra}
+            context = {**context, "notice": translate(flash.notice, language), **flash.extra}
     base = {
         "site_name": services.settings.site_name,
         "identity": identity,
@@ -115,14 +124,16 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 
 def _nav(identity: Identity | None) -> list[tuple[str, str]]:
-    """The menu: the pages the role may open (the gate decides again when one is opened)."""
-    if identity is None or identity.actor.role is None:
+    """The menu: the pages the role may open (the gate decides again when one is opened);
+    none while the person must first choose a new password."""
+    if identity is None or identity.actor.role is None or identity.must_change_password:
         return []
     actor = identity.actor
     links = [(_("Home"), "/")]
     if may(actor, Action.USE_WALL):
         links.append((_("Wall"), "/wall"))
     links.append((_("Cameras"), "/cameras"))
+    links.append((_("Map"), "/map"))
     if may(actor, Action.VIEW_EXPORTS):
         links.append((_("Evidence"), "/evidence"))
     if may(actor, Action.VIEW_HOLDS):

@@ -2,7 +2,8 @@
 
 - Headers: a Content-Security-Policy that lets pages run only this site's own scripts,
   styles and media (no inline code, no framing), `nosniff`, and no Referer: links carry
-  signed grants in their query, which must not leak to another site.
+  signed grants in their query, which must not leak to another site. Pictures may also come
+  from the map's tile server when `map.tile_url` names one (`security_headers`).
 - Text: no name or free text needs the C0 control characters, and PostgreSQL refuses NUL
   in text (a 500 otherwise). Tab and line breaks are kept; the others are refused with a
   422 naming the field, in JSON bodies (`refuse_control_characters`, a validator of every
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
+from urllib.parse import urlsplit
 
 from fastapi import status
 from fastapi.exceptions import WebSocketException
@@ -27,38 +29,65 @@ from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from belfort.errors import BelfortError, InvalidInput
-from belfort.settings import DatabaseSettings
+from belfort.i18n import Message as Text
+from belfort.i18n import _
+from belfort.settings import TILE_HOST, DatabaseSettings
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-    ]
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+
+def content_security_policy(image_sources: Iterable[str] = ()) -> str:
+    """The policy of every answer; `image_sources` are further hosts pictures may come from."""
+    images = " ".join(["'self' data: blob:", *image_sources])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {images}",
+            "media-src 'self' blob:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+def tile_source(tile_url: str) -> str:
+    """The policy's source for the map's tile server: the scheme and host of `tile_url`, a
+    placeholder label (`{s}.tile.example.org`) as `*`. ValueError for a host it cannot name."""
+    parts = urlsplit(tile_url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or TILE_HOST.fullmatch(host) is None:
+        raise ValueError(f"map.tile_url: cannot allow tiles from {tile_url!r}")
+    host = re.sub(r"^\{[a-z]\}", "*", host)
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+def security_headers(tile_url: str = "") -> dict[str, str]:
+    """The headers every answer carries; with a tile server, its pictures are allowed too."""
+    return {
+        "Content-Security-Policy": content_security_policy([tile_source(tile_url)] if tile_url else []),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+SECURITY_HEADERS = security_headers()
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """C0 controls except tab, line feed and carriage return (forms send line breaks as CR LF)."""
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class SecurityHeaders:
-    """ASGI middleware: every HTTP answer gets SECURITY_HEADERS, unless it sets one itself."""
+    """ASGI middleware: every HTTP answer gets `headers` (SECURITY_HEADERS unless given), unless
+    it sets one itself."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: Mapping[str, str] = SECURITY_HEADERS) -> None:
         self.app = app
+        self.headers = dict(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,7 +97,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
@@ -84,8 +113,9 @@ def control_character(text: str) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
-def _refusal(code: str) -> str:
-    return f"contains control characters (such as {code}), which Belfort does not accept: remove them"
+def refusal(code: str) -> Text:
+    """Why a text holding the control character `code` is refused (after the field's name)."""
+    return _("contains control characters (such as {code}), which Belfort does not accept: remove them", code=code)
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -106,7 +136,7 @@ def refuse_control_characters(value: object) -> object:
     for text in _strings(value):
         code = control_character(text)
         if code is not None:
-            raise PydanticCustomError("control_character", _refusal(code))
+            raise PydanticCustomError("control_character", refusal(code), {"code": code})
     return value
 
 
@@ -121,13 +151,13 @@ async def _form_fields(request: Request) -> list[tuple[str, str]]:
     return [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
 
 
-def _first_refused(fields: Iterable[tuple[str, str]], prefix: str = "") -> str | None:
+def _first_refused(fields: Iterable[tuple[str, str]], prefix: str = "") -> Text | None:
     """`<prefix><name>: <why>.` for the first field whose name or value holds a refused
     control character, or None."""
     for name, value in fields:
         code = control_character(name) or control_character(value)
         if code is not None:
-            return f"{prefix}{_printable(name)}: {_refusal(code)}."
+            return _("{field}: {problem}.", field=prefix + _printable(name), problem=refusal(code))
     return None
 
 
@@ -158,7 +188,7 @@ class DatabaseBusy(BelfortError):
     status_code = 503
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"The database is busy; try again in {retry_after} s.")
+        super().__init__(_("The database is busy; try again in {seconds} s.", seconds=retry_after))
         self.retry_after = retry_after
 
 

@@ -1,15 +1,17 @@
-"""Administration pages: organisations, user accounts (added and edited) and machine tokens.
+"""Administration pages: organisations, user accounts (added, edited, disabled, their
+password reset) and machine tokens.
 
 Thin over `belfort.auth.service.AccountService`, which passes the gate for every list and
 change. Forms answer with a redirect (post/redirect/get): reloading the page after
-"Issue token" shows the page again and issues nothing; the new token's secret is shown
-once, on the page the form redirects to.
+"Issue token" shows the page again and issues nothing; the new token's secret, like a
+generated temporary password, is shown once, on the page the form redirects to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,10 +21,11 @@ from belfort.app import Services
 from belfort.auth.models import User
 from belfort.auth.service import KNOWN_SCOPES, Identity
 from belfort.errors import BelfortError, InvalidInput
+from belfort.i18n import _
 from belfort.policy import OrganisationKind, Role
 from belfort.policy.rules import ROLE_TITLES
 from belfort.web.deps import current_identity, db_session, get_services
-from belfort.web.rendering import FormText, render
+from belfort.web.rendering import FormText, render, say
 from belfort.web.routes.common import apply_form
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +66,7 @@ def _change(
 
     def failed(exc: BelfortError) -> Response:
         context = _context(services, session, identity)
-        return render(request, "admin.html", status_code=exc.status_code, **context, error=exc.message)
+        return render(request, "admin.html", status_code=exc.status_code, **context, error=say(request, exc.message))
 
     return apply_form(request, session, change, failed, back)
 
@@ -79,7 +82,7 @@ def admin_add_organisation(
 ) -> Response:
     def change() -> str:
         org = services.accounts.add_organisation(session, identity.actor, name, kind)
-        return f"Organisation '{org.name}' added."
+        return _("Organisation '{name}' added.", name=org.name)
 
     return _change(request, services, session, identity, change, "/admin#organisations")
 
@@ -106,7 +109,7 @@ def admin_add_user(
             password=password,
             full_name=full_name,
         )
-        return f"User '{user.username}' added as {user.role}."
+        return _("User '{name}' added as {role}.", name=user.username, role=user.role)
 
     return _change(request, services, session, identity, change, "/admin#users")
 
@@ -119,7 +122,7 @@ def admin_user_page(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    """An account's edit form: full name, role, organisation, a new password, enabled or not."""
+    """An account's edit form: full name, role, organisation, enabled or not, and its password reset."""
     users = {user.username: user for user in services.accounts.list_users(session, identity.actor)}
     user = users.get(username.strip().lower())
     if user is None:
@@ -140,7 +143,7 @@ def _user_page(
         organisations=services.accounts.organisation_names(session),
         now=services.clock(),
         min_password=services.settings.security.password_min_length,
-        error=error,
+        error=say(request, error),
     )
 
 
@@ -151,28 +154,48 @@ def admin_user_update(
     full_name: FormText,
     role: Annotated[str, Form(max_length=20)],
     organisation: FormText,
-    password: Annotated[str, Form(max_length=256)] = "",
     identity: Identity = Depends(current_identity),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
     def change() -> str:
         user = services.accounts.update_user(
-            session,
-            identity.actor,
-            username,
-            full_name=full_name,
-            role=role,
-            organisation=organisation,
-            password=password or None,
+            session, identity.actor, username, full_name=full_name, role=role, organisation=organisation
         )
-        return f"User '{user.username}' changed" + (" (new password set; their sessions ended)." if password else ".")
+        return _("User '{name}' changed.", name=user.username)
 
     def failed(exc: BelfortError) -> Response:
         target = services.accounts.user_by_name(session, username)
         return _user_page(request, services, session, target, exc.status_code, exc.message)
 
     return apply_form(request, session, change, failed, "/admin#users")
+
+
+@router.post("/admin/users/{username}/password")
+def admin_reset_password(
+    request: Request,
+    username: str,
+    password: Annotated[str, Form(max_length=256)] = "",
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> Response:
+    """A temporary password, the one typed or a generated one shown once: the account's
+    sessions end and its owner must choose a new password at the next sign-in."""
+
+    def change() -> str | tuple[str, dict[str, str]]:
+        user, temporary = services.accounts.reset_password(session, identity.actor, username, password)
+        notice = _(
+            "Password of '{name}' reset and their sessions ended: they choose a new one when they next sign in.",
+            name=user.username,
+        )
+        return notice if password else (notice, {"temporary_password": temporary})
+
+    def failed(exc: BelfortError) -> Response:
+        target = services.accounts.user_by_name(session, username)
+        return _user_page(request, services, session, target, exc.status_code, exc.message)
+
+    return apply_form(request, session, change, failed, f"/admin/users/{quote(username.strip().lower())}")
 
 
 @router.post("/admin/users/{username}/active")
@@ -186,7 +209,9 @@ def admin_set_active(
 ) -> Response:
     def change() -> str:
         user = services.accounts.set_active(session, identity.actor, username, active)
-        return f"User '{user.username}' {'enabled (sign-in throttling cleared)' if active else 'disabled'}."
+        if active:
+            return _("User '{name}' enabled (sign-in throttling cleared).", name=user.username)
+        return _("User '{name}' disabled.", name=user.username)
 
     return _change(request, services, session, identity, change, "/admin#users")
 
@@ -206,7 +231,7 @@ def admin_create_token(
         days = None
         if valid_days.strip():
             if not valid_days.strip().isdigit():
-                raise InvalidInput("'Valid for' must be a whole number of days, or empty for no expiry.")
+                raise InvalidInput(_("'Valid for' must be a whole number of days, or empty for no expiry."))
             days = int(valid_days)
         token, secret = services.accounts.create_token(
             session,
@@ -216,7 +241,7 @@ def admin_create_token(
             scopes=scopes,
             valid_days=days,
         )
-        notice = f"Token '{token.name}' issued. Copy the secret now: it is shown only once."
+        notice = _("Token '{name}' issued. Copy the secret now: it is shown only once.", name=token.name)
         return notice, {"new_secret": secret}
 
     return _change(request, services, session, identity, change, "/admin#tokens")
@@ -232,6 +257,6 @@ def admin_revoke_token(
 ) -> Response:
     def change() -> str:
         token = services.accounts.revoke_token(session, identity.actor, token_id)
-        return f"Token '{token.name}' revoked."
+        return _("Token '{name}' revoked.", name=token.name)
 
     return _change(request, services, session, identity, change, "/admin#tokens")

@@ -55,6 +55,7 @@ from belfort.web.anpr_shapes import (
     read_out,
 )
 from belfort.web.deps import NotAuthenticated, connection_identity, current_actor, db_session, get_services, release
+from belfort.web.rendering import say
 
 router = APIRouter(prefix="/api/anpr", tags=["anpr"])
 
@@ -181,10 +182,10 @@ async def hits_stream(websocket: WebSocket) -> None:
         identity = await connection_identity(websocket, services)
         recent = await run_in_threadpool(_open_hits, services, identity)
     except NotAuthenticated as exc:
-        await _close(websocket, 401, exc.message)
+        await _close(websocket, 401, say(websocket, exc.message))  # type: ignore[arg-type]
         return
     except BelfortError as exc:
-        await _close(websocket, exc.status_code, exc.message)
+        await _close(websocket, exc.status_code, say(websocket, exc.message))  # type: ignore[arg-type]
         return
     actor = identity.actor
     async with services.bus.subscribe(hits_topic(organisation_of(actor))) as subscription:
@@ -193,7 +194,7 @@ async def hits_stream(websocket: WebSocket) -> None:
             await websocket.send_text(json.dumps({"type": "hello", "recent": recent}))
             while True:
                 getting = asyncio.ensure_future(subscription.get())
-                done, _ = await asyncio.wait({receiving, getting}, return_when=asyncio.FIRST_COMPLETED)
+                done, _pending = await asyncio.wait({receiving, getting}, return_when=asyncio.FIRST_COMPLETED)
                 if receiving in done:
                     getting.cancel()
                     if receiving.result()["type"] == "websocket.disconnect":
@@ -292,7 +293,8 @@ async def import_hotlist(
 def _import(services: Services, actor: Actor, hotlist_id: uuid.UUID, data: bytes) -> ImportOut:
     """In short transactions of its own (a million lines never hold the database for long);
     the matcher is rebuilt after the switch."""
-    hotlist, count = services.anpr.hotlists.import_entries(actor, hotlist_id, parse_csv(data))
+    entries = parse_csv(data, services.settings.zone)  # a file people wrote: its dates are the site's
+    hotlist, count = services.anpr.hotlists.import_entries(actor, hotlist_id, entries)
     return ImportOut(hotlist=hotlist_out(services, hotlist), imported=count)
 
 
@@ -308,7 +310,7 @@ def add_hotlist_entry(
     try:
         item: EntryIn = entry(body.plate, body.category, body.priority, body.valid_until, body.note)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(exc.args[0] if exc.args else str(exc)) from None
     services.anpr.hotlists.add_entry(session, actor, hotlist, item)
     session.commit()
     _rebuild(services, hotlist)

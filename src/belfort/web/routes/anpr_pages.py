@@ -17,32 +17,32 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from belfort.anpr.hotlists import CATEGORIES, entry, parse_csv
+from belfort.anpr.hotlists import CATEGORIES, CATEGORY_LABELS, entry, parse_csv
 from belfort.anpr.search import SearchQuery, camera_names
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.errors import BelfortError, InvalidInput, Refusal
+from belfort.i18n import Message, _, _n
 from belfort.policy import Action, Purpose, PurposeKind, may
 from belfort.web.anpr_shapes import cursor_of, passages_out, read_out
 from belfort.web.deps import current_identity, db_session, get_services, page_of
 from belfort.web.flash import redirect_after_post
 from belfort.web.rendering import render
 from belfort.web.routes.common import form_time, settle
-from belfort.words import plural
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form(max_length=500)]
 SEARCH_FIELDS = ("query", "mode", "start", "end", "camera", "area", "kind", "justification", "legal_basis_ref")
 
 
-def _maybe_time(value: str, label: str) -> datetime | None:
-    return form_time(value, label) if value.strip() else None
+def _maybe_time(value: str, label: str, services: Services) -> datetime | None:
+    return form_time(value, label, services.settings.zone) if value.strip() else None
 
 
 def _purpose(values: dict[str, str]) -> Purpose:
     kind = values.get("kind", "administrative")
     if kind not in ("administrative", "judicial"):
-        raise InvalidInput("purpose must be administrative or judicial")
+        raise InvalidInput(_("purpose must be administrative or judicial"))
     return Purpose(PurposeKind(kind), values.get("justification", ""), values.get("legal_basis_ref", ""))
 
 
@@ -104,8 +104,8 @@ def search_submit(
         search = SearchQuery(
             query,
             mode,  # type: ignore[arg-type]
-            _maybe_time(start, "From"),
-            _maybe_time(end, "Until"),
+            _maybe_time(start, _("From"), services),
+            _maybe_time(end, _("Until"), services),
             cameras,
             area.strip(),
             50,
@@ -183,11 +183,12 @@ def _render_hotlists(
         may_manage=may_manage,
         lists=lists,
         watch_problems={hotlist.id: services.anpr.hotlists.watch_problem(hotlist.id) for hotlist in lists},
-        hotlist_folders=services.anpr.hotlists.folders,
+        watch_examples=", ".join(f"{folder}/stolen.csv" for folder in services.anpr.hotlists.folders),
         current=current,
         entries=entries,
         contains=contains,
         categories=CATEGORIES,
+        category_labels=CATEGORY_LABELS,
         error=error,
         notice=notice,
     )
@@ -236,9 +237,10 @@ def hotlists_create(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
-    def change() -> tuple[str, uuid.UUID]:
+    def change() -> tuple[Message, uuid.UUID]:
         hotlist = services.anpr.hotlists.create(session, identity.actor, name, watch_path.strip())
-        return f"Hotlist '{hotlist.name}' created: import a CSV file or add plates.", hotlist.organisation_id
+        notice = _("Hotlist '{name}' created: import a CSV file or add plates.", name=hotlist.name)
+        return notice, hotlist.organisation_id
 
     return _hotlist_change(request, services, session, identity, change)
 
@@ -255,15 +257,19 @@ async def hotlists_import(
     upload = form.get("file")
     data = await upload.read() if isinstance(upload, UploadFile) else b""
 
-    def change() -> tuple[str, uuid.UUID]:
+    def change() -> tuple[Message, uuid.UUID]:
         if not data:
-            raise InvalidInput("choose a CSV file to import")
+            raise InvalidInput(_("choose a CSV file to import"))
         # in transactions of its own: the request's session stays unused until the page is drawn
-        hotlist, count = services.anpr.hotlists.import_entries(identity.actor, hotlist_id, parse_csv(data))
-        return (
-            f"{plural(count, 'entry', 'entries')} imported into '{hotlist.name}' (they replace the previous ones).",
-            hotlist.organisation_id,
+        entries = parse_csv(data, services.settings.zone)
+        hotlist, count = services.anpr.hotlists.import_entries(identity.actor, hotlist_id, entries)
+        notice = _n(
+            "{count} entry imported into '{name}' (it replaces the previous ones).",
+            "{count} entries imported into '{name}' (they replace the previous ones).",
+            count,
+            name=hotlist.name,
         )
+        return notice, hotlist.organisation_id
 
     return await run_in_threadpool(_hotlist_change, request, services, session, identity, change, hotlist_id)
 
@@ -281,14 +287,20 @@ def hotlists_add(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
-    def change() -> tuple[str, uuid.UUID]:
+    def change() -> tuple[Message, uuid.UUID]:
         hotlist = services.anpr.hotlists.get(session, identity.actor, hotlist_id)
         try:
-            item = entry(plate, category, priority, valid_until, note)
+            item = entry(plate, category, priority, valid_until, note, zone=services.settings.zone)
         except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise InvalidInput(exc.args[0] if exc.args else str(exc)) from None
         services.anpr.hotlists.add_entry(session, identity.actor, hotlist, item)
-        return f"{item.pattern} added to '{hotlist.name}' as {item.category}.", hotlist.organisation_id
+        notice = _(
+            "{plate} added to '{name}' as {category}.",
+            plate=item.pattern,
+            name=hotlist.name,
+            category=CATEGORY_LABELS.get(item.category, item.category),
+        )
+        return notice, hotlist.organisation_id
 
     return _hotlist_change(request, services, session, identity, change, hotlist_id)
 
@@ -301,10 +313,10 @@ def hotlists_delete(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> Response:
-    def change() -> tuple[str, uuid.UUID]:
+    def change() -> tuple[Message, uuid.UUID]:
         # in transactions of its own: a large list's entries are deleted in short steps
         name, organisation_id = services.anpr.hotlists.remove(identity.actor, hotlist_id)
-        return f"Hotlist '{name}' deleted.", organisation_id
+        return _("Hotlist '{name}' deleted.", name=name), organisation_id
 
     return _hotlist_change(request, services, session, identity, change)
 
@@ -369,7 +381,7 @@ def sections_create(
         settle(session, exc)
         return _render_sections(request, services, session, identity, exc.status_code, error=exc.message)
     session.commit()
-    return redirect_after_post(request, "/anpr/sections", f"Section '{section.name}' set up.")
+    return redirect_after_post(request, "/anpr/sections", _("Section '{name}' set up.", name=section.name))
 
 
 @router.post("/anpr/sections/report")
@@ -402,8 +414,8 @@ def sections_report(
             session,
             actor,
             chosen,
-            form_time(start, "From"),
-            form_time(end, "Until"),
+            form_time(start, _("From"), services.settings.zone),
+            form_time(end, _("Until"), services.settings.zone),
             _purpose(values),
             bool(over_limit),
         )

@@ -10,6 +10,7 @@ from belfort.app import Services
 from belfort.auth.service import Identity, LoginThrottled
 from belfort.policy import capabilities
 from belfort.web.deps import current_identity, db_session, get_services
+from belfort.web.rendering import say
 from belfort.web.routes.schemas import CapabilityOut, LoginRequest, LoginResponse, MeResponse
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -32,7 +33,7 @@ def login(
         signed_in = services.accounts.login(session, body.username, body.password, kind="api", client=client)
     except LoginThrottled as throttled:
         headers = {"Retry-After": str(throttled.retry_after)}
-        return JSONResponse({"detail": throttled.message}, status_code=429, headers=headers)
+        return JSONResponse({"detail": say(request, throttled.message)}, status_code=429, headers=headers)
     user = signed_in.user
     return LoginResponse(
         token=signed_in.token,
@@ -58,7 +59,7 @@ def logout(
 
 
 @router.get("/me", response_model=MeResponse, summary="Who the caller is and what they may do")
-def me(identity: Identity = Depends(current_identity)) -> MeResponse:
+def me(request: Request, identity: Identity = Depends(current_identity)) -> MeResponse:
     actor = identity.actor
     allowed = capabilities(actor.role) if actor.role else []
     return MeResponse(
@@ -68,5 +69,5 @@ def me(identity: Identity = Depends(current_identity)) -> MeResponse:
         organisation=actor.organisation_name,
         organisation_kind=actor.organisation_kind.value if actor.organisation_kind else None,
         scopes=sorted(actor.scopes),
-        capabilities=[CapabilityOut(action=a.value, description=d) for a, d in allowed],
+        capabilities=[CapabilityOut(action=a.value, description=say(request, d)) for a, d in allowed],
     )

@@ -10,7 +10,7 @@ redirect (post/redirect/get).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -22,10 +22,11 @@ from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
 from belfort.cameras.service import KINDS, TRANSPORTS, CameraSpec, redact_url
 from belfort.errors import BelfortError, InvalidInput
+from belfort.i18n import Message, _
 from belfort.policy import Action, LegalRegime, may, sees_exact_position
-from belfort.timeutil import iso_utc, parse_iso
+from belfort.timeutil import iso_utc, local_day, parse_local
 from belfort.web.deps import current_identity, db_session, get_services
-from belfort.web.rendering import FormText, QueryText, render
+from belfort.web.rendering import FormText, QueryText, render, say
 from belfort.web.routes.common import apply_form
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +63,7 @@ def _render_list(
         may_play=may(actor, Action.VIEW_RECORDING),
         organisations=services.accounts.organisation_names(session) if manage else [],
         kinds=KINDS,
-        error=error,
+        error=say(request, error),
         events=services.media.recent_events(session) if manage else [],
     )
 
@@ -83,14 +84,14 @@ def _optional_float(value: str, label: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise InvalidInput(f"{label} must be a number, like 50.9307") from None
+        raise InvalidInput(_("{field} must be a number, like 50.9307", field=label)) from None
 
 
 def _optional_int(value: str, label: str) -> int | None:
     if not value.strip():
         return None
     if not value.strip().isdigit():
-        raise InvalidInput(f"{label} must be a whole number of days")
+        raise InvalidInput(_("{field} must be a whole number of days", field=label))
     return int(value)
 
 
@@ -134,12 +135,12 @@ def cameras_add(
             password=password or None,
             street=street,
             area=area,
-            latitude=_optional_float(latitude, "latitude"),
-            longitude=_optional_float(longitude, "longitude"),
+            latitude=_optional_float(latitude, _("latitude")),
+            longitude=_optional_float(longitude, _("longitude")),
             council_consent_ref=council_consent_ref,
         )
         camera = services.cameras.add(session, identity.actor, spec)
-        return f"Camera '{camera.name}' registered (disabled until you enable it)."
+        return _("Camera '{name}' registered (disabled until you enable it).", name=camera.name)
 
     def failed(exc: BelfortError) -> HTMLResponse:
         return _render_list(request, services, session, identity, exc.status_code, exc.message)
@@ -159,9 +160,11 @@ def cameras_state(
     def change() -> str:
         if state == "remove":
             camera = services.cameras.remove(session, identity.actor, ref)
-            return f"Camera '{camera.name}' removed; its recordings stay until their retention ends."
+            return _("Camera '{name}' removed; its recordings stay until their retention ends.", name=camera.name)
         camera = services.cameras.update(session, identity.actor, ref, CameraSpec(enabled=state == "enable"))
-        return f"Camera '{camera.name}' {state}d."
+        if state == "enable":
+            return _("Camera '{name}' enabled.", name=camera.name)
+        return _("Camera '{name}' disabled.", name=camera.name)
 
     def failed(exc: BelfortError) -> HTMLResponse:
         return _render_list(request, services, session, identity, exc.status_code, exc.message)
@@ -199,7 +202,7 @@ def _render_edit(
         kinds=KINDS,
         transports=TRANSPORTS,
         regimes=[regime.value for regime in LegalRegime],
-        error=error,
+        error=say(request, error),
     )
 
 
@@ -229,9 +232,13 @@ async def camera_edit_submit(
     camera = services.cameras.find(session, ref)
 
     def change() -> str:
-        for field, limit in (("main_url", 2000), ("sub_url", 2000), ("password", 500)):
+        for field, label, limit in (
+            ("main_url", _("main stream"), 2000),
+            ("sub_url", _("sub-stream"), 2000),
+            ("password", _("password"), 500),
+        ):
             if len(values[field]) > limit:
-                raise InvalidInput(f"{field.replace('_', ' ')}: at most {limit} characters")
+                raise InvalidInput(_("{field}: at most {count} characters", field=label, count=limit))
         username: str | None = values["username"] or None
         password: str | None = values["password"] or None
         if values["clear_credentials"]:
@@ -248,16 +255,16 @@ async def camera_edit_submit(
             transport=values["transport"],
             street=values["street"],
             area=values["area"],
-            latitude=_optional_float(values["latitude"], "latitude"),
-            longitude=_optional_float(values["longitude"], "longitude"),
+            latitude=_optional_float(values["latitude"], _("latitude")),
+            longitude=_optional_float(values["longitude"], _("longitude")),
             clear_position=not values["latitude"].strip() and not values["longitude"].strip(),
-            retention_max_days=_optional_int(values["retention_max_days"], "retention (maximum)"),
-            retention_min_days=_optional_int(values["retention_min_days"], "retention (minimum)"),
+            retention_max_days=_optional_int(values["retention_max_days"], _("retention (maximum)")),
+            retention_min_days=_optional_int(values["retention_min_days"], _("retention (minimum)")),
             council_consent_ref=values["council_consent_ref"],
             enabled=bool(values["enabled"]),
         )
         changed = services.cameras.update(session, identity.actor, ref, spec)
-        return f"Camera '{changed.name}' saved."
+        return _("Camera '{name}' saved.", name=changed.name)
 
     def failed(exc: BelfortError) -> HTMLResponse:
         assert camera is not None  # an unknown camera is refused (403/404), not shown again
@@ -277,27 +284,39 @@ def camera_page(
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
-    now = services.clock()
-    error = ""
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    try:
-        first = parse_iso(day + "T00:00:00") if day.strip() else midnight
-    except ValueError:
-        error, first = f"'{day}' is not a day: use YYYY-MM-DD.", midnight
-    moment = ""
+    zone = services.settings.zone
+    error: str = ""
+    moment = None
     if at.strip():
         try:
-            moment = iso_utc(parse_iso(at))
+            moment = parse_local(at, zone)
+        except ValueError as exc:
+            reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else None
+            error = say(request, reason or _("'{moment}' is not a moment: use YYYY-MM-DD HH:MM:SS.", moment=at))
+    today = services.clock().astimezone(zone).date()
+    shown = moment.astimezone(zone).date() if moment else today
+    if day.strip():
+        try:
+            shown = date.fromisoformat(day.strip())
         except ValueError:
-            error = f"'{at}' is not a moment: use YYYY-MM-DDTHH:MM:SSZ."
-    index = services.playback.index(session, identity.actor, ref, first, first + timedelta(days=1))
+            error, shown = say(request, _("'{day}' is not a day: use YYYY-MM-DD.", day=day)), today
+    try:
+        first, last = local_day(shown, zone)
+    except (ValueError, OverflowError):  # a day at the edge of year 1 or 9999 does not convert
+        error = say(request, _("'{day}' is not a day: use YYYY-MM-DD.", day=day or shown.isoformat()))
+        shown, moment = today, None
+        first, last = local_day(shown, zone)
+    index = services.playback.index(session, identity.actor, ref, first, last)
     camera = index.camera
     actor = identity.actor
     context: dict[str, Any] = {
         "camera": camera,
         "status": services.media.status(camera.id),
-        "day": first.date().isoformat(),
-        "at": moment,
+        "day": shown.isoformat(),
+        "shown_day": shown.isoformat() if day.strip() and not error else "",
+        "day_start": first,
+        "day_hours": round((last - first).total_seconds() / 3600),
+        "at": iso_utc(moment) if moment else "",
         "segments": index.segments,
         "gaps": index.gaps,
         "holds": index.holds,

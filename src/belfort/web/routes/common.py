@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -14,7 +14,8 @@ from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
 from belfort.auth.models import ApiToken, Organisation, User
 from belfort.errors import BelfortError, InvalidInput, Refusal
-from belfort.timeutil import parse_iso
+from belfort.i18n import Message, _
+from belfort.timeutil import parse_local
 from belfort.web.flash import redirect_after_post
 from belfort.web.routes.schemas import AuditRecordOut, OrganisationOut, TokenOut, UserOut
 
@@ -109,9 +110,20 @@ def token_out(token: ApiToken) -> TokenOut:
     )
 
 
-def form_time(value: str, label: str) -> datetime:
-    """A time typed in a form: `YYYY-MM-DD HH:MM[:SS]`, UTC."""
+def form_time(value: str, label: str, zone: tzinfo) -> datetime:
+    """A time typed in a form (or a `datetime-local` field): `YYYY-MM-DD HH:MM[:SS]`, the
+    site's wall-clock time in `zone` unless it names its offset (`+01:00`, `Z`); aware UTC.
+    A time the clocks skip, or one out of range, is refused naming the field `label`."""
     try:
-        return parse_iso(value.strip().replace(" ", "T"))
-    except ValueError:
-        raise InvalidInput(f"'{value}' is not a time for '{label}': use YYYY-MM-DD HH:MM:SS (UTC).") from None
+        return parse_local(value, zone)
+    except ValueError as exc:
+        if exc.args and isinstance(exc.args[0], Message):
+            raise InvalidInput(_("{field}: {problem}", field=label, problem=exc.args[0])) from None
+        raise InvalidInput(
+            _(
+                "'{value}' is not a time for '{field}': use YYYY-MM-DD HH:MM, local time (or add an offset, "
+                "such as +01:00).",
+                value=value,
+                field=label,
+            )
+        ) from None

@@ -25,8 +25,9 @@ from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.evidence.models import EvidenceExport
 from belfort.evidence.service import MAX_ITEMS, ExportItem, ExportRequest
 from belfort.evidence.signing import readable_fingerprint
+from belfort.i18n import Message, _
 from belfort.policy import Action, Actor, Purpose, PurposeKind, Role, may
-from belfort.timeutil import as_utc
+from belfort.timeutil import as_utc, parse_iso
 from belfort.web.deps import current_actor, current_identity, db_session, get_services, release
 from belfort.web.flash import redirect_after_post
 from belfort.web.rendering import render
@@ -235,6 +236,7 @@ def _render(
     may_export = may(actor, Action.EXPORT_EVIDENCE)
     cameras = services.cameras.visible(session, actor) if may_export else []
     fingerprint = services.exports.key.fingerprint()
+    rows = services.exports.history(session, actor)
     return render(
         request,
         "evidence.html",
@@ -245,7 +247,7 @@ def _render(
         sees_all=actor.role is Role.DPO,
         sees_organisation=actor.role is Role.SUPERVISOR,
         cameras=cameras,
-        exports=[export_out(row, actor) for row in services.exports.history(session, actor)],
+        exports=[(export_out(row, actor), _clip_times(row)) for row in rows],
         values={**EMPTY_FORM, **(values or {})},
         ranges=ranges or [{"camera": "", "start": "", "end": ""}],
         max_items=MAX_ITEMS,
@@ -284,10 +286,28 @@ async def evidence_submit(
     return await run_in_threadpool(_submit, request, services, session, identity, values, ranges)
 
 
+def _clip_times(row: EvidenceExport) -> list[dict[str, object]]:
+    """The clips of an export with their times as instants, for the page to show them locally."""
+    return [
+        {**clip, "start_at": parse_iso(str(clip["start"])), "end_at": parse_iso(str(clip["end"]))}
+        for clip in json.loads(row.items)
+    ]
+
+
+FIELD_NAMES = {
+    "case_number": _("Case number"),
+    "recipient": _("Recipient"),
+    "justification": _("Justification"),
+    "legal_basis_ref": _("Decision reference"),
+}
+
+
 def _refuse_long(values: dict[str, str], limits: dict[str, int]) -> None:
     for key, limit in limits.items():
         if len(values[key]) > limit:
-            raise InvalidInput(f"{key.replace('_', ' ')}: at most {limit} characters; shorten it")
+            raise InvalidInput(
+                _("{field}: at most {limit} characters; shorten it", field=FIELD_NAMES[key], limit=limit)
+            )
 
 
 def _submit(
@@ -300,12 +320,14 @@ def _submit(
 ) -> Response:
     try:
         if values["kind"] not in ("administrative", "judicial"):
-            raise InvalidInput("purpose: choose administrative or judicial")
+            raise InvalidInput(_("purpose: choose administrative or judicial"))
         _refuse_long(values, {"case_number": 100, "recipient": 200, "justification": 500, "legal_basis_ref": 200})
         if len(ranges) > MAX_ITEMS:
-            raise InvalidInput(f"an export holds at most {MAX_ITEMS} camera ranges; remove some")
+            raise InvalidInput(_("an export holds at most {limit} camera ranges; remove some", limit=MAX_ITEMS))
+        zone = services.settings.zone
         items = tuple(
-            ExportItem(r["camera"], form_time(r["start"], "From"), form_time(r["end"], "Until")) for r in ranges
+            ExportItem(r["camera"], form_time(r["start"], _("From"), zone), form_time(r["end"], _("Until"), zone))
+            for r in ranges
         )
         export = ExportRequest(
             items,
@@ -323,9 +345,17 @@ def _submit(
         return _render(
             request, services, session, identity, exc.status_code, values=values, ranges=ranges, error=exc.message
         )
-    notice = (
-        f"Export for case {row.case_number} accepted: the package is being built "
-        f"({'faces are blurred, which takes a while' if row.blur_faces else 'clips are copied as recorded'}). "
-        "It appears below, ready to download, when done."
-    )
+    notice: Message
+    if row.blur_faces:
+        notice = _(
+            "Export for case {case} accepted: the package is being built (faces are blurred, which takes a while). "
+            "It appears below, ready to download, when done.",
+            case=row.case_number,
+        )
+    else:
+        notice = _(
+            "Export for case {case} accepted: the package is being built (clips are copied as recorded). "
+            "It appears below, ready to download, when done.",
+            case=row.case_number,
+        )
     return redirect_after_post(request, "/evidence", notice)

@@ -18,6 +18,7 @@ from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
 from belfort.errors import BelfortError, Refusal
+from belfort.i18n import _
 from belfort.policy import Action, Actor, Purpose, PurposeKind, may
 from belfort.retention.models import Hold
 from belfort.web.deps import current_actor, current_identity, db_session, get_services
@@ -177,8 +178,8 @@ def holds_place(
             session,
             identity.actor,
             camera,
-            form_time(start, "From"),
-            form_time(end, "Until"),
+            form_time(start, _("From"), services.settings.zone),
+            form_time(end, _("Until"), services.settings.zone),
             case_number,
             reason,
             Purpose(PurposeKind(kind), justification, legal_basis_ref),
@@ -186,7 +187,11 @@ def holds_place(
     except BelfortError as exc:
         return _refused(request, services, session, identity, exc, values)
     session.commit()
-    notice = f"Hold for case {hold.case_number} placed on {target.name}: retention will not erase this range."
+    notice = _(
+        "Hold for case {case} placed on {camera}: retention will not erase this range.",
+        case=hold.case_number,
+        camera=target.name,
+    )
     return redirect_after_post(request, "/holds", notice)
 
 
@@ -208,7 +213,11 @@ def holds_lift(
     except BelfortError as exc:
         return _refused(request, services, session, identity, exc, {})
     session.commit()
-    notice = f"Hold for case {hold.case_number} on {camera.name} lifted: retention applies to this range again."
+    notice = _(
+        "Hold for case {case} on {camera} lifted: retention applies to this range again.",
+        case=hold.case_number,
+        camera=camera.name,
+    )
     return redirect_after_post(request, "/holds", notice)
 
 

@@ -26,6 +26,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.errors import BelfortError, InvalidInput
+from belfort.i18n import _
 from belfort.media.live import QueueSink, TransportSink, Viewer, ViewerSink
 from belfort.policy import Action, Actor, Purpose, PurposeKind, may
 from belfort.viewing.live import OpenedStream
@@ -37,6 +38,7 @@ from belfort.web.deps import (
     db_session,
     get_services,
 )
+from belfort.web.rendering import say
 from belfort.web.routes.schemas import LiveCameraOut, LivePurposeOut, PurposeIn, WatchingOut
 from belfort.web.transport import SCOPE_KEY
 
@@ -47,7 +49,7 @@ def purpose_from_query(kind: str, justification: str, legal_basis_ref: str) -> P
     if not kind and not justification:
         return None
     if kind not in ("administrative", "judicial"):
-        raise InvalidInput("purpose must be 'administrative' or 'judicial'")
+        raise InvalidInput(_("purpose must be 'administrative' or 'judicial'"))
     return Purpose(PurposeKind(kind), justification.strip(), legal_basis_ref.strip())
 
 
@@ -162,7 +164,7 @@ def snapshot(
     session: Session = Depends(db_session),
 ) -> Response:
     """The purpose is the shift's, unless the body states one (`{"kind": ..., "justification": ...}`)."""
-    _, jpeg = services.live.snapshot(session, identity.actor, identity.session_id, ref, _purpose(body))
+    _camera, jpeg = services.live.snapshot(session, identity.actor, identity.session_id, ref, _purpose(body))
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
@@ -176,11 +178,14 @@ def _record_close(services: Services, opened: OpenedStream, stats: dict[str, Any
         services.live.close(session, opened, stats)
 
 
-async def _refuse(websocket: WebSocket, status: int, detail: str, needs: tuple[str, ...] = ()) -> None:
+async def _refuse(websocket: WebSocket, status: int, problem: str, needs: tuple[str, ...] = ()) -> None:
+    """Tell the viewer why (in their language), then close with 4000 plus the status."""
+    detail = say(websocket, problem)
     message = json.dumps({"type": "error", "status": status, "detail": detail, "needs": list(needs)})
     with contextlib.suppress(WebSocketDisconnect):  # the viewer may already have left
         await websocket.send_text(message)
-        await websocket.close(code=4000 + status, reason=detail[:120])
+        # A close reason holds at most 123 bytes: cut the (perhaps accented) text on a character.
+        await websocket.close(code=4000 + status, reason=detail.encode()[:120].decode(errors="ignore"))
 
 
 @router.websocket("/api/live/{ref}/ws")
@@ -195,6 +200,7 @@ async def live_stream(
     await websocket.accept()
     try:
         identity = await connection_identity(websocket, services)
+        websocket.state.identity = identity  # the person's language, for a refusal
         query_purpose = purpose_from_query(purpose[:20], justification[:500], legal_basis_ref[:200])
         opened = await run_in_threadpool(_open_stream, services, identity, ref[:120], query_purpose)
     except NotAuthenticated as exc:

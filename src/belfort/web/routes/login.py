@@ -5,6 +5,11 @@ random value, sets it in a short-lived HttpOnly, SameSite=Strict cookie and in a
 field, and a sign-in is only checked when both came back equal. So another site cannot
 sign a browser in under the other site's account (login CSRF). The JSON login of the API
 involves no cookie and needs no such token.
+
+Before signing in, the page speaks the browser's language, or the one picked from its
+language links (`?lang=fr`, remembered in the `belfort_lang` cookie, see
+`belfort.web.rendering.language_of`). A person whose password an administrator reset is
+taken to the page where they choose a new one.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,14 +26,16 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.service import Identity, LoginThrottled
 from belfort.errors import InvalidInput, LoginRefused
-from belfort.web.deps import SESSION_COOKIE, current_identity, db_session, get_services
-from belfort.web.rendering import error_page, render
+from belfort.i18n import LANGUAGES, _
+from belfort.web.deps import CHANGE_PASSWORD_PAGE, SESSION_COOKIE, current_identity, db_session, get_services
+from belfort.web.rendering import LANGUAGE_COOKIE, error_page, render, say
 
 router = APIRouter(include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "belfort_login_csrf"
 LOGIN_CSRF_SECONDS = 30 * 60
 """How long a login form stays usable."""
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def _safe_next(target: str) -> str:
@@ -65,8 +72,29 @@ def _login_form(
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/", services: Services = Depends(get_services)) -> HTMLResponse:
-    return _login_form(request, services, next[:500])
+def login_page(
+    request: Request,
+    next: str = "/",
+    lang: str = "",
+    services: Services = Depends(get_services),
+) -> Response:
+    """The login form; `?lang=` picks its language for this browser and shows the form again."""
+    next = next[:500]
+    if not lang:
+        return _login_form(request, services, next)
+    if lang not in LANGUAGES:
+        problem = _("lang: choose one of {choices}", choices=", ".join(LANGUAGES))
+        return _login_form(request, services, next, status_code=422, error=say(request, problem))
+    response = RedirectResponse(f"/login?next={quote(_safe_next(next), safe='/')}", status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        lang,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.server.secure_cookies,
+    )
+    return response
 
 
 @router.post("/login")
@@ -83,8 +111,10 @@ def login_submit(
         return error_page(
             request,
             403,
-            "This sign-in form has expired or was not sent by this site's login page: "
-            "reload the login page and sign in again.",
+            _(
+                "This sign-in form has expired or was not sent by this site's login page: "
+                "reload the login page and sign in again."
+            ),
         )
     client = request.client.host if request.client else ""
     try:
@@ -92,12 +122,18 @@ def login_submit(
             signed_in = services.accounts.login(session, username, password, kind="web", client=client)
     except (LoginRefused, InvalidInput) as refusal:
         form = _login_form(
-            request, services, next, status_code=refusal.status_code, error=refusal.message, username=username
+            request,
+            services,
+            next,
+            status_code=refusal.status_code,
+            error=say(request, refusal.message),
+            username=username,
         )
         if isinstance(refusal, LoginThrottled):
             form.headers["Retry-After"] = str(refusal.retry_after)
         return form
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = CHANGE_PASSWORD_PAGE if signed_in.user.must_change_password else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.token,

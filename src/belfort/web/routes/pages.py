@@ -1,9 +1,9 @@
 """Home: what each person may do, with links to the pages of their role.
 
 Each area has its own page module (`camera_pages`, `audit_pages`, `admin_pages`, `holds`,
-`evidence`, `anpr_pages`, `wall`, `login`), drawn through `belfort.web.rendering`. Pages
-call the same services and so the same policy gate as the API; they decide nothing about
-access. Forms that change state carry the session's CSRF token (checked in
+`evidence`, `anpr_pages`, `wall`, `login`, `account_pages`), drawn through
+`belfort.web.rendering`. Pages call the same services and so the same policy gate as the
+API; they decide nothing about access. Forms that change state carry the session's CSRF token (checked in
 `belfort.web.deps`) and answer with a redirect (post/redirect/get, `belfort.web.flash`).
 """
 
@@ -12,9 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.policy import Action, Role, capabilities
-from belfort.web.deps import current_identity
+from belfort.web.deps import current_identity, get_services
 from belfort.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,9 +43,12 @@ PAGES: dict[Action, str] = {
 
 
 @router.get("/")
-def home(request: Request, identity: Identity = Depends(current_identity)) -> Response:
+def home(
+    request: Request, identity: Identity = Depends(current_identity), services: Services = Depends(get_services)
+) -> Response:
     actor = identity.actor
     if actor.role is Role.OPERATOR:
         return RedirectResponse("/wall", status_code=303)
     allowed = [(action, text, PAGES.get(action)) for action, text in capabilities(actor.role)] if actor.role else []
-    return render(request, "home.html", allowed=allowed)
+    days = services.settings.policy.administrative_consult_days
+    return render(request, "home.html", allowed=allowed, administrative_days=days)

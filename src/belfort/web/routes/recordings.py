@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from belfort.app import Services
 from belfort.errors import BelfortError
+from belfort.i18n import _, _n
 from belfort.media.clips import read_clip
 from belfort.media.models import Segment
 from belfort.media.timeline import MAX_PIXELS
@@ -28,6 +29,7 @@ from belfort.retention.models import Hold
 from belfort.timeutil import iso_utc
 from belfort.viewing.playback import GRANT_SECONDS, PlayerClip
 from belfort.web.deps import current_actor, db_session, get_services, release
+from belfort.web.rendering import say
 from belfort.web.routes.schemas import (
     ClipOut,
     GapOut,
@@ -117,6 +119,7 @@ def recording_index(
 )
 def request_playback(
     body: PlaybackIn,
+    request: Request,
     actor: Actor = Depends(current_actor),
     services: Services = Depends(get_services),
     session: Session = Depends(db_session),
@@ -126,7 +129,7 @@ def request_playback(
     camera_id = grant.camera.id
     return PlaybackOut(
         granted=True,
-        reason=grant.reason,
+        reason=say(request, grant.reason),
         expires_in=GRANT_SECONDS,
         grant=grant.link,
         grant_start=grant.start,
@@ -215,7 +218,7 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
     """(first, last) of a single `bytes=` range, None without a header; 416 when unsatisfiable."""
     if not header:
         return None
-    unit, _, spec = header.partition("=")
+    unit, _sep, spec = header.partition("=")
     first_text, dash, last_text = spec.strip().partition("-")
     try:
         if unit.strip() != "bytes" or not dash or "," in spec:
@@ -226,9 +229,18 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
             first = int(first_text)
             last = min(int(last_text), size - 1) if last_text else size - 1
     except ValueError:
-        raise RangeNotSatisfiable(f"Range '{header[:80]}' is not understood: use 'bytes=FIRST-LAST'.") from None
+        raise RangeNotSatisfiable(
+            _("Range '{range}' is not understood: use 'bytes=FIRST-LAST'.", range=header[:80])
+        ) from None
     if first > last or first >= size:
-        raise RangeNotSatisfiable(f"Range '{header[:80]}' is outside the clip's {size} bytes.")
+        raise RangeNotSatisfiable(
+            _n(
+                "Range '{range}' is outside the clip's {count} byte.",
+                "Range '{range}' is outside the clip's {count} bytes.",
+                size,
+                range=header[:80],
+            )
+        )
     return first, last
 
 

@@ -8,6 +8,7 @@ see, and answers leave out cameras they no longer may.
 from __future__ import annotations
 
 from datetime import datetime
+from math import isqrt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -18,14 +19,16 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.policy import Action, Actor, may
-from belfort.wall.service import SavedLayout, SavedTour
+from belfort.wall.service import TILES, SavedLayout, SavedTour
 from belfort.web.deps import current_actor, current_identity, db_session, get_services
 from belfort.web.rendering import render
 from belfort.web.routes.schemas import StrictBody
 
 router = APIRouter(tags=["wall"])
 pages = APIRouter(include_in_schema=False)
-WALL_LAYOUTS = (("1", "1"), ("2x2", "2x2"), ("3x3", "3x3"), ("4x4", "4x4"), ("1+5", "1+5"))
+WALL_LAYOUTS = tuple((name, tiles, 3 if name == "1+5" else isqrt(tiles)) for name, tiles in TILES.items())
+"""Each layout the wall offers: its name, its number of tiles and of columns ("1+5": one
+large tile over two by two places, beside and under it five small ones)."""
 
 
 @pages.get("/wall")
@@ -51,8 +54,8 @@ CameraRef = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_
 
 class LayoutIn(StrictBody):
     layout: Annotated[str, StringConstraints(max_length=10)]
-    """One of "1", "2x2", "3x3", "4x4", "1+5"."""
-    tiles: Annotated[list[CameraRef | None], Field(max_length=16)]
+    """One of "1", "2x2", "3x3", "4x4", "1+5", "5x5", "6x6"."""
+    tiles: Annotated[list[CameraRef | None], Field(max_length=max(TILES.values()))]
     """A camera id or null for each tile, left to right, top to bottom; "1+5" starts with the large tile."""
     is_default: bool = False
 

@@ -9,7 +9,7 @@ const message = document.getElementById("hits-message");
 new HitsPanel(document.getElementById("hits"), {
   csrf: page.dataset.csrf,
   mayHandle: page.dataset.mayHandle === "1",
-  onWall: page.dataset.mayWatch === "1" ? (camera) => (location.href = `/wall?camera=${encodeURIComponent(camera)}`) : null,
+  onWall: page.dataset.mayWatch === "1" ? (camera) => (location.href = "/wall?" + new URLSearchParams({ camera })) : null,
   say: (text, isError) => {
     message.textContent = text;
     message.className = isError ? "error" : "muted";

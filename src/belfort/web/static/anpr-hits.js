@@ -6,24 +6,38 @@
 // how many there were and the last read; a new one updates that card. Operators accept or
 // reject it (a rejection needs a reason), which settles the whole series; one click puts
 // the camera on the video wall. Used on the ANPR page and, compact, on the wall.
+// A card is a clone of the page's <template id="hit-card"> (templates/anpr_hit_card.html);
+// times are the site's local time.
 
 import { api } from "./api.js";
+import { _, language, timeZone } from "./i18n.js";
 
 const CATEGORY = {
-  stolen: "Stolen",
-  wanted: "Wanted",
-  uninsured: "Uninsured",
-  no_valid_inspection: "No valid inspection",
-  other: "Other",
+  stolen: _("Stolen"),
+  wanted: _("Wanted"),
+  uninsured: _("Uninsured"),
+  no_valid_inspection: _("No valid inspection"),
+  other: _("Other"),
 };
 
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
+/** The Belgian form of the page's language for dates (25/10, not 10/25). */
+const locale = `${language}-${language === "en" ? "GB" : "BE"}`;
+const clock = new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+const dated = new Intl.DateTimeFormat(locale, {
+  timeZone,
+  day: "2-digit",
+  month: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+const day = new Intl.DateTimeFormat(locale, { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
 
-function when(iso) {
-  const d = new Date(iso);
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
+/** A hit's time in the site's zone: the time of day, with the date when it is not today. */
+export function when(iso, now = new Date()) {
+  const moment = new Date(iso);
+  return day.format(moment) === day.format(now) ? clock.format(moment) : dated.format(moment);
 }
 
 export class HitsPanel {
@@ -38,13 +52,14 @@ export class HitsPanel {
   }
 
   connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/api/anpr/hits/ws`);
+    const address = new URL("/api/anpr/hits/ws", location.href);
+    address.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(address);
     ws.onmessage = (event) => this.onMessage(JSON.parse(event.data));
     ws.onclose = (event) => {
       if (this.closed) return;
       if (event.code === 4401 || event.code === 4403) {
-        this.say(event.reason || "You may not see hotlist hits.", true);
+        this.say(event.reason || _("You may not see hotlist hits."), true);
         return;
       }
       setTimeout(() => this.connect(), this.retry);
@@ -75,8 +90,8 @@ export class HitsPanel {
     const empty = this.container.querySelector(".hits-empty");
     if (this.cards.size === 0 && !empty) {
       const p = document.createElement("p");
-      p.className = "hits-empty muted small";
-      p.textContent = "No open hits. New ones appear here the moment a hotlisted plate is read.";
+      p.classList.add("hits-empty", "muted", "small");
+      p.textContent = _("No open hits. New ones appear here the moment a hotlisted plate is read.");
       this.container.appendChild(p);
     } else if (this.cards.size && empty) {
       empty.remove();
@@ -89,7 +104,8 @@ export class HitsPanel {
     if (hit.state !== "new") {
       if (existing) {
         existing.classList.add("handled");
-        existing.querySelector(".hit-actions").textContent = `${hit.state} by ${hit.handled_by}`;
+        existing.querySelector(".hit-actions").textContent =
+          hit.state === "accepted" ? _("accepted by {person}", { person: hit.handled_by }) : _("rejected by {person}", { person: hit.handled_by });
         setTimeout(() => {
           existing.remove();
           this.cards.delete(hit.id);
@@ -103,50 +119,48 @@ export class HitsPanel {
       if (fresh) this.flash(existing);
       return;
     }
-    const card = document.createElement("article");
-    card.className = `hit priority-${hit.priority} category-${hit.category}${fresh ? " fresh" : ""}`;
+    const card = document.getElementById("hit-card").content.firstElementChild.cloneNode(true);
+    card.classList.add(`priority-${hit.priority}`, `category-${hit.category}`);
+    if (fresh) card.classList.add("fresh");
     card.dataset.hit = hit.id;
-    card.dataset.testid = "hit";
-    card.setAttribute("data-testid", "hit");
-    card.innerHTML = `
-      <img class="hit-crop" alt="plate crop">
-      <div class="hit-body">
-        <div class="hit-head"><span class="hit-plate"></span><span class="hit-category"></span><span class="hit-priority"></span></div>
-        <div class="hit-where small"></div>
-        <div class="hit-series small" data-testid="hit-series" hidden></div>
-        <div class="hit-list small muted"></div>
-        <div class="hit-warning small" hidden></div>
-        <div class="hit-actions"></div>
-      </div>`;
     const crop = card.querySelector(".hit-crop");
     if (hit.crop_url) crop.src = hit.crop_url;
-    else crop.replaceWith(Object.assign(document.createElement("div"), { className: "hit-crop none", textContent: "no picture" }));
+    else crop.replaceWith(document.getElementById("hit-no-picture").content.firstElementChild.cloneNode(true));
     if (hit.overview_url) {
-      crop.title = "Open the whole picture";
+      crop.title = _("Open the whole picture");
       crop.addEventListener("click", () => window.open(hit.overview_url, "_blank", "noopener"));
     }
     card.querySelector(".hit-plate").textContent = hit.display;
     card.querySelector(".hit-category").textContent = CATEGORY[hit.category] || hit.category;
-    card.querySelector(".hit-priority").textContent = `P${hit.priority}`;
+    card.querySelector(".hit-priority").textContent = _("P{priority}", { priority: hit.priority });
     card.querySelector(".hit-where").textContent = `${when(hit.ts)} · ${hit.camera || hit.place}`;
-    card.querySelector(".hit-list").textContent = `${hit.hotlist}: ${hit.pattern}${hit.note ? ` — ${hit.note}` : ""}`;
+    card.querySelector(".hit-list").textContent = [`${hit.hotlist}: ${hit.pattern}`, hit.note].filter(Boolean).join(" — ");
     this.showSeries(card, hit);
     if (hit.mode === "equivalent") {
       const warning = card.querySelector(".hit-warning");
       warning.hidden = false;
-      warning.textContent = `Read as ${hit.plate}, listed as ${hit.pattern}: matched only through look-alike characters. Check the plate.`;
+      warning.textContent = _("Read as {plate}, listed as {pattern}: matched only through look-alike characters. Check the plate.", {
+        plate: hit.plate,
+        pattern: hit.pattern,
+      });
     } else if (hit.mode === "wildcard") {
       const warning = card.querySelector(".hit-warning");
       warning.hidden = false;
-      warning.textContent = `Matched a partial entry (${hit.pattern}).`;
+      warning.textContent = _("Matched a partial entry ({pattern}).", { pattern: hit.pattern });
     }
     const actions = card.querySelector(".hit-actions");
     if (hit.camera_id && this.options.onWall) {
-      actions.appendChild(this.button("On wall", "primary", () => this.options.onWall(hit.camera_id), "on-wall"));
+      const onWall = this.button(_("On wall"), () => this.options.onWall(hit.camera_id));
+      onWall.classList.add("primary");
+      onWall.setAttribute("data-testid", "on-wall");
+      actions.appendChild(onWall);
     }
     if (this.options.mayHandle) {
-      actions.appendChild(this.button("Accept", "", () => this.decide(hit, true, card), "accept"));
-      actions.appendChild(this.button("Reject…", "", () => this.decide(hit, false, card), "reject"));
+      const accept = this.button(_("Accept"), () => this.decide(hit, true, card));
+      accept.setAttribute("data-testid", "accept");
+      const reject = this.button(_("Reject…"), () => this.decide(hit, false, card));
+      reject.setAttribute("data-testid", "reject");
+      actions.append(accept, reject);
     }
     this.cards.set(hit.id, card);
     this.container.prepend(card);
@@ -154,12 +168,12 @@ export class HitsPanel {
     if (fresh) setTimeout(() => card.classList.remove("fresh"), 3000);
   }
 
-  /** "×N, last HH:MM:SS" on the card of a series (a plate hit again on the same entry). */
+  /** "×N, last HH:MM:SS" on the card of a series (a plate hit again on the same entry), local time. */
   showSeries(card, hit) {
     const series = card.querySelector(".hit-series");
     if (!hit.repeats) return;
     series.hidden = false;
-    series.textContent = `×${hit.repeats + 1}, last ${when(hit.last_ts || hit.ts)}`;
+    series.textContent = _("×{count}, last {time}", { count: hit.repeats + 1, time: when(hit.last_ts || hit.ts) });
   }
 
   flash(card) {
@@ -168,13 +182,10 @@ export class HitsPanel {
     setTimeout(() => card.classList.remove("fresh"), 3000);
   }
 
-  button(label, cls, action, testid) {
+  button(label, action) {
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = label;
-    if (cls) button.className = cls;
-    button.dataset.testid = testid;
-    button.setAttribute("data-testid", testid);
     button.addEventListener("click", action);
     return button;
   }
@@ -182,12 +193,13 @@ export class HitsPanel {
   async decide(hit, accepted, card) {
     let reason = "";
     if (!accepted) {
-      reason = window.prompt(`Why is the hit on ${hit.display} rejected? (a misread, another vehicle, …)`) || "";
+      reason = window.prompt(_("Why is the hit on {plate} rejected? (a misread, another vehicle, …)", { plate: hit.display })) || "";
       if (!reason.trim()) return;
     }
     let answer;
     try {
-      answer = await api(`/api/anpr/hits/${hit.id}/${accepted ? "accept" : "reject"}`, {
+      const decision = accepted ? "accept" : "reject";
+      answer = await api("/api/anpr/hits/" + encodeURIComponent(hit.id) + "/" + decision, {
         method: "POST",
         csrf: this.options.csrf,
         body: { reason },

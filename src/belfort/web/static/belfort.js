@@ -1,15 +1,17 @@
 // Belfort page behaviour: small, progressive, no framework and nothing from the internet.
 
 import { api } from "./api.js";
-import { plural } from "./plural.js";
+import { _, ngettext } from "./i18n.js";
 
 async function verifyChain(button) {
   const out = document.getElementById("verify-result");
-  out.textContent = "Verifying…";
+  out.textContent = _("Verifying…");
   out.className = "muted";
   try {
     const body = await api("/api/audit/verify", { method: "POST", csrf: button.dataset.csrf });
-    out.textContent = body.ok ? `Chain intact: ${plural(body.count, "record")}.` : `Chain broken: ${body.problem}`;
+    out.textContent = body.ok
+      ? ngettext("Chain intact: {count} record.", "Chain intact: {count} records.", body.count)
+      : _("Chain broken: {problem}", { problem: body.problem });
     out.className = body.ok ? "ok" : "error";
   } catch (error) {
     out.textContent = error.message;

@@ -1,5 +1,6 @@
 // Camera page: the timeline of recordings, the player, back to live, and holds and
-// exports of a selected range.
+// exports of a selected range. Times are shown and typed in the site's local time, with
+// the offset (the two 02:30s of the night the clocks go back read +02:00 and +01:00).
 //
 // The purpose (administrative or judicial, a justification, and for police footage past
 // 30 days the prosecutor's decision) is asked once and kept for this browser tab; every
@@ -8,15 +9,17 @@
 // for it.
 
 import { api } from "./api.js";
+import { _ } from "./i18n.js";
 import { LivePlayer } from "./live.js";
+import { dayBounds, formatLocal, readLocal, zoneLabel } from "./localtime.js";
 import { RecordingPlayer } from "./recordings.js";
-import { Timeline, formatDuration, formatUtc, parseUtc } from "./timeline.js";
+import { Timeline, formatDuration } from "./timeline.js";
 
 const root = document.getElementById("recordings");
 const cameraId = root.dataset.camera;
 const csrf = root.dataset.csrf;
 const minJustification = Number(root.dataset.minJustification || 10);
-const PURPOSE_KEY = "belfort.recordings.purpose";
+const PURPOSE_KEY = "belfortRecordingPurpose";
 
 const video = document.getElementById("video");
 const message = document.getElementById("playback-message");
@@ -28,6 +31,7 @@ const purposeForm = document.getElementById("purpose-form");
 let purpose = JSON.parse(sessionStorage.getItem(PURPOSE_KEY) || "null");
 let pendingAfterPurpose = null;
 let live = null;
+let playNote = ""; // a sentence that goes with the playback asked for (a time that happens twice)
 
 function say(text, kind = "muted") {
   if (!message) return;
@@ -38,9 +42,12 @@ function say(text, kind = "muted") {
 // ---------------------------------------------------------------- purpose
 
 function describePurpose() {
-  if (!purpose) return "none stated";
-  const reference = purpose.legal_basis_ref ? ` (ref. ${purpose.legal_basis_ref})` : "";
-  return `${purpose.kind}: ${purpose.justification}${reference}`;
+  if (!purpose) return _("none stated");
+  const kind = purpose.kind === "judicial" ? _("judicial") : _("administrative");
+  const values = { kind, justification: purpose.justification, reference: purpose.legal_basis_ref };
+  return purpose.legal_basis_ref
+    ? _("{kind}: {justification} (ref. {reference})", values)
+    : _("{kind}: {justification}", values);
 }
 
 function askPurpose(explanation, needs = [], then = null) {
@@ -62,8 +69,10 @@ purposeForm.addEventListener("submit", (event) => {
   const form = purposeForm.elements;
   const justification = form.justification.value.trim();
   if (justification.length < minJustification) {
-    document.getElementById("purpose-error").textContent =
-      `Describe the reason in at least ${minJustification} characters (an incident, a case, a request).`;
+    document.getElementById("purpose-error").textContent = _(
+      "Describe the reason in at least {count} characters (an incident, a case, a request).",
+      { count: minJustification },
+    );
     return;
   }
   purpose = { kind: form.kind.value, justification, legal_basis_ref: form.legal_basis_ref.value.trim() };
@@ -97,18 +106,31 @@ const timeline = new Timeline(document.getElementById("timeline"), {
     playFrom(ms);
   },
   onSelect: (range) => showSelection(range),
+  onView: () => showZone(),
 });
 
+// The zone and its offset where the timeline looks: "Europe/Brussels, UTC+01:00".
+const zoneNote = document.getElementById("zone-note");
+function showZone() {
+  zoneNote.textContent = zoneLabel(timeline.cursor());
+}
+
 const at = root.dataset.at ? Date.parse(root.dataset.at) : null;
-if (at) timeline.centre(at, 3600 * 1000);
+if (root.dataset.day) timeline.setView(...dayBounds(root.dataset.day)); // the local day asked for, 23 to 25 hours
+else if (at) timeline.centre(at, 3600 * 1000);
 else timeline.centre(Date.now() - 25 * 60 * 1000, 3600 * 1000);
 
 for (const button of document.querySelectorAll("[data-zoom]")) {
   button.addEventListener("click", () => {
-    const span = Number(button.dataset.zoom) * 1000;
     const now = Date.now();
+    const nowInView = timeline.start <= now && now <= timeline.end;
+    if (button.dataset.zoom === "day") {
+      timeline.showDay(timeline.playhead ?? (nowInView ? now : (timeline.start + timeline.end) / 2));
+      return;
+    }
+    const span = Number(button.dataset.zoom) * 1000;
     if (timeline.playhead !== null) timeline.centre(timeline.playhead, span);
-    else if (timeline.start <= now && now <= timeline.end) timeline.setView(now - span * 0.9, now + span * 0.1);
+    else if (nowInView) timeline.setView(now - span * 0.9, now + span * 0.1);
     else timeline.centre((timeline.start + timeline.end) / 2, span);
   });
 }
@@ -117,14 +139,24 @@ document.getElementById("to-latest").addEventListener("click", () => {
 });
 document.getElementById("jump").addEventListener("submit", (event) => {
   event.preventDefault();
-  const ms = parseUtc(event.target.elements.at.value);
-  if (ms === null) {
-    say(`'${event.target.elements.at.value}' is not a moment: use YYYY-MM-DD HH:MM:SS (UTC).`, "error");
+  let moment;
+  try {
+    moment = readLocal(event.target.elements.at.value);
+  } catch (error) {
+    say(error.message, "error");
     return;
   }
-  timeline.centre(ms);
-  playFrom(ms);
+  timeline.centre(moment.ms);
+  playFrom(moment.ms, moment.second === null ? "" : twiceNote(moment.ms, moment.second));
 });
+
+/** What to say when a typed time happens twice (the night the clocks go back). */
+function twiceNote(first, second) {
+  return _("This time happens twice on this day: playing the first, {first}; type {second} for the other.", {
+    first: formatLocal(first),
+    second: formatLocal(second),
+  });
+}
 setInterval(() => timeline.draw(), 1000);
 setInterval(() => {
   if (timeline.end > Date.now() - 60 * 1000) timeline.refresh();
@@ -140,13 +172,13 @@ const player = video
       events: {
         time: (ms) => {
           if (ms === null) return;
-          clock.textContent = `${formatUtc(ms, true)} UTC`;
+          clock.textContent = formatLocal(ms, { millis: true });
           clock.dataset.ms = String(Math.round(ms));
           if (!clock.dataset.first) clock.dataset.first = String(Math.round(ms)); // the first frame shown
           timeline.setPlayhead(ms);
           if (ms > timeline.end - timeline.span * 0.05 || ms < timeline.start) timeline.centre(ms);
         },
-        state: (text, kind) => say(text, kind),
+        state: (text, kind) => say(playNote ? `${text} ${playNote}` : text, kind),
         refused: (error) => {
           say(error.message, "error");
           setMode("refused");
@@ -159,10 +191,25 @@ const player = video
     })
   : null;
 
-function setMode(text) {
+const MODES = {
+  playback: _("playback"),
+  paused: _("paused"),
+  stopped: _("stopped"),
+  refused: _("refused"),
+  live: _("live"),
+  online: _("live"),
+  connecting: _("connecting"),
+  reconnecting: _("reconnecting"),
+  offline: _("offline"),
+  starting: _("starting"),
+};
+
+function setMode(state) {
   if (!mode) return;
-  mode.textContent = text;
-  mode.className = `badge mode-${text}`;
+  mode.textContent = MODES[state] || state;
+  mode.dataset.mode = state;
+  mode.className = "badge";
+  mode.classList.add(`mode-${state}`);
 }
 
 function stopLive() {
@@ -172,7 +219,7 @@ function stopLive() {
   }
 }
 
-function playFrom(ms) {
+function playFrom(ms, note = "") {
   if (!player) return;
   withPurpose(() => {
     stopLive();
@@ -180,18 +227,19 @@ function playFrom(ms) {
     timeline.setPlayhead(ms);
     clock.dataset.requested = String(Math.round(ms));
     clock.dataset.first = "";
-    say(`Asking to play from ${formatUtc(ms)} UTC…`);
+    playNote = note;
+    say(note || _("Asking to play from {moment}…", { moment: formatLocal(ms) }));
     player.playFrom(ms);
   });
 }
 
 if (video) {
   video.addEventListener("play", () => {
-    document.getElementById("play-pause").textContent = "▮▮ Pause";
+    document.getElementById("play-pause").textContent = _("▮▮ Pause");
     if (!live) setMode("playback");
   });
   video.addEventListener("pause", () => {
-    document.getElementById("play-pause").textContent = "▶ Play";
+    document.getElementById("play-pause").textContent = _("▶ Play");
     if (!live) setMode("paused");
   });
   document.getElementById("play-pause").addEventListener("click", () => player.togglePlay());
@@ -200,7 +248,10 @@ if (video) {
   for (const button of document.querySelectorAll("[data-speed]")) {
     button.addEventListener("click", () => {
       player.setRate(Number(button.dataset.speed));
-      for (const other of document.querySelectorAll("[data-speed]")) other.classList.toggle("current", other === button);
+      for (const other of document.querySelectorAll("[data-speed]")) {
+        other.classList.toggle("current", other === button);
+        other.setAttribute("aria-pressed", String(other === button));
+      }
     });
   }
   for (const button of document.querySelectorAll("button.play")) {
@@ -219,7 +270,7 @@ if (liveButton) {
       player.stop();
       stopLive();
       setMode("live");
-      say("Live: every stream opened and closed is recorded in the audit log with your purpose.");
+      say(_("Live: every stream opened and closed is recorded in the audit log with your purpose."));
       const query = purpose;
       live = new LivePlayer(video, cameraId, {
         state: (info) => setMode(info.state === "online" ? "live" : info.state),
@@ -228,7 +279,7 @@ if (liveButton) {
       const follow = () => {
         if (!live) return;
         const now = Date.now() - (live.lagMs || 0);
-        clock.textContent = `${formatUtc(now, true)} UTC`;
+        clock.textContent = formatLocal(now, { millis: true });
         timeline.setPlayhead(now);
         if (now > timeline.end - timeline.span * 0.05) timeline.setView(now - timeline.span * 0.9, now + timeline.span * 0.1);
         setTimeout(follow, 250);
@@ -247,22 +298,28 @@ function showSelection(range) {
   const bar = document.getElementById("selection");
   bar.hidden = !selection;
   if (!selection) return;
-  document.getElementById("selection-text").textContent =
-    `Selected ${formatUtc(selection[0])} → ${formatUtc(selection[1])} UTC (${formatDuration(selection[1] - selection[0])})`;
+  document.getElementById("selection-text").textContent = _("Selected {start} → {end} ({duration})", {
+    start: formatLocal(selection[0]),
+    end: formatLocal(selection[1]),
+    duration: formatDuration(selection[1] - selection[0]),
+  });
 }
 
 document.getElementById("clear-selection").addEventListener("click", () => timeline.setSelection(null));
 document.getElementById("play-selection").addEventListener("click", () => selection && playFrom(selection[0]));
 
 function rangeText() {
-  return `${root.dataset.cameraName}: ${formatUtc(selection[0])} → ${formatUtc(selection[1])} UTC (${formatDuration(
-    selection[1] - selection[0],
-  )})`;
+  return _("{camera}: {start} → {end} ({duration})", {
+    camera: root.dataset.cameraName,
+    start: formatLocal(selection[0]),
+    end: formatLocal(selection[1]),
+    duration: formatDuration(selection[1] - selection[0]),
+  });
 }
 
-function openDialog(dialog, rangeId) {
+function openDialog(dialog, range) {
   withPurpose(() => {
-    document.getElementById(rangeId).textContent = rangeText();
+    range.textContent = rangeText();
     for (const el of document.querySelectorAll(".purpose-summary")) el.textContent = describePurpose();
     dialog.querySelector("[role=alert]").textContent = "";
     dialog.showModal();
@@ -281,7 +338,7 @@ function refusalAdvice(error, retry) {
 
 const holdDialog = document.getElementById("hold-dialog");
 if (holdDialog) {
-  document.getElementById("hold-selection").addEventListener("click", () => openDialog(holdDialog, "hold-range"));
+  document.getElementById("hold-selection").addEventListener("click", () => openDialog(holdDialog, document.getElementById("hold-range")));
   document.getElementById("hold-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target.elements;
@@ -299,7 +356,7 @@ if (holdDialog) {
         },
       });
       holdDialog.close();
-      say(`Hold placed for case ${hold.case_number}: retention will not erase this range.`, "ok");
+      say(_("Hold placed for case {case}: retention will not erase this range.", { case: hold.case_number }), "ok");
       timeline.refresh();
     } catch (error) {
       document.getElementById("hold-error").textContent = error.message;
@@ -316,7 +373,7 @@ if (exportDialog) {
     status.textContent = "";
     download.hidden = true;
     document.getElementById("export-submit").disabled = false;
-    openDialog(exportDialog, "export-range");
+    openDialog(exportDialog, document.getElementById("export-range"));
   });
   document.getElementById("export-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -351,32 +408,44 @@ async function followExport(id, status, download) {
   for (;;) {
     let job;
     try {
-      job = await api(`/api/evidence/exports/${id}`);
+      job = await api("/api/evidence/exports/" + encodeURIComponent(id));
     } catch (error) {
       status.textContent = "";
-      document.getElementById("export-error").textContent = `The package's progress cannot be read: ${error.message}`;
+      document.getElementById("export-error").textContent = _("The package's progress cannot be read: {reason}", {
+        reason: error.message,
+      });
       return;
     }
     if (job.state === "ready") {
-      status.textContent = `Package ready: ${(job.bytes / 1048576).toFixed(1)} MB, SHA-256 ${job.sha256.slice(0, 16)}…`;
+      status.textContent = _("Package ready: {size} MB, SHA-256 {hash}…", {
+        size: (job.bytes / 1048576).toFixed(1),
+        hash: job.sha256.slice(0, 16),
+      });
       download.href = job.download_url;
       download.hidden = false;
       return;
     }
     if (job.state === "failed") {
       status.textContent = "";
-      document.getElementById("export-error").textContent = `The package could not be built: ${job.error}`;
+      document.getElementById("export-error").textContent = _("The package could not be built: {reason}", {
+        reason: job.error,
+      });
       return;
     }
-    status.textContent = `Building the package: ${job.state}, ${job.progress} %…`;
+    status.textContent = _("Building the package: {progress} %…", { progress: job.progress });
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 
 // ---------------------------------------------------------------- keyboard
 
+const ACTIVATING = { " ": true, Enter: true };
+
 document.addEventListener("keydown", (event) => {
   if (event.target.closest("input, select, textarea, dialog") || !player) return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  // Space and Enter act on the button or link that has the focus, not on the player.
+  if (ACTIVATING[event.key] && event.target.closest("button, a, summary")) return;
   const keys = {
     " ": () => player.togglePlay(),
     ",": () => player.step(-1),
@@ -390,3 +459,4 @@ document.addEventListener("keydown", (event) => {
   }
 });
 for (const el of document.querySelectorAll(".purpose-summary")) el.textContent = describePurpose();
+showZone();

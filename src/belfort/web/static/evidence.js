@@ -1,6 +1,7 @@
-import { api } from "/static/api.js";
 // Evidence page: add and remove camera ranges in the export form, and refresh the history
 // while a package is being built.
+
+import { api } from "./api.js";
 
 const ranges = document.getElementById("export-ranges");
 const addButton = document.getElementById("add-range");
@@ -42,7 +43,7 @@ if (pending.length > 0) {
     let done = 0;
     for (const id of pending) {
       try {
-        const state = await api(`/api/evidence/exports/${encodeURIComponent(id)}/progress`);
+        const state = await api("/api/evidence/exports/" + encodeURIComponent(id) + "/progress");
         const row = history.querySelector(`tr[data-export="${id}"] .progress`);
         if (row) row.textContent = `${state.progress} %`;
         if (state.state === "ready" || state.state === "failed") done += 1;

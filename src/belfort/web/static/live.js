@@ -6,6 +6,8 @@
 // player keeps itself at the live edge (it jumps ahead instead of drifting behind) and
 // measures the live-edge lag: now minus the server arrival time of the frame on screen.
 
+import { _ } from "./i18n.js";
+
 const HEADER_BYTES = 24;
 const KIND_INIT = 1;
 const EDGE_TARGET = 0.1; // seconds of buffer kept ahead of the play head
@@ -13,6 +15,12 @@ const EDGE_CATCH_UP = 0.3; // further behind than this: play a little faster
 const EDGE_JUMP = 1.0; // further behind than this: jump to the edge
 const KEEP_BEHIND = 10; // seconds kept behind the play head (older buffer is removed)
 const FINAL_CODES = new Set([4401, 4403, 4404]);
+const MP4 = ["video", "mp4"].join("/");
+
+/** The MIME type of fragmented MP4 carrying `codec` (RFC 6381), as Media Source Extensions want it. */
+function mp4Type(codec) {
+  return `${MP4}; codecs="${codec}"`;
+}
 
 export class LivePlayer {
   constructor(video, cameraId, events = {}, purpose = null) {
@@ -32,15 +40,16 @@ export class LivePlayer {
   }
 
   connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = this.purpose
-      ? `?${new URLSearchParams({
-          purpose: this.purpose.kind,
-          justification: this.purpose.justification,
-          legal_basis_ref: this.purpose.legal_basis_ref || "",
-        })}`
-      : "";
-    const ws = new WebSocket(`${scheme}://${location.host}/api/live/${encodeURIComponent(this.cameraId)}/ws${query}`);
+    const url = new URL("/api/live/" + encodeURIComponent(this.cameraId) + "/ws", location.href);
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    if (this.purpose) {
+      url.search = new URLSearchParams({
+        purpose: this.purpose.kind,
+        justification: this.purpose.justification,
+        legal_basis_ref: this.purpose.legal_basis_ref || "",
+      }).toString();
+    }
+    const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     ws.onmessage = (event) => (typeof event.data === "string" ? this.onText(JSON.parse(event.data)) : this.onBinary(event.data));
     ws.onclose = (event) => this.onClose(event);
@@ -67,19 +76,22 @@ export class LivePlayer {
   }
 
   setTrack(codec) {
-    if (!window.MediaSource || !MediaSource.isTypeSupported(`video/mp4; codecs="${codec}"`)) {
-      this.emit("error", { status: 415, detail: `This browser cannot play ${codec} live; ask for the camera's H.264 stream.` });
+    if (!window.MediaSource || !MediaSource.isTypeSupported(mp4Type(codec))) {
+      this.emit("error", {
+        status: 415,
+        detail: _("This browser cannot play {codec} live; ask for the camera's H.264 stream.", { codec }),
+      });
       this.stop();
       return;
     }
     if (this.buffer && codec !== this.codec && this.buffer.changeType) {
-      this.queue.push(() => this.buffer.changeType(`video/mp4; codecs="${codec}"`));
+      this.queue.push(() => this.buffer.changeType(mp4Type(codec)));
     }
     this.codec = codec;
     if (this.mediaSource) return;
     this.mediaSource = new MediaSource();
     this.mediaSource.addEventListener("sourceopen", () => {
-      this.buffer = this.mediaSource.addSourceBuffer(`video/mp4; codecs="${codec}"`);
+      this.buffer = this.mediaSource.addSourceBuffer(mp4Type(codec));
       this.buffer.mode = "segments";
       this.buffer.addEventListener("updateend", () => this.afterAppend());
       this.pump();
@@ -113,7 +125,7 @@ export class LivePlayer {
         this.buffer.appendBuffer(next);
       }
     } catch (error) {
-      this.emit("error", { status: 0, detail: `The browser refused the stream: ${error.message}` });
+      this.emit("error", { status: 0, detail: _("The browser refused the stream: {reason}", { reason: error.message }) });
       this.restart();
     }
   }
@@ -167,7 +179,7 @@ export class LivePlayer {
       this.emit("state", { state: "refused", reason: event.reason });
       return;
     }
-    this.emit("state", { state: "reconnecting", reason: event.reason || "connection lost" });
+    this.emit("state", { state: "reconnecting", reason: event.reason || _("connection lost") });
     this.restart();
   }
 

@@ -6,9 +6,11 @@
 // the player lays out clips (GET /api/recordings/layout) without a new decision: one MP4
 // from the moment until the next pause in the recording, which it skips. Each clip
 // starts at a keyframe at or before the moment, so the player seeks the few frames in
-// between. It reports the wall-clock time of the frame on screen.
+// between. It reports the instant (UTC milliseconds) of the frame on screen.
 
 import { ApiError, api, isRefusal } from "./api.js";
+import { _ } from "./i18n.js";
+import { formatLocal } from "./localtime.js";
 
 const GRANT_WINDOW = 3600 * 1000;
 const SPEEDS = [0.5, 1, 2, 4, 8];
@@ -56,7 +58,7 @@ export class RecordingPlayer {
     return this.lastMediaTime ?? this.video.currentTime;
   }
 
-  /** Play from `ms` (UTC milliseconds): a new consultation unless a grant covers it. */
+  /** Play from instant `ms`: a new consultation unless a grant covers it. */
   async playFrom(ms, { paused = false } = {}) {
     const generation = ++this.generation;
     this.wanted = { ms, paused };
@@ -84,9 +86,9 @@ export class RecordingPlayer {
   async requestGrant(ms) {
     const purpose = this.purpose();
     // Refused here as the server would refuse it, without a consultation in the audit log.
-    if (!purpose) throw new ApiError(403, "State why you need to see this footage first.", ["purpose"]);
+    if (!purpose) throw new ApiError(403, _("State why you need to see this footage first."), ["purpose"]);
     const now = Date.now();
-    if (ms >= now) throw new Error("That moment has not been recorded yet: choose a moment in the past.");
+    if (ms >= now) throw new Error(_("That moment has not been recorded yet: choose a moment in the past."));
     const end = Math.min(ms + GRANT_WINDOW, now);
     const answer = await api("/api/recordings/playback", {
       method: "POST",
@@ -95,7 +97,7 @@ export class RecordingPlayer {
     });
     this.grant = { token: answer.grant, start: Date.parse(answer.grant_start), end: Date.parse(answer.grant_end) };
     this.emit("state", answer.reason, "ok");
-    if (!answer.clip) throw new Error("Nothing was recorded from that moment on within the hour you asked for.");
+    if (!answer.clip) throw new Error(_("Nothing was recorded from that moment on within the hour you asked for."));
   }
 
   async layout(ms) {
@@ -105,7 +107,7 @@ export class RecordingPlayer {
       end: new Date(this.grant.end).toISOString(),
       grant: this.grant.token,
     });
-    const answer = await api(`/api/recordings/layout?${query}`, { csrf: this.csrf });
+    const answer = await api("/api/recordings/layout?" + query, { csrf: this.csrf });
     return {
       url: answer.url,
       start: Date.parse(answer.start),
@@ -120,7 +122,10 @@ export class RecordingPlayer {
     this.lastMediaTime = null;
     this.settling = true; // until the seek to the moment is done, frames on screen are the keyframe's
     this.seekTo = Math.max(0, (ms - clip.start) / 1000);
-    if (ms < clip.start) this.emit("state", `No footage at that moment: playing from ${new Date(clip.start).toISOString().slice(11, 19)} UTC, where footage resumes.`, "muted");
+    if (ms < clip.start) {
+      const resumes = formatLocal(clip.start);
+      this.emit("state", _("No footage at that moment: playing from {moment}, where footage resumes.", { moment: resumes }), "muted");
+    }
     this.video.src = clip.url;
   }
 
@@ -137,7 +142,10 @@ export class RecordingPlayer {
   onError() {
     if (!this.active || !this.video.getAttribute("src")) return;
     const error = this.video.error;
-    this.emit("state", `The browser cannot play this clip${error ? ` (${error.message || error.code})` : ""}.`, "error");
+    const text = error
+      ? _("The browser cannot play this clip ({reason}).", { reason: error.message || error.code })
+      : _("The browser cannot play this clip.");
+    this.emit("state", text, "error");
   }
 
   onEnded() {
@@ -145,15 +153,15 @@ export class RecordingPlayer {
     const next = this.clip.nextStart;
     if (next !== null && next < this.grant.end) {
       const pause = Math.round((next - this.clip.end) / 1000);
-      if (pause >= 1) this.emit("state", `Skipped a pause in the recording of ${pause} s.`, "muted");
+      if (pause >= 1) this.emit("state", _("Skipped a pause in the recording of {seconds} s.", { seconds: pause }), "muted");
       this.playFrom(next);
     } else if (this.clip.end < this.grant.end - 1000) {
-      this.emit("state", "The latest recorded footage is reached.", "muted");
+      this.emit("state", _("The latest recorded footage is reached."), "muted");
       this.emit("ended");
     } else if (this.grant.end < Date.now() - 5000) {
       this.playFrom(this.grant.end); // the next hour: a new consultation
     } else {
-      this.emit("state", "The latest recorded footage is reached.", "muted");
+      this.emit("state", _("The latest recorded footage is reached."), "muted");
       this.emit("ended");
     }
   }

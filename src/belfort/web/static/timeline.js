@@ -5,17 +5,22 @@
 // with gaps and their reasons, evidence holds, media events, the 30-day line of police
 // cameras and the retention limit, so a year of recordings costs one small answer. Drag
 // to pan, wheel (or +/-) to zoom around the pointer, click to play from a moment, drag
-// the playhead to scrub, Shift+drag to select a range. All times are UTC, in
-// milliseconds since the epoch.
+// the playhead to scrub, Shift+drag to select a range; from the keyboard, arrows pan,
+// Enter plays from the playhead (or the middle) and [ ] mark a range. Positions are
+// instants (milliseconds since the epoch, UTC); the axis is labelled in the site's local
+// time, so the day the clocks go back is 25 hours wide and shows 02:00 twice, each
+// with its offset. The arithmetic of the view is in pure functions, tested under node.
 
 import { api } from "./api.js";
+import { _ } from "./i18n.js";
+import { DAY, dayAround, formatLocal, labelTicks, localTicks } from "./localtime.js";
 
-const MIN_SPAN = 10 * 1000;
-const MAX_SPAN = 731 * 86400 * 1000;
-const AXIS = 20;
+export const MIN_SPAN = 10 * 1000;
+export const MAX_SPAN = 731 * DAY;
+const AXIS = 30;
 const ROW = 28;
-const LABEL = 0;
 const GRIP = 6; // pixels either side of the playhead that pick it up
+const TICK_PIXELS = 90; // the least room between two labelled ticks
 const COLOURS = {
   background: "#0b0f14",
   row: "#101822",
@@ -26,70 +31,148 @@ const COLOURS = {
   erased: "rgba(255, 255, 255, 0.04)",
   judicial: "rgba(242, 177, 52, 0.10)",
   axis: "#8b9bb0",
+  offset: "#f2b134",
   grid: "#243245",
   now: "#c62828",
   playhead: "#ffffff",
   selection: "rgba(90, 169, 255, 0.28)",
   hover: "rgba(255, 255, 255, 0.5)",
 };
-const STEPS = [
+/** Tick steps under a month, in milliseconds of local time. */
+export const STEPS = [
   1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400,
   14 * 86400,
 ].map((s) => s * 1000);
-const MONTH = 30 * 86400 * 1000;
+const MONTHS = [1, 2, 3, 6, 12];
+const MONTH = 30 * DAY;
 
-const pad = (n, width = 2) => String(n).padStart(width, "0");
+// ---------------------------------------------------------------- the view's arithmetic
 
-export function formatUtc(ms, withMillis = false) {
-  const d = new Date(ms);
-  const text = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(
-    d.getUTCMinutes(),
-  )}:${pad(d.getUTCSeconds())}`;
-  return withMillis ? `${text}.${pad(d.getUTCMilliseconds(), 3)}` : text;
+/** A span of time the timeline can show: between ten seconds and two years. */
+export function clampSpan(span) {
+  return Math.min(MAX_SPAN, Math.max(MIN_SPAN, span));
 }
 
-export function parseUtc(text) {
-  const cleaned = text.trim().replace(" ", "T");
-  if (!cleaned) return null;
-  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(cleaned) ? cleaned : `${cleaned}Z`);
-  return Number.isNaN(ms) ? null : ms;
+/** The view [start, end] of `span` around `middle`, the span clamped, in whole milliseconds. */
+export function viewAround(middle, span) {
+  const clamped = clampSpan(span);
+  const start = Math.round(middle - clamped / 2);
+  return [start, start + clamped];
 }
 
+/** The view zoomed by `factor` (0.5: twice as close) keeping `anchor` where it is on screen. */
+export function zoomView(start, end, factor, anchor = (start + end) / 2) {
+  const span = clampSpan((end - start) * factor);
+  const ratio = (anchor - start) / (end - start);
+  const from = anchor - ratio * span;
+  return viewAround(from + span / 2, span);
+}
+
+/** The view moved by `fraction` of its span (negative: to the past). */
+export function panView(start, end, fraction) {
+  const delta = (end - start) * fraction;
+  return [start + delta, end + delta];
+}
+
+/** Where instant `ms` lies on an axis `width` pixels wide showing [start, end]. */
+export function xOf(ms, start, end, width) {
+  return ((ms - start) / (end - start)) * width;
+}
+
+/** The instant at `x` pixels on an axis `width` pixels wide showing [start, end]. */
+export function timeAt(x, start, end, width) {
+  return start + (x / width) * (end - start);
+}
+
+/** The tick step for a view: { step } in ms under a month, else { months }, so that ticks
+ * are at least `pixels` apart on an axis `width` pixels wide. */
+export function chooseStep(start, end, width, pixels = TICK_PIXELS) {
+  const least = ((end - start) / Math.max(1, width)) * pixels;
+  const step = STEPS.find((s) => s >= least);
+  if (step !== undefined) return { step, months: 0 };
+  return { step: 0, months: MONTHS.find((m) => m * MONTH >= least) || 12 };
+}
+
+/** The labelled ticks of the axis of a view (see localtime.labelTicks). */
+export function axisTicks(start, end, width, { zone, lang } = {}) {
+  const { step, months } = chooseStep(start, end, width);
+  return labelTicks(localTicks(start, end, step, zone, { months }), step, { zone, lang, months });
+}
+
+/** The local day that holds `ms`, as a view: 23, 24 or 25 hours. */
+export function dayView(ms, zone) {
+  return dayAround(ms, zone);
+}
+
+/** A duration in words: "45 s", "3 min 20 s", "2 h 5 min", "1 d 3 h". */
 export function formatDuration(ms) {
   const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60 ? `${s % 60} s` : ""}`.trim();
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (s < 60) return _("{seconds} s", { seconds: s });
+  if (s < 3600) {
+    const minutes = Math.floor(s / 60);
+    return s % 60 ? _("{minutes} min {seconds} s", { minutes, seconds: s % 60 }) : _("{minutes} min", { minutes });
+  }
+  if (s < 86400) return _("{hours} h {minutes} min", { hours: Math.floor(s / 3600), minutes: Math.floor((s % 3600) / 60) });
+  return _("{days} d {hours} h", { days: Math.floor(s / 86400), hours: Math.floor((s % 86400) / 3600) });
 }
 
-function tickLabel(ms, step) {
-  const d = new Date(ms);
-  if (step >= MONTH) return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
-  if (step >= 86400000) return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  if (step >= 60000) {
-    const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-    return d.getUTCHours() === 0 && d.getUTCMinutes() === 0 ? `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` : time;
-  }
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+/** What a row's data says about instant `ms`: recorded, the gap it falls in, the next
+ * footage after it, whether it is past retention or needs a judicial purpose, its hold. */
+export function momentInfo(data, ms) {
+  const span = data.spans.find(([a, b]) => a <= ms && ms < b);
+  const next = data.spans.find(([a]) => a > ms);
+  return {
+    recorded: Boolean(span),
+    next: next ? next[0] : null,
+    gap: data.gaps.find((g) => g.start <= ms && (g.end === null || ms < g.end)) || null,
+    erased: data.retainedSince !== null && ms < data.retainedSince,
+    judicial: data.administrativeSince !== null && ms < data.administrativeSince,
+    hold: data.holds.find((h) => h.start <= ms && ms < h.end) || null,
+  };
 }
 
-function monthTicks(start, end, everyMonths) {
-  const d = new Date(start);
-  let year = d.getUTCFullYear();
-  let month = d.getUTCMonth() - (d.getUTCMonth() % everyMonths);
-  const ticks = [];
-  for (;;) {
-    const ms = Date.UTC(year, month, 1);
-    if (ms > end) break;
-    if (ms >= start) ticks.push(ms);
-    month += everyMonths;
-    if (month >= 12) {
-      year += Math.floor(month / 12);
-      month %= 12;
-    }
-  }
-  return ticks;
+/** The sentence the timeline shows under the pointer for instant `ms`. */
+export function describeMoment(data, ms) {
+  const parts = [formatLocal(ms)];
+  if (!data) return parts.join(" ");
+  const info = momentInfo(data, ms);
+  if (info.erased) parts.push(_("past retention"));
+  else if (info.recorded) parts.push(_("recorded"));
+  else if (info.gap) parts.push(_("no footage: {reason}", { reason: gapReason(info.gap.reason) }));
+  else parts.push(_("no footage"));
+  if (info.judicial) parts.push(_("judicial purpose needed"));
+  if (info.hold) parts.push(_("held: {case}", { case: info.hold.caseNumber }));
+  return parts.join(" · ");
+}
+
+/** Why footage is missing, in words. */
+export function gapReason(reason) {
+  const reasons = {
+    camera_offline: _("camera offline"),
+    recorder_down: _("recorder down"),
+    storage_error: _("storage error"),
+    crash: _("recorder crashed"),
+  };
+  return reasons[reason] || reason.replaceAll("_", " ");
+}
+
+/** The server's timeline answer with its times as instants (ms). */
+export function parseTimeline(body) {
+  const ms = (text) => (text ? Date.parse(text) : null);
+  return {
+    start: ms(body.start),
+    end: ms(body.end),
+    spans: body.spans.map((s) => [ms(s.start), ms(s.end)]),
+    gaps: body.gaps.map((g) => ({ start: ms(g.start), end: ms(g.end), reason: g.reason })),
+    holds: body.holds.map((h) => ({ start: ms(h.start), end: ms(h.end), caseNumber: h.case_number })),
+    events: body.events.map((e) => ({ ts: ms(e.ts), kind: e.kind, message: e.message, level: e.level })),
+    first: ms(body.first),
+    last: ms(body.last),
+    now: ms(body.now),
+    administrativeSince: ms(body.administrative_since),
+    retainedSince: ms(body.retained_since),
+    legalRegime: body.legal_regime,
+  };
 }
 
 export class Timeline {
@@ -130,10 +213,7 @@ export class Timeline {
   }
 
   setView(start, end, { fetch = true } = {}) {
-    let span = Math.min(MAX_SPAN, Math.max(MIN_SPAN, end - start));
-    const middle = (start + end) / 2;
-    this.start = Math.round(middle - span / 2);
-    this.end = this.start + span;
+    [this.start, this.end] = viewAround((start + end) / 2, end - start);
     this.canvas.dataset.start = String(this.start); // the view, for assistive tools and tests
     this.canvas.dataset.end = String(this.end);
     this.draw();
@@ -142,15 +222,16 @@ export class Timeline {
   }
 
   zoom(factor, anchorMs = (this.start + this.end) / 2) {
-    const span = Math.min(MAX_SPAN, Math.max(MIN_SPAN, this.span * factor));
-    const ratio = (anchorMs - this.start) / this.span;
-    const start = anchorMs - ratio * span;
-    this.setView(start, start + span);
+    this.setView(...zoomView(this.start, this.end, factor, anchorMs));
   }
 
   pan(fraction) {
-    const delta = this.span * fraction;
-    this.setView(this.start + delta, this.end + delta);
+    this.setView(...panView(this.start, this.end, fraction));
+  }
+
+  /** Show the whole local day that holds `ms` (23, 24 or 25 hours). */
+  showDay(ms) {
+    this.setView(...dayView(ms));
   }
 
   centre(ms, span = this.span) {
@@ -161,6 +242,24 @@ export class Timeline {
     if (this.drag && this.drag.scrub) return; // the person holds the playhead
     this.playhead = ms;
     this.draw();
+  }
+
+  /** Where keys act: the playhead when it is in view, else the middle of the view. */
+  cursor() {
+    const inView = this.playhead !== null && this.start <= this.playhead && this.playhead <= this.end;
+    return inView ? this.playhead : (this.start + this.end) / 2;
+  }
+
+  /** From the keyboard: "[" marks where a range starts (end 0), "]" where it ends (end 1). */
+  markRange(end) {
+    const ms = Math.round(this.cursor());
+    const [a, b] = this.selection || [ms, ms];
+    const range = end === 0 ? [ms, Math.max(ms, b)] : [Math.min(a, ms), ms];
+    if (range[1] > range[0]) this.setSelection(range);
+    else {
+      this.selection = range;
+      this.draw();
+    }
   }
 
   setSelection(range) {
@@ -200,13 +299,13 @@ export class Timeline {
     });
     row.loading = true;
     try {
-      const body = await api(`/api/cameras/${encodeURIComponent(row.cameraId)}/timeline?${query}`, {
+      const body = await api("/api/cameras/" + encodeURIComponent(row.cameraId) + "/timeline?" + query, {
         signal: controller.signal,
       });
-      row.data = this.parse(body);
+      row.data = parseTimeline(body);
       row.error = "";
     } catch (error) {
-      if (error.name === "AbortError") return;
+      if (controller.signal.aborted) return;
       row.error = error.message;
     } finally {
       row.loading = false;
@@ -214,32 +313,10 @@ export class Timeline {
     this.draw();
   }
 
-  parse(body) {
-    const ms = (text) => (text ? Date.parse(text) : null);
-    return {
-      start: ms(body.start),
-      end: ms(body.end),
-      spans: body.spans.map((s) => [ms(s.start), ms(s.end)]),
-      gaps: body.gaps.map((g) => ({ start: ms(g.start), end: ms(g.end), reason: g.reason })),
-      holds: body.holds.map((h) => ({ start: ms(h.start), end: ms(h.end), caseNumber: h.case_number })),
-      events: body.events.map((e) => ({ ts: ms(e.ts), kind: e.kind, message: e.message, level: e.level })),
-      first: ms(body.first),
-      last: ms(body.last),
-      now: ms(body.now),
-      administrativeSince: ms(body.administrative_since),
-      retainedSince: ms(body.retained_since),
-      legalRegime: body.legal_regime,
-    };
-  }
-
   /** The row's data: recorded footage at `ms`, the next footage after it, and the rules. */
   info(ms, rowIndex = 0) {
     const data = this.rows[rowIndex] && this.rows[rowIndex].data;
-    if (!data) return null;
-    const span = data.spans.find(([a, b]) => a <= ms && ms < b);
-    const next = data.spans.find(([a]) => a > ms);
-    const gap = data.gaps.find((g) => g.start <= ms && (g.end === null || ms < g.end));
-    return { recorded: Boolean(span), next: next ? next[0] : null, gap, data };
+    return data ? { ...momentInfo(data, ms), data } : null;
   }
 
   // ------------------------------------------------------------- geometry
@@ -257,11 +334,11 @@ export class Timeline {
   }
 
   x(ms) {
-    return LABEL + ((ms - this.start) / this.span) * (this.width - LABEL);
+    return xOf(ms, this.start, this.end, this.width);
   }
 
   time(x) {
-    return this.start + ((x - LABEL) / (this.width - LABEL)) * this.span;
+    return timeAt(x, this.start, this.end, this.width);
   }
 
   rowAt(y) {
@@ -287,7 +364,7 @@ export class Timeline {
     }
     if (this.playhead !== null) {
       this.vline(this.playhead, COLOURS.playhead, 2);
-      this.flag(this.playhead, formatUtc(this.playhead), COLOURS.playhead, "#000");
+      this.flag(this.playhead, formatLocal(this.playhead), COLOURS.playhead, "#000");
     }
     if (this.hover !== null && !this.drag) {
       this.vline(this.hover.ms, COLOURS.hover, 1);
@@ -308,31 +385,41 @@ export class Timeline {
     const width = ctx.measureText(text).width + 8;
     const x = Math.min(Math.max(0, this.x(ms) - width / 2), this.width - width);
     ctx.fillStyle = background;
-    ctx.fillRect(x, 1, width, AXIS - 4);
+    ctx.fillRect(x, 1, width, 16);
     ctx.fillStyle = colour;
-    ctx.fillText(text, x + 4, AXIS - 7);
+    ctx.fillText(text, x + 4, 13);
+  }
+
+  /** The axis's ticks for the view, worked out once per view and width. */
+  ticks() {
+    const key = `${this.start}|${this.end}|${Math.round(this.width)}`;
+    if (this.tickKey !== key) {
+      this.tickKey = key;
+      this.tickCache = axisTicks(this.start, this.end, this.width);
+      // The labels drawn, for assistive tools and tests (the canvas itself is pixels).
+      this.canvas.dataset.ticks = JSON.stringify(this.tickCache);
+    }
+    return this.tickCache;
   }
 
   drawAxis() {
     const ctx = this.ctx;
-    const minimum = (this.span / this.width) * 90;
-    let ticks;
-    let step = STEPS.find((s) => s >= minimum);
-    if (step === undefined) {
-      const months = [1, 2, 3, 6, 12].find((m) => m * MONTH >= minimum) || 12;
-      ticks = monthTicks(this.start, this.end, months);
-      step = months * MONTH;
-    } else {
-      ticks = [];
-      for (let t = Math.ceil(this.start / step) * step; t <= this.end; t += step) ticks.push(t);
-    }
-    ctx.font = "11px DejaVu Sans, sans-serif";
-    for (const t of ticks) {
-      const x = Math.round(this.x(t)) + 0.5;
+    let free = -Infinity; // where the previous label ends: labels never overlap
+    for (const { ms, label, offset } of this.ticks()) {
+      const x = Math.round(this.x(ms)) + 0.5;
       ctx.fillStyle = COLOURS.grid;
       ctx.fillRect(x, AXIS - 4, 1, this.height - AXIS + 4);
+      ctx.font = "11px DejaVu Sans, sans-serif";
+      const width = Math.max(ctx.measureText(label).width, offset ? ctx.measureText(offset).width : 0);
+      if (x + 3 < free) continue;
       ctx.fillStyle = COLOURS.axis;
-      ctx.fillText(tickLabel(t, step), x + 3, AXIS - 7);
+      ctx.fillText(label, x + 3, 12);
+      if (offset) {
+        ctx.font = "10px DejaVu Sans, sans-serif";
+        ctx.fillStyle = COLOURS.offset;
+        ctx.fillText(offset, x + 3, AXIS - 7);
+      }
+      free = x + 3 + width + 6;
     }
   }
 
@@ -391,18 +478,8 @@ export class Timeline {
   }
 
   describe(ms, rowIndex) {
-    const info = this.info(ms, rowIndex);
-    const parts = [formatUtc(ms)];
-    if (!info) return parts.join(" ");
-    const { data } = info;
-    if (data.retainedSince !== null && ms < data.retainedSince) parts.push("past retention");
-    else if (info.recorded) parts.push("recorded");
-    else if (info.gap) parts.push(`no footage: ${info.gap.reason.replaceAll("_", " ")}`);
-    else parts.push("no footage");
-    if (data.administrativeSince !== null && ms < data.administrativeSince) parts.push("judicial purpose needed");
-    const hold = data.holds.find((h) => h.start <= ms && ms < h.end);
-    if (hold) parts.push(`held: ${hold.caseNumber}`);
-    return parts.join(" · ");
+    const row = this.rows[rowIndex];
+    return describeMoment(row ? row.data : null, ms);
   }
 
   // ------------------------------------------------------------- input
@@ -441,7 +518,7 @@ export class Timeline {
       this.hover = { ms, text: this.describe(ms, Math.max(0, this.rowAt(event.offsetY))) };
       const drag = this.drag;
       if (!drag) {
-        canvas.style.cursor = this.nearPlayhead(event.offsetX) ? "ew-resize" : "";
+        canvas.classList.toggle("grab", this.nearPlayhead(event.offsetX));
         this.draw();
         return;
       }
@@ -487,6 +564,9 @@ export class Timeline {
         "=": () => this.zoom(0.5, this.playhead ?? undefined),
         "-": () => this.zoom(2, this.playhead ?? undefined),
         Escape: () => this.setSelection(null),
+        Enter: () => this.onSeek(Math.round(this.cursor()), 0),
+        "[": () => this.markRange(0),
+        "]": () => this.markRange(1),
       };
       const action = keys[event.key];
       if (action) {

@@ -7,13 +7,15 @@
 // slower rate) or moved (a seek), and a tile whose camera has no footage at that moment
 // waits, dark, until its footage begins. "Back to live" gives every tile its live stream.
 
-import { plural } from "./plural.js";
+import { _, ngettext } from "./i18n.js";
+import { formatLocal, formatTime, readLocal } from "./localtime.js";
 import { RecordingPlayer } from "./recordings.js";
-import { Timeline, formatUtc, parseUtc } from "./timeline.js";
+import { Timeline } from "./timeline.js";
 
 export const MAX_SYNCHRONIZED = 4;
 const NUDGE_LIMIT_MS = 400; // drift below this is corrected by the playback rate
 const SEEK_PAUSE_MS = 1500; // at most one seek per tile in this time
+const BADGES = { playback: _("PLAYBACK"), absent: _("NO FOOTAGE"), refused: _("REFUSED") };
 
 export class WallPlayback {
   /**
@@ -56,11 +58,11 @@ export class WallPlayback {
   enter(fromMs) {
     const chosen = this.tiles().filter((t) => t.cameraId).slice(0, MAX_SYNCHRONIZED);
     if (!chosen.length) {
-      this.say("Put cameras on the wall first: the first four play back together.", true);
+      this.say(_("Put cameras on the wall first: the first four play back together."), true);
       return;
     }
     if (!this.purpose()) {
-      this.say("State the purpose first: playback is a consultation and is recorded with it.", true);
+      this.say(_("State the purpose first: playback is a consultation and is recorded with it."), true);
       return;
     }
     this.onEnter(chosen);
@@ -78,8 +80,12 @@ export class WallPlayback {
     this.jump(start);
     this.timer = setInterval(() => this.sync(), 250);
     this.say(
-      `Playback of ${plural(chosen.length, "camera")} from ${formatUtc(start)} UTC: ` +
-        "each is one consultation in the audit log, under the shift's purpose.",
+      ngettext(
+        "Playback of {count} camera from {moment}: each camera is one consultation in the audit log, under the shift's purpose.",
+        "Playback of {count} cameras from {moment}: each camera is one consultation in the audit log, under the shift's purpose.",
+        chosen.length,
+        { moment: formatLocal(start) },
+      ),
     );
   }
 
@@ -103,12 +109,13 @@ export class WallPlayback {
     tile.el.classList.add("playback");
     const badge = tile.el.querySelector(".tile-state");
     const show = (state, title = "") => {
-      badge.textContent = state;
-      badge.className = `tile-state state-${state === "PLAYBACK" ? "playback" : "refused"}`;
+      badge.textContent = BADGES[state];
+      for (const old of [...badge.classList]) if (old.startsWith("state-")) badge.classList.remove(old);
+      badge.classList.add(`state-${state === "playback" ? "playback" : "refused"}`);
       badge.title = title;
-      tile.el.dataset.state = state.toLowerCase();
+      tile.el.dataset.state = state;
     };
-    show("PLAYBACK");
+    show("playback");
     const player = new RecordingPlayer(tile.video, {
       cameraId: tile.cameraId,
       csrf: this.csrf,
@@ -120,15 +127,15 @@ export class WallPlayback {
         time: (ms) => {
           if (ms === null) return;
           tile.el.dataset.wallMs = String(Math.round(ms));
-          tile.el.querySelector(".tile-lag").textContent = formatUtc(ms, true).slice(11);
+          tile.el.querySelector(".tile-lag").textContent = formatLocal(ms, { millis: true }).slice(11);
         },
         state: (text, kind) => {
-          if (kind === "error") show("NO FOOTAGE", text);
+          if (kind === "error") show("absent", text);
         },
         refused: (error) => {
-          show("REFUSED", error.message);
+          show("refused", error.message);
           tile.el.querySelector(".tile-purpose").textContent = error.message;
-          this.say(`${this.cameraName(tile.cameraId)}: ${error.message}`, true);
+          this.say(_("{camera}: {reason}", { camera: this.cameraName(tile.cameraId), reason: error.message }), true);
         },
       },
     });
@@ -154,7 +161,7 @@ export class WallPlayback {
     this.playing = !this.playing;
     this.setMaster(now);
     for (const { player } of this.players) (this.playing ? player.play() : player.pause());
-    document.getElementById("wall-play").textContent = this.playing ? "▮▮ Pause" : "▶ Play";
+    document.getElementById("wall-play").textContent = this.playing ? _("▮▮ Pause") : _("▶ Play");
   }
 
   setRate(rate) {
@@ -174,7 +181,7 @@ export class WallPlayback {
 
   showClock() {
     const ms = this.master;
-    this.clock.textContent = `${formatUtc(ms, true)} UTC`;
+    this.clock.textContent = formatLocal(ms, { millis: true });
     this.clock.dataset.ms = String(Math.round(ms));
     if (this.timeline) {
       this.timeline.setPlayhead(ms);
@@ -194,7 +201,9 @@ export class WallPlayback {
       tile.el.classList.toggle("no-footage", waiting);
       if (waiting) {
         if (!player.video.paused) player.pause();
-        tile.el.querySelector(".tile-lag").textContent = `footage from ${formatUtc(clip.start).slice(11)}`;
+        tile.el.querySelector(".tile-lag").textContent = _("footage from {time}", {
+          time: formatTime(clip.start, { seconds: true }),
+        });
         continue;
       }
       if (this.playing && player.video.paused && !player.video.ended) player.play();
@@ -223,7 +232,10 @@ export class WallPlayback {
     for (const button of this.bar.querySelectorAll("[data-speed]")) {
       button.addEventListener("click", () => {
         this.setRate(Number(button.dataset.speed));
-        for (const other of this.bar.querySelectorAll("[data-speed]")) other.classList.toggle("current", other === button);
+        for (const other of this.bar.querySelectorAll("[data-speed]")) {
+          other.classList.toggle("current", other === button);
+          other.setAttribute("aria-pressed", String(other === button));
+        }
       });
     }
     for (const button of this.bar.querySelectorAll("[data-back]")) {
@@ -231,12 +243,15 @@ export class WallPlayback {
     }
     document.getElementById("wall-jump").addEventListener("submit", (event) => {
       event.preventDefault();
-      const ms = parseUtc(event.target.elements.at.value);
-      if (ms === null) this.say(`'${event.target.elements.at.value}' is not a moment: use YYYY-MM-DD HH:MM:SS (UTC).`, true);
-      else {
-        this.timeline.centre(ms);
-        this.jump(ms);
+      let moment;
+      try {
+        moment = readLocal(event.target.elements.at.value);
+      } catch (error) {
+        this.say(error.message, true);
+        return;
       }
+      this.timeline.centre(moment.ms);
+      this.jump(moment.ms);
     });
   }
 }

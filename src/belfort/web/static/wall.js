@@ -1,4 +1,7 @@
-// The video wall: a camera tree, tiles in five layouts, saved layouts, tours, shortcuts.
+// The video wall: a camera tree, tiles in seven layouts (up to 6x6 for a 4K screen), saved
+// layouts, tours, shortcuts. Everything is reachable from the keyboard: the selected tile
+// holds the focus, arrows move it, and the page's markup (<template>s) is cloned, never
+// written as HTML here.
 //
 // A camera reaches a tile in at most two clicks: select a tile, click a camera (or drag
 // the camera onto the tile). Each tile runs its own LivePlayer; every stream carries the
@@ -8,13 +11,18 @@
 
 import { HitsPanel } from "./anpr-hits.js";
 import { api } from "./api.js";
+import { _, ngettext } from "./i18n.js";
 import { LivePlayer } from "./live.js";
-import { plural } from "./plural.js";
 import { WallPlayback } from "./wall-playback.js";
 
-const LAYOUTS = { "1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6 };
-const ORDER = ["1", "2x2", "3x3", "4x4", "1+5"];
-const COLUMNS = { "1": 1, "2x2": 2, "3x3": 3, "4x4": 4, "1+5": 3 };
+// The layouts the page offers: name -> { tiles, columns }, in the order of the keys 1, 2, …
+const LAYOUTS = new Map(
+  [...document.querySelectorAll(".layouts [data-layout]")].map((b) => [
+    b.dataset.layout,
+    { tiles: Number(b.dataset.tiles), columns: Number(b.dataset.columns) },
+  ]),
+);
+const ORDER = [...LAYOUTS.keys()];
 
 const page = document.getElementById("wall-page");
 const csrf = page.dataset.csrf;
@@ -25,7 +33,19 @@ const message = document.getElementById("wall-message");
 const purposeDialog = document.getElementById("purpose-dialog");
 const purposeForm = document.getElementById("purpose-form");
 const helpDialog = document.getElementById("help-dialog");
-const WAITING = "Waiting for the shift's purpose";
+const WAITING = _("Waiting for the shift's purpose");
+const STATES = {
+  online: _("LIVE"),
+  offline: _("OFFLINE"),
+  connecting: _("CONNECTING"),
+  reconnecting: _("RECONNECTING"),
+  refused: _("REFUSED"),
+  starting: _("STARTING"),
+  stopped: _("STOPPED"),
+  waiting: _("WAITING"),
+  paused: _("PAUSED"),
+};
+const CAMERA = _("Camera");
 
 const state = {
   layout: "2x2",
@@ -40,23 +60,34 @@ const state = {
 
 function say(text, isError = false) {
   message.textContent = text;
-  message.className = isError ? "wall-message error" : "wall-message";
+  message.classList.toggle("error", isError);
+}
+
+// The page's markup for what this script adds: tiles, the camera tree, tours.
+const TEMPLATES = {
+  tile: document.getElementById("tile-template"),
+  group: document.getElementById("tree-group-template"),
+  camera: document.getElementById("tree-camera-template"),
+  tour: document.getElementById("tour-template"),
+};
+
+/** A copy of one of the page's templates (`TEMPLATES`): its first element. */
+function clone(name) {
+  return TEMPLATES[name].content.firstElementChild.cloneNode(true);
+}
+
+/** Mark `element` with `state-NAME`, dropping the state it showed before. */
+function showState(element, name) {
+  for (const old of [...element.classList]) if (old.startsWith("state-")) element.classList.remove(old);
+  element.classList.add(`state-${name}`);
 }
 
 // ---------------------------------------------------------------- tiles
 
 function makeTile(index) {
-  const el = document.createElement("div");
-  el.className = "tile";
+  const el = clone("tile");
   el.dataset.index = String(index);
-  el.dataset.testid = "tile";
-  el.setAttribute("data-testid", "tile");
-  el.innerHTML = `
-    <video muted autoplay playsinline disablepictureinpicture></video>
-    <div class="tile-top"><span class="tile-name"></span><span class="tile-state"></span>
-      <button type="button" class="tile-close" title="Clear this tile (Delete)" aria-label="Clear tile">×</button></div>
-    <div class="tile-bottom"><span class="tile-purpose"></span><span class="tile-lag" data-testid="lag"></span></div>
-    <div class="tile-empty"><span class="tile-number">${index + 1}</span><span>Click a camera, or drag one here</span></div>`;
+  el.querySelector(".tile-number").textContent = String(index + 1);
   const tile = {
     el,
     index,
@@ -72,6 +103,7 @@ function makeTile(index) {
     select(index);
   });
   el.addEventListener("dblclick", () => toggleMaximize(index));
+  el.addEventListener("focus", () => select(index));
   el.addEventListener("dragover", (event) => {
     if (event.dataTransfer.types.includes("text/x-belfort-camera")) {
       event.preventDefault();
@@ -92,6 +124,7 @@ function makeTile(index) {
 }
 
 function buildWall(layout, cameraIds) {
+  if (!LAYOUTS.has(layout)) layout = "2x2";
   playback.exit();
   stopTour();
   const keep = cameraIds || state.tiles.map((t) => t.cameraId);
@@ -101,14 +134,17 @@ function buildWall(layout, cameraIds) {
   wall.classList.remove("maximized");
   state.layout = layout;
   state.tiles = [];
-  for (let i = 0; i < LAYOUTS[layout]; i++) {
+  for (let i = 0; i < LAYOUTS.get(layout).tiles; i++) {
     const tile = makeTile(i);
     state.tiles.push(tile);
     wall.appendChild(tile.el);
     if (keep[i]) setTile(i, keep[i]);
     else renderTile(tile, null);
   }
-  document.querySelectorAll(".layouts [data-layout]").forEach((b) => b.classList.toggle("current", b.dataset.layout === layout));
+  document.querySelectorAll(".layouts [data-layout]").forEach((b) => {
+    b.classList.toggle("current", b.dataset.layout === layout);
+    b.setAttribute("aria-pressed", String(b.dataset.layout === layout));
+  });
   select(Math.min(state.selected, state.tiles.length - 1));
 }
 
@@ -116,22 +152,29 @@ function renderTile(tile, info) {
   const camera = tile.cameraId ? state.cameras.get(tile.cameraId) : null;
   tile.el.classList.toggle("empty", !tile.cameraId);
   tile.el.dataset.camera = tile.cameraId || "";
-  tile.el.querySelector(".tile-name").textContent = camera ? camera.name : tile.cameraId ? "Camera" : "";
+  tile.el.querySelector(".tile-name").textContent = camera ? camera.name : tile.cameraId ? CAMERA : "";
   if (info && info.state !== undefined) {
     tile.el.dataset.state = info.state;
-    const label = { online: "LIVE", offline: "OFFLINE", connecting: "CONNECTING", reconnecting: "RECONNECTING",
-      refused: "REFUSED", starting: "STARTING", stopped: "STOPPED", waiting: "WAITING" }[info.state] || info.state.toUpperCase();
     const badge = tile.el.querySelector(".tile-state");
-    badge.textContent = label;
-    badge.className = `tile-state state-${info.state}`;
+    badge.textContent = STATES[info.state] || info.state.toUpperCase();
+    showState(badge, info.state);
     badge.title = info.reason || "";
   }
+  tile.el.setAttribute("aria-label", tileLabel(tile, camera));
   if (!tile.cameraId) {
     tile.el.dataset.state = "";
     tile.el.querySelector(".tile-state").textContent = "";
     tile.el.querySelector(".tile-purpose").textContent = "";
     tile.el.querySelector(".tile-lag").textContent = "";
   }
+}
+
+/** What a tile is called for a screen reader: "Tile 3: Havermarkt, LIVE" or "Tile 3: empty". */
+function tileLabel(tile, camera) {
+  const number = tile.index + 1;
+  if (!tile.cameraId) return _("Tile {number}: empty", { number });
+  const state = tile.el.querySelector(".tile-state").textContent;
+  return _("Tile {number}: {camera}, {state}", { number, camera: camera ? camera.name : CAMERA, state });
 }
 
 function setTile(index, cameraId) {
@@ -152,7 +195,7 @@ function setTile(index, cameraId) {
   renderTile(tile, { state: "connecting", reason: "" });
   tile.player = new LivePlayer(tile.video, cameraId, {
     hello: (hello) => {
-      purposeLine.textContent = `${hello.purpose.kind}: ${hello.purpose.justification}`;
+      purposeLine.textContent = describePurpose(hello.purpose);
       purposeLine.title = purposeLine.textContent;
     },
     state: (info) => renderTile(tile, info),
@@ -186,9 +229,13 @@ function clearTile(index) {
   renderTile(tile, null);
 }
 
-function select(index) {
+function select(index, { focus = false } = {}) {
   state.selected = index;
-  state.tiles.forEach((t) => t.el.classList.toggle("selected", t.index === index));
+  state.tiles.forEach((t) => {
+    t.el.classList.toggle("selected", t.index === index);
+    t.el.tabIndex = t.index === index ? 0 : -1; // one tab stop for the wall: the selected tile
+  });
+  if (focus && state.tiles[index]) state.tiles[index].el.focus();
 }
 
 function toggleMaximize(index) {
@@ -201,12 +248,12 @@ function toggleMaximize(index) {
 }
 
 function moveSelection(dx, dy) {
-  const columns = COLUMNS[state.layout];
+  const columns = LAYOUTS.get(state.layout).columns;
   const count = state.tiles.length;
   let next = state.selected + dx + dy * columns;
   if (next < 0) next = 0;
   if (next >= count) next = count - 1;
-  select(next);
+  select(next, { focus: Boolean(document.activeElement && document.activeElement.closest(".tile")) });
 }
 
 function placeCamera(cameraId) {
@@ -223,12 +270,12 @@ async function loadCameras() {
   try {
     cameras = await api("/api/live/cameras");
   } catch (error) {
-    say(`Could not load the cameras: ${error.message}`, true);
+    say(_("Could not load the cameras: {reason}", { reason: error.message }), true);
     return;
   }
   state.cameras = new Map(cameras.map((c) => [c.id, c]));
   renderTree();
-  state.tiles.forEach((t) => t.cameraId && (t.el.querySelector(".tile-name").textContent = state.cameras.get(t.cameraId)?.name || "Camera"));
+  state.tiles.forEach((t) => t.cameraId && (t.el.querySelector(".tile-name").textContent = state.cameras.get(t.cameraId)?.name || CAMERA));
 }
 
 function renderTree() {
@@ -238,33 +285,32 @@ function renderTree() {
     const haystack = `${camera.name} ${camera.street} ${camera.area} ${camera.organisation}`.toLowerCase();
     if (needle && !haystack.includes(needle)) continue;
     const org = groups.get(camera.organisation) || new Map();
-    const area = camera.area || "No area";
+    const area = camera.area || _("No area");
     org.set(area, [...(org.get(area) || []), camera]);
     groups.set(camera.organisation, org);
   }
   tree.replaceChildren();
   if (!groups.size) {
-    tree.innerHTML = `<p class="muted small">${needle ? "No camera matches." : "No cameras you may watch."}</p>`;
+    const empty = document.createElement("p");
+    empty.classList.add("muted", "small");
+    empty.textContent = needle ? _("No camera matches.") : _("No cameras you may watch.");
+    tree.appendChild(empty);
     return;
   }
   for (const [organisation, areas] of groups) {
-    const details = document.createElement("details");
-    details.open = true;
-    details.innerHTML = `<summary></summary>`;
+    const details = clone("group");
     details.querySelector("summary").textContent = organisation;
     for (const [area, cameras] of areas) {
       const heading = document.createElement("div");
-      heading.className = "tree-area";
+      heading.classList.add("tree-area");
       heading.textContent = area;
       details.appendChild(heading);
       for (const camera of cameras) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "tree-camera";
-        button.draggable = true;
+        const button = clone("camera");
         button.dataset.camera = camera.id;
-        button.title = `${camera.name}${camera.street ? ", " + camera.street : ""} (${camera.state})`;
-        button.innerHTML = `<span class="dot state-${camera.state.replace(/ /g, "-")}"></span><span class="cam-name"></span><span class="cam-street"></span>`;
+        const where = { camera: camera.name, street: camera.street, state: cameraState(camera.state) };
+        button.title = camera.street ? _("{camera}, {street} ({state})", where) : _("{camera} ({state})", where);
+        button.querySelector(".dot").classList.add(`state-${camera.state.replace(/ /g, "-")}`);
         button.querySelector(".cam-name").textContent = camera.name;
         button.querySelector(".cam-street").textContent = camera.street;
         button.addEventListener("click", () => placeCamera(camera.id));
@@ -279,12 +325,26 @@ function renderTree() {
   }
 }
 
+/** A camera's recording state in words. */
+function cameraState(value) {
+  return { online: _("online"), offline: _("offline"), connecting: _("connecting") }[value] || value;
+}
+
 // ---------------------------------------------------------------- purpose
+
+/** A stated purpose in words: "administrative: Virtual patrol around the station". */
+function describePurpose(purpose) {
+  const kind = purpose.kind === "judicial" ? _("judicial") : _("administrative");
+  return _("{kind}: {justification}", { kind, justification: purpose.justification });
+}
 
 function showPurpose() {
   const text = document.getElementById("purpose-text");
-  text.textContent = state.purpose ? `Purpose: ${state.purpose.kind}: ${state.purpose.justification}` : "No purpose stated";
-  text.className = state.purpose ? "small" : "small error";
+  text.textContent = state.purpose
+    ? _("Purpose: {purpose}", { purpose: describePurpose(state.purpose) })
+    : _("No purpose stated");
+  text.classList.toggle("error", !state.purpose);
+  text.classList.remove("muted");
 }
 
 function askPurpose() {
@@ -343,13 +403,14 @@ async function loadLayouts(applyDefault) {
   try {
     state.layouts = await api("/api/wall/layouts");
   } catch (error) {
-    say(`Could not load saved layouts: ${error.message}`, true);
+    say(_("Could not load saved layouts: {reason}", { reason: error.message }), true);
     state.layouts = [];
   }
   const select = document.getElementById("saved-layouts");
-  select.replaceChildren(new Option("Saved layouts…", ""));
+  select.replaceChildren(new Option(_("Saved layouts…"), ""));
   for (const layout of state.layouts) {
-    select.appendChild(new Option(`${layout.name} (${layout.layout})${layout.is_default ? " ★" : ""}`, layout.name));
+    const label = _("{name} ({layout})", { name: layout.name, layout: layout.layout });
+    select.appendChild(new Option(layout.is_default ? `${label} ★` : label, layout.name));
   }
   const preferred = applyDefault ? state.layouts.find((l) => l.is_default) : null;
   if (preferred) buildWall(preferred.layout, preferred.tiles);
@@ -357,15 +418,15 @@ async function loadLayouts(applyDefault) {
 }
 
 async function saveLayout() {
-  const name = window.prompt("Save this wall as (it opens with the wall next time):", "My wall");
+  const name = window.prompt(_("Save this wall as (it opens with the wall next time):"), _("My wall"));
   if (!name) return;
   try {
-    await api(`/api/wall/layouts/${encodeURIComponent(name)}`, {
+    await api("/api/wall/layouts/" + encodeURIComponent(name), {
       method: "PUT",
       csrf,
       body: { layout: state.layout, tiles: state.tiles.map((t) => t.cameraId), is_default: true },
     });
-    say(`Layout '${name}' saved; the wall opens with it.`);
+    say(_("Layout '{name}' saved; the wall opens with it.", { name }));
     await loadLayouts(false);
   } catch (error) {
     say(error.message, true);
@@ -379,10 +440,10 @@ document.getElementById("saved-layouts").addEventListener("change", (event) => {
 document.getElementById("save-layout").addEventListener("click", saveLayout);
 document.getElementById("delete-layout").addEventListener("click", async () => {
   const name = document.getElementById("saved-layouts").value;
-  if (!name) return say("Choose a saved layout to delete first.", true);
+  if (!name) return say(_("Choose a saved layout to delete first."), true);
   try {
-    await api(`/api/wall/layouts/${encodeURIComponent(name)}`, { method: "DELETE", csrf });
-    say(`Layout '${name}' deleted.`);
+    await api("/api/wall/layouts/" + encodeURIComponent(name), { method: "DELETE", csrf });
+    say(_("Layout '{name}' deleted.", { name }));
     await loadLayouts(false);
   } catch (error) {
     say(error.message, true);
@@ -395,23 +456,24 @@ async function loadTours() {
   try {
     state.tours = await api("/api/wall/tours");
   } catch (error) {
-    say(`Could not load tours: ${error.message}`, true);
+    say(_("Could not load tours: {reason}", { reason: error.message }), true);
     state.tours = [];
   }
   const list = document.getElementById("tour-list");
   list.replaceChildren();
   for (const tour of state.tours) {
-    const item = document.createElement("li");
-    item.innerHTML = `<span class="tour-name"></span><span class="tour-meta muted small"></span>
-      <button type="button" data-mode="tile" title="Cycle on the selected tile">▶ tile</button>
-      <button type="button" data-mode="wall" title="Cycle over the whole wall">▶ wall</button>
-      <button type="button" data-delete title="Delete this tour">×</button>`;
+    const item = clone("tour");
     item.querySelector(".tour-name").textContent = tour.name;
-    item.querySelector(".tour-meta").textContent = `${plural(tour.cameras.length, "camera")}, ${tour.dwell_seconds} s`;
+    item.querySelector(".tour-meta").textContent = ngettext(
+      "{count} camera, {seconds} s",
+      "{count} cameras, {seconds} s",
+      tour.cameras.length,
+      { seconds: tour.dwell_seconds },
+    );
     item.querySelectorAll("[data-mode]").forEach((b) => b.addEventListener("click", () => startTour(tour, b.dataset.mode)));
     item.querySelector("[data-delete]").addEventListener("click", async () => {
       try {
-        await api(`/api/wall/tours/${encodeURIComponent(tour.name)}`, { method: "DELETE", csrf });
+        await api("/api/wall/tours/" + encodeURIComponent(tour.name), { method: "DELETE", csrf });
         await loadTours();
       } catch (error) {
         say(error.message, true);
@@ -437,16 +499,22 @@ function startTour(tour, mode) {
       showCamera(mode === "tile" ? tileIndex : k, cameras[(step * places + k) % cameras.length]);
     }
   };
-  const where = mode === "tile" ? `tile ${tileIndex + 1}` : "the wall";
+  const values = { name: tour.name, tile: tileIndex + 1, seconds: tour.dwell_seconds };
   show(0);
   const status = document.getElementById("tour-status");
   if (cameras.length <= places) {
-    status.textContent = `Tour '${tour.name}' on ${where}: every camera is on screen, so it does not rotate`;
+    status.textContent =
+      mode === "tile"
+        ? _("Tour '{name}' on tile {tile}: every camera is on screen, so it does not rotate", values)
+        : _("Tour '{name}' on the wall: every camera is on screen, so it does not rotate", values);
     return;
   }
   let step = 1;
   state.tour = setInterval(() => show(step++), tour.dwell_seconds * 1000);
-  status.textContent = `Tour '${tour.name}' on ${where}, every ${tour.dwell_seconds} s (T stops)`;
+  status.textContent =
+    mode === "tile"
+      ? _("Tour '{name}' on tile {tile}, every {seconds} s (T stops)", values)
+      : _("Tour '{name}' on the wall, every {seconds} s (T stops)", values);
 }
 
 function stopTour() {
@@ -459,14 +527,16 @@ document.getElementById("tour-form").addEventListener("submit", async (event) =>
   event.preventDefault();
   const form = event.target.elements;
   const cameras = state.tiles.map((t) => t.cameraId).filter(Boolean);
-  if (!cameras.length) return say("Put the tour's cameras on the wall first, in the order to visit them.", true);
+  if (!cameras.length) return say(_("Put the tour's cameras on the wall first, in the order to visit them."), true);
   try {
-    await api(`/api/wall/tours/${encodeURIComponent(form.name.value)}`, {
+    await api("/api/wall/tours/" + encodeURIComponent(form.name.value), {
       method: "PUT",
       csrf,
       body: { cameras, dwell_seconds: Number(form.dwell.value) },
     });
-    say(`Tour '${form.name.value}' saved with ${plural(cameras.length, "camera")}.`);
+    say(ngettext("Tour '{name}' saved with {count} camera.", "Tour '{name}' saved with {count} cameras.", cameras.length, {
+      name: form.name.value,
+    }));
     event.target.reset();
     await loadTours();
   } catch (error) {
@@ -479,7 +549,7 @@ document.getElementById("tour-form").addEventListener("submit", async (event) =>
 const playback = new WallPlayback({
   csrf,
   tiles: () => state.tiles,
-  cameraName: (id) => (state.cameras.get(id) || { name: "Camera" }).name,
+  cameraName: (id) => (state.cameras.get(id) || { name: CAMERA }).name,
   purpose: () => state.purpose,
   say,
   onEnter: (chosen) => {
@@ -490,13 +560,20 @@ const playback = new WallPlayback({
       if (tile.cameraId && !chosen.includes(tile)) {
         tile.video.removeAttribute("src");
         tile.video.load();
-        renderTile(tile, { state: "paused", reason: `Live is paused during the playback of ${plural(chosen.length, "camera")}` });
+        const reason = ngettext(
+          "Live is paused during the playback of {count} camera",
+          "Live is paused during the playback of {count} cameras",
+          chosen.length,
+        );
+        renderTile(tile, { state: "paused", reason });
       }
     }
     document.getElementById("playback-button").classList.add("current");
+    document.getElementById("playback-button").setAttribute("aria-pressed", "true");
   },
   onExit: () => {
     document.getElementById("playback-button").classList.remove("current");
+    document.getElementById("playback-button").setAttribute("aria-pressed", "false");
     state.tiles.forEach((t) => t.cameraId && setTile(t.index, t.cameraId));
   },
 });
@@ -507,53 +584,66 @@ document.getElementById("playback-button").addEventListener("click", () =>
 
 // ---------------------------------------------------------------- keyboard
 
+// In the search box: Enter puts the first match on the selected tile; Esc leaves the
+// search, clearing the filter (the browser's own clearing fires no input event), and
+// gives the keys back to the wall.
+const SEARCH_KEYS = {
+  Enter: () => {
+    const first = tree.querySelector(".tree-camera");
+    if (first) placeCamera(first.dataset.camera);
+  },
+  Escape: (event) => {
+    event.preventDefault();
+    search.value = "";
+    renderTree();
+    search.blur();
+  },
+};
+const togglePlayback = () => (playback.active ? playback.exit() : playback.enter());
+const PLAYBACK_KEYS = {
+  " ": () => playback.togglePlay(),
+  ",": () => playback.step(-1),
+  ".": () => playback.step(1),
+  l: () => playback.exit(),
+  L: () => playback.exit(),
+};
+const WALL_KEYS = {
+  ArrowLeft: () => moveSelection(-1, 0),
+  ArrowRight: () => moveSelection(1, 0),
+  ArrowUp: () => moveSelection(0, -1),
+  ArrowDown: () => moveSelection(0, 1),
+  Enter: () => toggleMaximize(state.selected),
+  f: () => toggleMaximize(state.selected),
+  F: () => toggleMaximize(state.selected),
+  Escape: () => wall.classList.contains("maximized") && toggleMaximize(state.selected),
+  Delete: () => clearTile(state.selected),
+  Backspace: () => clearTile(state.selected),
+  "/": () => search.focus(),
+  s: saveLayout,
+  S: saveLayout,
+  t: stopTour,
+  T: stopTour,
+  p: togglePlayback,
+  P: togglePlayback,
+  "?": () => helpDialog.showModal(),
+};
+const ACTIVATING = { " ": true, Enter: true };
+
 document.addEventListener("keydown", (event) => {
   if (purposeDialog.open || helpDialog.open) return;
-  const typing = event.target.closest("input, textarea, select");
-  if (typing) {
-    if (event.target === search && event.key === "Enter") {
-      const first = tree.querySelector(".tree-camera");
-      if (first) placeCamera(first.dataset.camera);
-    } else if (event.target === search && event.key === "Escape") {
-      // Leave the search: clear the filter (the browser's own clearing fires no input
-      // event) and give the keys back to the wall.
-      event.preventDefault();
-      search.value = "";
-      renderTree();
-      search.blur();
-    }
+  if (event.target.closest("input, textarea, select")) {
+    if (event.target === search && SEARCH_KEYS[event.key]) SEARCH_KEYS[event.key](event);
     return;
   }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
+  // Space and Enter act on the button, link or timeline that has the focus.
+  if (ACTIVATING[event.key] && event.target.closest("button, a, summary, canvas")) return;
   const key = event.key;
-  if (playback.active && [" ", ",", ".", "l", "L"].includes(key)) {
-    event.preventDefault();
-    if (key === " ") playback.togglePlay();
-    else if (key === ",") playback.step(-1);
-    else if (key === ".") playback.step(1);
-    else playback.exit();
-    return;
-  }
-  if (key === "p" || key === "P") {
-    event.preventDefault();
-    if (playback.active) playback.exit();
-    else playback.enter();
-    return;
-  }
-  if (key >= "1" && key <= "5") buildWall(ORDER[Number(key) - 1]);
-  else if (key === "ArrowLeft") moveSelection(-1, 0);
-  else if (key === "ArrowRight") moveSelection(1, 0);
-  else if (key === "ArrowUp") moveSelection(0, -1);
-  else if (key === "ArrowDown") moveSelection(0, 1);
-  else if (key === "Enter" || key === "f" || key === "F") toggleMaximize(state.selected);
-  else if (key === "Escape") wall.classList.contains("maximized") && toggleMaximize(state.selected);
-  else if (key === "Delete" || key === "Backspace") clearTile(state.selected);
-  else if (key === "/") search.focus();
-  else if (key === "s" || key === "S") saveLayout();
-  else if (key === "t" || key === "T") stopTour();
-  else if (key === "?") helpDialog.showModal();
-  else return;
+  const layout = /^[1-9]$/.test(key) ? ORDER[Number(key) - 1] : undefined;
+  const action = (playback.active && PLAYBACK_KEYS[key]) || WALL_KEYS[key] || (layout && (() => buildWall(layout)));
+  if (!action) return;
   event.preventDefault();
+  action();
 });
 
 // ---------------------------------------------------------------- start
@@ -569,7 +659,7 @@ setInterval(() => {
     if (tile.el.classList.contains("playback")) continue; // the tile shows the recording's time instead
     const lag = tile.player ? tile.player.lagMs : null;
     tile.el.dataset.lagMs = lag === null ? "" : String(Math.round(lag));
-    tile.el.querySelector(".tile-lag").textContent = lag === null ? "" : `lag ${Math.round(lag)} ms`;
+    tile.el.querySelector(".tile-lag").textContent = lag === null ? "" : _("lag {ms} ms", { ms: Math.round(lag) });
   }
 }, 500);
 setInterval(loadCameras, 15000);
@@ -583,7 +673,7 @@ if (document.getElementById("wall-hits")) {
     csrf,
     mayHandle: true,
     onWall: (cameraId) => placeCamera(cameraId),
-    onCount: (count) => (document.getElementById("hit-count").textContent = count ? `(${count} open)` : ""),
+    onCount: (count) => (document.getElementById("hit-count").textContent = count ? _("({count} open)", { count }) : ""),
     say,
   });
 }
