@@ -42,9 +42,49 @@ MUST_TRANSLATE = ("nl", "fr", "de")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_n": (1, 2)}
 
 SAME_IN_EVERY_LANGUAGE = {
-    "Belfort", "ANPR", "API", "PTZ", "RTSP", "URL", "UTC", "CSV", "JSON", "SHA", "ID", "OK", "MB", "GB", "kB",
-    "HTTP", "HTTPS", "TCP", "UDP", "H", "DPO", "PDF", "ZIP", "MP", "HLS", "WebSocket", "ONVIF", "Leaflet",
-    "OpenStreetMap", "Swagger", "fps", "px", "GDPR", "IP", "N", "S", "E", "W", "s", "ms", "min", "h", "x",
+    "Belfort",
+    "ANPR",
+    "API",
+    "PTZ",
+    "RTSP",
+    "URL",
+    "UTC",
+    "CSV",
+    "JSON",
+    "SHA",
+    "ID",
+    "OK",
+    "MB",
+    "GB",
+    "kB",
+    "HTTP",
+    "HTTPS",
+    "TCP",
+    "UDP",
+    "H",
+    "DPO",
+    "PDF",
+    "ZIP",
+    "MP",
+    "HLS",
+    "WebSocket",
+    "ONVIF",
+    "Leaflet",
+    "OpenStreetMap",
+    "Swagger",
+    "fps",
+    "px",
+    "GDPR",
+    "IP",
+    "N",
+    "S",
+    "E",
+    "W",
+    "s",
+    "ms",
+    "min",
+    "h",
+    "x",
 }
 TEXT_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-confirm")
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
@@ -95,8 +135,11 @@ def update() -> int:
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, sort_output=False, include_previous=False, omit_header=False)
         missing = sum(1 for m in catalog if m.id and not _translated(m))
-        print(f"{language}: {len(catalog)} messages, {missing} without translation" if language != "en" else
-              f"en: {len(catalog)} messages")
+        print(
+            f"{language}: {len(catalog)} messages, {missing} without translation"
+            if language != "en"
+            else f"en: {len(catalog)} messages"
+        )
     return 0
 
 
@@ -183,9 +226,7 @@ def check_templates(problems: list[str]) -> None:
                     continue
                 for const in _printed_constants(node):
                     if _words_for_people(const.value):
-                        problems.append(
-                            f"{_rel(path)}:{const.lineno}: printed string not marked: {const.value[:60]!r}"
-                        )
+                        problems.append(f"{_rel(path)}:{const.lineno}: printed string not marked: {const.value[:60]!r}")
 
 
 def _printed_constants(node: nodes.Node) -> list[nodes.Const]:
@@ -218,8 +259,11 @@ def check_python(problems: list[str]) -> None:
         for call in ast.walk(tree):
             if not isinstance(call, ast.Call):
                 continue
-            name = call.func.id if isinstance(call.func, ast.Name) else (
-                call.func.attr if isinstance(call.func, ast.Attribute) else "")
+            name = (
+                call.func.id
+                if isinstance(call.func, ast.Name)
+                else (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+            )
             arguments: list[ast.expr] = []
             if ERROR_NAMES.match(name):
                 arguments = [*call.args[:1], *(k.value for k in call.keywords if k.arg in MESSAGE_KEYWORDS)]
@@ -227,7 +271,8 @@ def check_python(problems: list[str]) -> None:
                 arguments = [*call.args[3:4], *(k.value for k in call.keywords if k.arg == "reason")]
             for argument in arguments:
                 if isinstance(argument, ast.JoinedStr) or (
-                    isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+                    isinstance(argument, ast.Constant)
+                    and isinstance(argument.value, str)
                     and _words_for_people(argument.value)
                 ):
                     problems.append(f"{_rel(path)}:{argument.lineno}: message for people not marked with _()")

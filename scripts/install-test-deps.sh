@@ -2,8 +2,8 @@
 # Install the Debian packages the tests drive for real, when they are missing:
 # PostgreSQL (server binaries for a throw-away cluster), Chromium (browser tests),
 # GStreamer's RTSP server with its Python bindings for Debian's /usr/bin/python3
-# (the test cameras, tests/support/rtsp_camera_server.py) and ffmpeg (the benchmark's
-# `ffmpeg -c copy` baseline).
+# (the test cameras, tests/support/rtsp_camera_server.py), ffmpeg (the benchmark's
+# `ffmpeg -c copy` baseline) and Node with npm (the browser code's lint and tests).
 set -euo pipefail
 
 missing=()
@@ -20,6 +20,9 @@ compgen -G "/usr/lib/*/gstreamer-1.0/libgstapp.so" >/dev/null || missing+=(gstre
 compgen -G "/usr/lib/*/gstreamer-1.0/libgstrtp.so" >/dev/null || missing+=(gstreamer1.0-plugins-good)
 compgen -G "/usr/lib/*/gstreamer-1.0/libgstvideoparsersbad.so" >/dev/null || missing+=(gstreamer1.0-plugins-bad)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+# Node for the browser code's tools (eslint, axe-core through npm ci) and tests (node --test).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

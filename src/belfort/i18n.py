@@ -91,8 +91,9 @@ def translate(text: str, language: str) -> str:
     if not isinstance(text, Message):
         return text
     catalog = translations(language)
-    values = {key: translate(value, language) if isinstance(value, Message) else value
-              for key, value in text.values.items()}
+    values = {
+        key: translate(value, language) if isinstance(value, Message) else value for key, value in text.values.items()
+    }
     if text.plural is not None and text.count is not None:
         template = catalog.ngettext(text.msgid, text.plural, text.count)
     else:

@@ -47,8 +47,11 @@ def utc_in_range(value: datetime) -> datetime:
         if EARLIEST <= utc <= LATEST:
             return utc
     raise ValueError(
-        _("give a moment between {earliest} and {latest} (UTC)", earliest=EARLIEST.strftime("%Y-%m-%d"),
-          latest=LATEST.strftime("%Y-%m-%d"))
+        _(
+            "give a moment between {earliest} and {latest} (UTC)",
+            earliest=EARLIEST.strftime("%Y-%m-%d"),
+            latest=LATEST.strftime("%Y-%m-%d"),
+        )
     )
 
 

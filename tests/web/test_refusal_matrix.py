@@ -60,6 +60,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     data: Path = tmp_path_factory.mktemp("matrix") / "data"
     services = build_services(load_settings(data_dir=data, environ={}))
     ids = _populate(services)
+    tile = services.settings.tile_dir / "0" / "0" / "0.png"
+    tile.parent.mkdir(parents=True, exist_ok=True)
+    tile.write_bytes(b"\x89PNG\r\n\x1a\n")  # a map tile is no personal data: served to every signed-in role
     with TestClient(create_app(services)) as client:
         headers = {}
         for role in Role:
@@ -230,6 +233,8 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
         ("GET", "/account/password"): {},
         ("POST", "/account/password"): None,
         ("GET", "/admin"): {},
+        ("GET", "/map"): {},
+        ("GET", "/map/tiles/{z}/{x}/{y}.png"): {"path": "/map/tiles/0/0/0.png"},
         ("POST", "/admin/organisations"): {"data": {"name": f"Org {unique}", "kind": "other"}},
         ("POST", "/admin/tokens"): {"data": {"name": unique, "organisation": OTHER, "scopes": "anpr:ingest"}},
         ("POST", "/admin/tokens/{token_id}/revoke"): {"path": f"/admin/tokens/{ids['token']}/revoke"},
@@ -469,6 +474,8 @@ NOTHING_TO_REFUSE = {
     ("GET", "/api/live/cameras"),
     ("GET", "/api/live/purpose"),
     ("GET", "/cameras"),
+    ("GET", "/map"),
+    ("GET", "/map/tiles/{z}/{x}/{y}.png"),
     ("GET", "/openapi.json"),
     *NAMESPACED,
 }
