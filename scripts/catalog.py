@@ -201,6 +201,8 @@ class _TextFinder(HTMLParser):
 
 
 def _words_for_people(text: str) -> bool:
+    if "/" in text and not any(c.isspace() for c in text.strip()):
+        return False  # an address, a path or a zone name (rtsp://host/path, Europe/Brussels)
     return any(word not in SAME_IN_EVERY_LANGUAGE for word in WORD.findall(text))
 
 
