@@ -3,10 +3,14 @@ VENV    := .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
+# The browser side's tools (eslint, axe-core) and the libraries copied into static/vendor.
+NODE_STAMP := node_modules/.installed-stamp
+JS_TESTS   := $(wildcard tests/js/*.test.mjs)
+ESLINT     := node_modules/.bin/eslint
 
-.PHONY: install demo test test-deps lint bench clean catalog
+.PHONY: install demo test test-deps test-js lint bench clean catalog
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +18,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: install
+# npm ci again whenever the lock file changes (it empties node_modules first).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# The demo needs Python only: the browser libraries it serves are in static/vendor.
+demo: $(STAMP)
 	$(BIN)/belfort demo
 
 test-deps:
@@ -24,16 +34,22 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(ESLINT) src/belfort/web/static/*.js tests/js
 	$(BIN)/python scripts/catalog.py check
 
 catalog: install
 	$(BIN)/python scripts/catalog.py update
 
-test: install test-deps lint
+# The browser code's own tests under node (node:test), when there are any.
+test-js: install
+	$(if $(JS_TESTS),node --test $(JS_TESTS),@echo "test-js: no tests/js/*.test.mjs")
+
+# test-deps first: it brings node and npm, which install needs.
+test: test-deps install lint test-js
 	$(BIN)/pytest
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-data test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules demo-data test-artifacts .pytest_cache .mypy_cache .ruff_cache

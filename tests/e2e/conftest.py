@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -20,6 +21,7 @@ import uvicorn
 from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 
 from belfort.app import Services
+from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraSpec
 from belfort.media.simulated import DEMO_CLIPS, encode_clip
 from belfort.timeutil import FrozenClock
@@ -97,23 +99,21 @@ def live_server(services: Services, population: Population) -> Iterator[str]:
     assert not thread.is_alive(), "the uvicorn server did not stop within 10 s"
 
 
+def add_grote_markt(services: Services, main_url: str, **fields: Any) -> Camera:
+    """The police camera on Grote Markt, reading `main_url`; `fields` add to its spec."""
+    with services.db.session() as session:
+        return services.cameras.add(
+            session,
+            SYSTEM,
+            CameraSpec(name="Grote Markt", organisation=POLICE, main_url=main_url, street="Grote Markt", **fields),
+        )
+
+
 def record_police_camera(services: Services, segment_seconds: int | None = None) -> str:
     """Grote Markt, a police camera replaying the first demo clip, recording from now; its id."""
     clip = DEMO_CLIPS[0]
     encode_clip(clip, services.media.clip_path(clip.name))
-    with services.db.session() as session:
-        camera = services.cameras.add(
-            session,
-            SYSTEM,
-            CameraSpec(
-                name="Grote Markt",
-                organisation=POLICE,
-                main_url=f"sim://{clip.name}",
-                street="Grote Markt",
-                council_consent_ref="GR/2026/041",
-                enabled=True,
-            ),
-        )
+    camera = add_grote_markt(services, f"sim://{clip.name}", council_consent_ref="GR/2026/041", enabled=True)
     if segment_seconds is not None:
         services.settings.recording.segment_seconds = segment_seconds
     services.settings.recording.sweep_interval_seconds = 3600

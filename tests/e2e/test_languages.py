@@ -12,10 +12,9 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Browser, Page, expect
 
 from belfort.app import Services
-from belfort.cameras.service import CameraSpec
 from belfort.i18n import CATALOG_DIR
-from tests.conftest import PASSWORD, POLICE, SYSTEM
-from tests.e2e.conftest import TIMEOUT_MS, artifact
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import TIMEOUT_MS, add_grote_markt, artifact
 
 FIELDS = re.compile(r"\{\w+\}|%\(\w+\)s")
 PAGES = {
@@ -59,20 +58,7 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
 
 @pytest.fixture
 def camera(services: Services) -> str:
-    with services.db.session() as session:
-        added = services.cameras.add(
-            session,
-            SYSTEM,
-            CameraSpec(
-                name="Grote Markt",
-                organisation=POLICE,
-                main_url="rtsp://127.0.0.1:9/none",
-                street="Grote Markt",
-                latitude=50.93,
-                longitude=5.338,
-            ),
-        )
-    return str(added.id)
+    return str(add_grote_markt(services, "rtsp://127.0.0.1:9/none", latitude=50.93, longitude=5.338).id)
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de"])
