@@ -12,6 +12,7 @@ from belfort.anpr.camera_reader import reader_factory
 from belfort.anpr.service import AnprService
 from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
+from belfort.cameras.groups import GroupService
 from belfort.cameras.service import CameraService
 from belfort.datadir import prepare_data_folders
 from belfort.db import Database
@@ -25,8 +26,9 @@ from belfort.policy import PolicyGate, PolicyRules
 from belfort.retention.holds import HoldService
 from belfort.retention.sweeper import RetentionSweeper
 from belfort.settings import Settings
+from belfort.sharing.grants import GrantService
 from belfort.timeutil import Clock, utcnow
-from belfort.viewing.live import LiveViewing
+from belfort.viewing.live import LapsedStreamWatch, LiveViewing
 from belfort.viewing.playback import Playback
 from belfort.wall.service import WallService
 
@@ -50,7 +52,10 @@ class Services:
     exports: ExportService
     bus: EventBus
     anpr: AnprService
+    groups: GroupService
+    grants: GrantService
     sweeper: RetentionSweeper | None = None
+    lapsed_streams: LapsedStreamWatch | None = None
 
     def start_recording(self) -> None:
         """Open storage, recover after a crash, record every enabled camera and sweep retention."""
@@ -61,12 +66,16 @@ class Services:
             self.db, self.gate, self.media.storage, self.settings.policy, budget, self.clock
         )
         self.sweeper.start(self.settings.recording.sweep_interval_seconds)
+        self.lapsed_streams = LapsedStreamWatch(self.db, self.live)
+        self.lapsed_streams.start()
 
     def close(self) -> None:
         self.exports.stop()
         self.anpr.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
+        if self.lapsed_streams is not None:
+            self.lapsed_streams.stop()
         self.media.stop()
         self.db.dispose()
 
@@ -76,6 +85,7 @@ def policy_rules(settings: Settings) -> PolicyRules:
         administrative_consult_days=settings.policy.administrative_consult_days,
         police_max_retention_days=settings.policy.police_max_retention_days,
         justification_min_length=settings.policy.justification_min_length,
+        zone=settings.zone,
     )
 
 
@@ -101,6 +111,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     bus = EventBus()
     anpr = AnprService(settings, db, gate, cameras, bus, links, clock)
     media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
+    groups = GroupService(gate, cameras, clock)
     services = Services(
         settings=settings,
         db=db,
@@ -130,6 +141,8 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         ),
         bus=bus,
         anpr=anpr,
+        groups=groups,
+        grants=GrantService(gate, cameras, groups, bus, live.stop_under_grant, clock),
     )
     services.media.load_storage_areas()
     return services

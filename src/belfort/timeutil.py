@@ -106,6 +106,11 @@ def local_day(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
     return as_utc(start), as_utc(end)
 
 
+def local_text(moment: datetime, zone: tzinfo) -> str:
+    """A moment as a person reads it in a message: `2026-12-22 13:00+01:00`, local to `zone`."""
+    return moment.astimezone(zone).isoformat(sep=" ", timespec="minutes")
+
+
 def days(n: float) -> timedelta:
     return timedelta(days=n)
 

@@ -40,7 +40,6 @@ from belfort.policy import (
     PolicyGate,
     Resource,
     ResourceKind,
-    sees_camera,
 )
 from belfort.policy.model import system_actor
 from belfort.timeutil import Clock, iso_utc, utcnow
@@ -89,7 +88,7 @@ def reads_resource(organisation_id: uuid.UUID | None, start: datetime | None = N
         "plate reads",
         organisation_id,
         LegalRegime.POLICE,
-        frozenset(),
+        (),
         start,
         None,
     )
@@ -422,7 +421,7 @@ class ReadService:
 
     def camera_of(self, session: Session, actor: Actor, hit: Hit) -> Camera | None:
         camera = session.get(Camera, hit.camera_id) if hit.camera_id else None
-        return camera if camera is not None and sees_camera(actor, camera.organisation_id) else None
+        return camera if camera is not None and self.cameras.sees(session, actor, camera) else None
 
     # -- retention ----------------------------------------------------------------------
 
@@ -451,7 +450,7 @@ class ReadService:
             session,
             system_actor("anpr retention"),
             Action.ERASE_READS,
-            Resource(ResourceKind.PLATE_READS, "", what, None, None, frozenset(), None, before),
+            Resource(ResourceKind.PLATE_READS, "", what, None, None, (), None, before),
             None,
             detail={"erased": count, "what": what, "older_than": iso_utc(before)},
         )

@@ -26,6 +26,8 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from belfort.auth.service import find_organisation
+from belfort.cameras.grants import granted_cameras, terms_on
+from belfort.cameras.membership import refresh_for
 from belfort.cameras.models import Camera
 from belfort.errors import Conflict, InvalidInput, Refusal
 from belfort.i18n import _, _n
@@ -37,13 +39,16 @@ from belfort.policy import (
     Actor,
     ActorKind,
     Decision,
+    GrantTerm,
     LegalRegime,
     OrganisationKind,
     PolicyGate,
     Purpose,
     Resource,
     ResourceKind,
+    Right,
     may,
+    sees_camera,
 )
 from belfort.policy.rules import ACTIONS
 from belfort.settings import PolicySettings
@@ -67,9 +72,11 @@ def camera_resource(
     kind: ResourceKind = ResourceKind.CAMERA,
     start: datetime | None = None,
     end: datetime | None = None,
+    grants: tuple[GrantTerm, ...] = (),
 ) -> Resource:
     """The policy's view of a camera (its live images, or with `kind` RECORDING its footage in
-    [start, end)); for a reference that names no camera, an unknown resource the gate refuses."""
+    [start, end)), with its owner's grants to the asker; for a reference that names no
+    camera, an unknown resource the gate refuses."""
     if camera is None:
         return Resource(kind, "", asked[:120], start=start, end=end, asked=asked, known=False)
     return Resource(
@@ -78,18 +85,30 @@ def camera_resource(
         camera.name,
         camera.organisation_id,
         LegalRegime(camera.legal_regime),
-        frozenset(),
+        grants,
         start,
         end,
         asked=asked,
+        owner_name=camera.organisation.name,
     )
 
 
-def visible_condition(actor: Actor) -> ColumnElement[bool]:
-    """SQL for "a camera `actor` may see": the gate's `camera.view` rule (see `sees_camera`)."""
+def visible_condition(actor: Actor, now: datetime, right: Right | None = None) -> ColumnElement[bool]:
+    """SQL for "a camera `actor` may see": the gate's `camera.view` rule (see `sees_camera`):
+    the actor's organisation's cameras and those its grants open now (with `right`, when named)."""
     if actor.kind is ActorKind.SYSTEM or actor.role in ACTIONS[Action.VIEW_CAMERA].sees_all:
         return true()
     if not may(actor, Action.VIEW_CAMERA) or actor.organisation_id is None:
+        return false()
+    return or_(Camera.organisation_id == actor.organisation_id, Camera.id.in_(granted_cameras(actor, now, right)))
+
+
+def owned_condition(actor: Actor) -> ColumnElement[bool]:
+    """SQL for "a camera of the actor's own organisation" (every camera, for those who see all):
+    what is the owner's business alone (its evidence holds and their case numbers)."""
+    if actor.kind is ActorKind.SYSTEM or actor.role in ACTIONS[Action.VIEW_CAMERA].sees_all:
+        return true()
+    if actor.organisation_id is None:
         return false()
     return Camera.organisation_id == actor.organisation_id
 
@@ -153,12 +172,18 @@ class CameraService:
         except ValueError:
             return session.scalars(select(Camera).where(Camera.name == ref.strip()).limit(1)).first()
 
-    @staticmethod
     def visible(
-        session: Session, actor: Actor, *, include_removed: bool = False, kind: str | None = None
+        self,
+        session: Session,
+        actor: Actor,
+        *,
+        include_removed: bool = False,
+        kind: str | None = None,
+        right: Right | None = None,
     ) -> list[Camera]:
-        """The cameras `actor` may see, by name: the one list every page and answer uses."""
-        statement = select(Camera).where(visible_condition(actor)).order_by(Camera.name)
+        """The cameras `actor` may see, by name: the one list every page and answer uses; with
+        `right`, only those of other organisations whose grants give that right."""
+        statement = select(Camera).where(visible_condition(actor, self._clock(), right)).order_by(Camera.name)
         if not include_removed:
             statement = statement.where(Camera.removed_at.is_(None))
         if kind is not None:
@@ -209,11 +234,12 @@ class CameraService:
         """`require`, with the gate's decision (its reason is shown to the person)."""
         camera = self.find(session, ref)
         kind, (start, end) = (ResourceKind.RECORDING, footage) if footage else (ResourceKind.CAMERA, (None, None))
+        grants = terms_on(session, camera, actor) if camera is not None else ()
         decision = self.gate.require(
             session,
             actor,
             action,
-            camera_resource(camera, ref, kind, start, end),
+            camera_resource(camera, ref, kind, start, end, grants),
             purpose,
             recipient=recipient,
             detail=detail,
@@ -221,6 +247,24 @@ class CameraService:
         )
         assert camera is not None  # an unknown camera is refused above
         return camera, decision
+
+    def resource(
+        self,
+        session: Session,
+        actor: Actor,
+        camera: Camera | None,
+        asked: str,
+        kind: ResourceKind = ResourceKind.CAMERA,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Resource:
+        """`camera_resource` with the owner's grants to the actor loaded: what the gate weighs."""
+        grants = terms_on(session, camera, actor) if camera is not None else ()
+        return camera_resource(camera, asked, kind, start, end, grants)
+
+    def sees(self, session: Session, actor: Actor, camera: Camera) -> bool:
+        """Whether `camera` is in the actor's camera lists now (see `visible`)."""
+        return sees_camera(actor, camera.organisation_id, self._clock(), terms_on(session, camera, actor))
 
     # -- what the recorder connects to --------------------------------------------------
 
@@ -483,6 +527,7 @@ class CameraService:
         session.add(camera)
         session.flush()
         session.refresh(camera)
+        refresh_for(session, camera)
         return camera
 
     def update(self, session: Session, actor: Actor, ref: str, spec: CameraSpec) -> Camera:
@@ -497,6 +542,8 @@ class CameraService:
         if "organisation_id" in changed:
             session.flush()
             session.expire(camera, ["organisation"])
+        if {"organisation_id", "area", "street"} & set(changed):
+            refresh_for(session, camera)
         return camera
 
     def remove(self, session: Session, actor: Actor, ref: str) -> Camera:
@@ -505,6 +552,7 @@ class CameraService:
             camera.removed_at = self._clock()
             camera.enabled = False
             camera.updated_at = camera.removed_at
+            refresh_for(session, camera)
         return camera
 
     @staticmethod

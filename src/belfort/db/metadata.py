@@ -11,6 +11,7 @@ from belfort.db.base import Base
 from belfort.evidence import models as _evidence_models  # noqa: F401
 from belfort.media import models as _media_models  # noqa: F401
 from belfort.retention import models as _retention_models  # noqa: F401
+from belfort.sharing import models as _sharing_models  # noqa: F401
 from belfort.wall import models as _wall_models  # noqa: F401
 
 target_metadata = Base.metadata

@@ -230,6 +230,8 @@ class Watcher:
     purpose: str
     justification: str
     since: datetime
+    grant: str = ""
+    """The owner's grant the stream was opened under (another organisation's camera), or ''."""
 
 
 @dataclass(frozen=True)
@@ -257,8 +259,9 @@ class Viewer:
     opened: float = field(default_factory=time.monotonic)
     watcher: Watcher | None = None
     """Who watches and why, for the team chief's list of streams open now."""
-    ended: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
-    """Done when the feed stops (the camera was stopped or reconfigured)."""
+    ended: asyncio.Future[str | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    """Done when the feed stops (None: the camera was stopped or reconfigured) or when the
+    look may go on no longer (the reason, e.g. the owner revoked the grant)."""
 
     def offer(self, batch: Sequence[LiveEntry], joined: bytes | None = None) -> None:
         """Send the frames of `batch` in one write, unless the viewer is too far behind (then
@@ -439,6 +442,21 @@ class LiveFeed:
         if loop is not None:
             loop.call_soon_threadsafe(self._broadcast_state)
 
+    def stop_viewers(self, grant: str, reason: str) -> int:
+        """End the streams opened under `grant` with `reason` (thread-safe); how many."""
+        with self._lock:
+            ending = [v for v in self._viewers if v.watcher is not None and v.watcher.grant == grant]
+            loop = self._loop if ending else None
+        if loop is not None:
+
+            def end() -> None:
+                for viewer in ending:
+                    if not viewer.ended.done():
+                        viewer.ended.set_result(reason)
+
+            loop.call_soon_threadsafe(end)
+        return len(ending)
+
     @property
     def closed(self) -> bool:
         return self._closed
@@ -512,6 +530,12 @@ class LiveHub:
 
     def get(self, camera_id: str) -> LiveFeed | None:
         return self._feeds.get(camera_id)
+
+    def stop_watching(self, grant: str, reason: str) -> int:
+        """End every stream opened under the owner's grant `grant`, saying why; how many."""
+        with self._lock:
+            feeds = list(self._feeds.values())
+        return sum(feed.stop_viewers(grant, reason) for feed in feeds)
 
     def watching(self) -> list[Watching]:
         """Every stream open now, oldest first."""

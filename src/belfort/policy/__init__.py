@@ -12,15 +12,18 @@ from belfort.policy.model import (
     Actor,
     ActorKind,
     Decision,
+    GrantTerm,
     LegalRegime,
     OrganisationKind,
     Purpose,
     PurposeKind,
     Resource,
     ResourceKind,
+    Right,
     Role,
 )
 from belfort.policy.rules import (
+    RIGHT_WORDS,
     PolicyRules,
     audit_review_scope,
     capabilities,
@@ -34,10 +37,12 @@ from belfort.policy.rules import (
 )
 
 __all__ = [
+    "RIGHT_WORDS",
     "Action",
     "Actor",
     "ActorKind",
     "Decision",
+    "GrantTerm",
     "LegalRegime",
     "OrganisationKind",
     "PolicyGate",
@@ -46,6 +51,7 @@ __all__ = [
     "PurposeKind",
     "Resource",
     "ResourceKind",
+    "Right",
     "Role",
     "audit_review_scope",
     "capabilities",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import NoReturn
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from belfort.audit import AuditEntry, AuditLog, ResourceRef
 from belfort.errors import Forbidden, Refusal, Unseen
-from belfort.policy.model import Action, Actor, Decision, Purpose, Resource, ResourceKind
+from belfort.policy.model import Action, Actor, ActorKind, Decision, Purpose, Resource, ResourceKind
 from belfort.policy.rules import (
     ACTIONS,
     UNSEEN_RULES,
@@ -51,6 +52,16 @@ def actor_fields(actor: Actor) -> dict[str, str]:
 def resource_refs(resource: Resource) -> tuple[ResourceRef, ...]:
     first = ResourceRef(resource.kind.value, resource.id, resource.label)
     return (first, *(ResourceRef(kind, rid, label) for kind, rid, label in resource.extra_ids))
+
+
+def with_owner(actor: Actor, resource: Resource, grant: str = "") -> Resource:
+    """`resource` naming its owner (and the grant used) when the actor is of another
+    organisation: the record is then part of the owner's "use of my cameras" too."""
+    owner = resource.owner_organisation_id
+    if owner is None or owner == actor.organisation_id or actor.kind is ActorKind.SYSTEM:
+        return resource
+    extra = (("organisation", str(owner), resource.owner_name),) + ((("grant", grant, ""),) if grant else ())
+    return replace(resource, extra_ids=resource.extra_ids + extra)
 
 
 def _refusal(decision: Decision) -> Refusal:
@@ -122,13 +133,13 @@ class PolicyGate:
         decision = decide(actor, action, resource, purpose, self.rules, self._clock())
         problem = available() if decision.granted and available is not None else None
         if problem is not None:
-            decision = Decision(False, action, "unavailable", problem.message)
+            decision = Decision(False, action, "unavailable", problem.message, grant=decision.grant)
         if not decision.granted or ACTIONS[action].records_grants:
             self.record(
                 session,
                 actor,
                 action,
-                resource,
+                with_owner(actor, resource, decision.grant),
                 purpose,
                 outcome=decision.outcome,
                 reason=decision.reason,
@@ -164,9 +175,9 @@ class PolicyGate:
         """Whether the actor may reach `resource` for `action` (role, existence, whose it is),
         before an operation that takes its own decision: a refusal is recorded and raised,
         a grant is not recorded (the operation's decision is)."""
-        decision = decide_reach(actor, action, resource)
+        decision = decide_reach(actor, action, resource, self._clock(), self.rules.zone)
         if not decision.granted:
-            self._record_refusal(session, actor, decision, resource)
+            self._record_refusal(session, actor, decision, with_owner(actor, resource))
             raise _refusal(decision)
 
     def require_function(self, session: Session, actor: Actor, where: str, *actions: Action) -> None:

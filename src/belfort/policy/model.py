@@ -49,6 +49,17 @@ class PurposeKind(StrEnum):
     JUDICIAL = "judicial"
 
 
+class Right(StrEnum):
+    """What an owner may grant another organisation on a camera."""
+
+    LIVE = "live"
+    PLAYBACK = "playback"
+    EXPORT = "export"
+    PTZ = "ptz"
+    ANPR_READS = "anpr_reads"
+    ANPR_HITS = "anpr_hits"
+
+
 class Operation(StrEnum):
     """The kinds of processing the law asks to log."""
 
@@ -81,6 +92,12 @@ class Action(StrEnum):
     MANAGE_ORGANISATIONS = "admin.organisations"
     MANAGE_TOKENS = "admin.tokens"
     MANAGE_CAMERAS = "admin.cameras"
+    MANAGE_GROUPS = "cameras.groups"
+    MANAGE_GRANTS = "sharing.grants"
+    NARROW_GRANTS = "sharing.narrow"
+    VIEW_SHARING = "sharing.view"
+    ASK_ACCESS = "sharing.ask"
+    DECIDE_REQUESTS = "sharing.decide"
     ERASE_RECORDING = "recording.erase"
     ERASE_READS = "anpr.erase"
 
@@ -100,6 +117,9 @@ class ResourceKind(StrEnum):
     ORGANISATION = "organisation"
     API_TOKEN = "api_token"  # noqa: S105 - a resource kind
     SITE = "site"
+    GRANT = "grant"
+    GROUP = "camera_group"
+    ACCESS_REQUEST = "access_request"
 
 
 @dataclass(frozen=True)
@@ -130,6 +150,46 @@ def system_actor(name: str) -> Actor:
 
 
 @dataclass(frozen=True)
+class GrantTerm:
+    """One grant an owner gave another organisation on a camera, as the rules weigh it.
+
+    The owner's ceiling (rights, validity, purposes, footage range) and the receiving
+    organisation's narrowing (roles, people, fewer rights) are both here: a look passes only
+    inside both. Empty `purposes`, `roles` or `people` mean no limit of that kind."""
+
+    id: str
+    owner: str
+    """The owner organisation's name, for the sentence that says whom to ask."""
+    grantee: uuid.UUID
+    rights: frozenset[Right]
+    valid_from: datetime
+    valid_until: datetime | None = None
+    purposes: frozenset[PurposeKind] = frozenset()
+    footage_from: datetime | None = None
+    footage_until: datetime | None = None
+    roles: frozenset[Role] = frozenset()
+    people: frozenset[uuid.UUID] = frozenset()
+
+    def valid_at(self, now: datetime) -> bool:
+        return self.valid_from <= now and (self.valid_until is None or now < self.valid_until)
+
+    def reaches(self, actor: Actor) -> bool:
+        """Whether the grant is for the actor's organisation and, narrowed, for them."""
+        return (
+            actor.organisation_id == self.grantee
+            and (not self.roles or actor.role in self.roles)
+            and (not self.people or actor.id in self.people)
+        )
+
+    def covers_footage(self, start: datetime | None, end: datetime | None) -> bool:
+        if start is None:
+            return True
+        if self.footage_from is not None and start < self.footage_from:
+            return False
+        return self.footage_until is None or (end or start) <= self.footage_until
+
+
+@dataclass(frozen=True)
 class Resource:
     """What is looked at. Image resources carry owner, regime, grants and time range."""
 
@@ -138,7 +198,8 @@ class Resource:
     label: str = ""
     owner_organisation_id: uuid.UUID | None = None
     legal_regime: LegalRegime | None = None
-    granted_organisation_ids: frozenset[uuid.UUID] = frozenset()
+    grants: tuple[GrantTerm, ...] = ()
+    """The owner's grants on this resource to the asker's organisation (not revoked)."""
     start: datetime | None = None
     end: datetime | None = None
     extra_ids: tuple[tuple[str, str, str], ...] = field(default=())
@@ -150,6 +211,8 @@ class Resource:
     in the same words as a resource of another organisation, so neither is confirmed."""
     personal_to: uuid.UUID | None = None
     """The one person this resource belongs to (an evidence package: the person who asked for it)."""
+    owner_name: str = ""
+    """The owner organisation's name: a look by another organisation names it in the record."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +240,9 @@ class Decision:
     log, put into the reader's language only where it is shown."""
     needs: tuple[str, ...] = ()
     """What the UI should ask for to make a refused request acceptable (e.g. `purpose`,
-    `judicial_reference`); empty when nothing the person can supply would help."""
+    `judicial_reference`, `request`); empty when nothing the person can supply would help."""
+    grant: str = ""
+    """The owner's grant the look passed under, when the resource is another organisation's."""
 
     @property
     def outcome(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from belfort.i18n import Message, _, _n
 from belfort.policy.model import (
@@ -18,14 +18,17 @@ from belfort.policy.model import (
     Actor,
     ActorKind,
     Decision,
+    GrantTerm,
     LegalRegime,
     Operation,
     Purpose,
     PurposeKind,
     Resource,
     ResourceKind,
+    Right,
     Role,
 )
+from belfort.timeutil import local_text
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class ActionSpec:
     """Subject to the administrative window for police recordings (the 30-day rule)."""
     own_organisation_only: bool = False
     """Limited to resources owned by (or granted to) the actor's organisation."""
+    shared: bool = False
+    """Whether an owner's grant opens it to another organisation (with `right`, or any right)."""
+    right: Right | None = None
+    """The right a grant must give for this action; None with `shared`: any right will do."""
     sees_all: frozenset[Role] = frozenset()
     """Roles that pass the organisation check for this action (the DPO reviews everyone's)."""
     personal: bool = False
@@ -69,6 +76,7 @@ ACTIONS: dict[Action, ActionSpec] = {
         own_organisation_only=True,
         sees_all=frozenset({Role.ADMIN, Role.DPO}),
         records_grants=False,
+        shared=True,
     ),
     Action.USE_WALL: ActionSpec(
         Operation.CONSULT,
@@ -84,6 +92,8 @@ ACTIONS: dict[Action, ActionSpec] = {
         _("watch cameras live on the video wall"),
         needs_purpose=True,
         own_organisation_only=True,
+        shared=True,
+        right=Right.LIVE,
     ),
     Action.VIEW_RECORDING: ActionSpec(
         Operation.CONSULT,
@@ -93,6 +103,8 @@ ACTIONS: dict[Action, ActionSpec] = {
         needs_purpose=True,
         age_limited=True,
         own_organisation_only=True,
+        shared=True,
+        right=Right.PLAYBACK,
     ),
     Action.EXPORT_EVIDENCE: ActionSpec(
         Operation.DISCLOSE,
@@ -102,6 +114,8 @@ ACTIONS: dict[Action, ActionSpec] = {
         needs_purpose=True,
         age_limited=True,
         own_organisation_only=True,
+        shared=True,
+        right=Right.EXPORT,
     ),
     Action.VIEW_EXPORTS: ActionSpec(
         Operation.CONSULT,
@@ -162,6 +176,8 @@ ACTIONS: dict[Action, ActionSpec] = {
         needs_purpose=True,
         age_limited=True,
         own_organisation_only=True,
+        shared=True,
+        right=Right.ANPR_READS,
     ),
     Action.HANDLE_HITS: ActionSpec(
         Operation.CONSULT,
@@ -169,6 +185,8 @@ ACTIONS: dict[Action, ActionSpec] = {
         _("See and handle hotlist hits"),
         _("see and handle hotlist hits"),
         own_organisation_only=True,
+        shared=True,
+        right=Right.ANPR_HITS,
     ),
     Action.MANAGE_HOTLISTS: ActionSpec(
         Operation.ALTER,
@@ -211,6 +229,49 @@ ACTIONS: dict[Action, ActionSpec] = {
         frozenset({Role.ADMIN}),
         _("Register and configure cameras"),
         _("register and configure cameras"),
+    ),
+    Action.MANAGE_GROUPS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.SUPERVISOR, Role.PARTNER}),
+        _("Make camera groups for grants, the camera tree and the wall"),
+        _("make camera groups"),
+        own_organisation_only=True,
+    ),
+    Action.MANAGE_GRANTS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.PARTNER}),
+        _("Grant other organisations access to your cameras, and revoke it"),
+        _("grant other organisations access to your cameras"),
+        own_organisation_only=True,
+    ),
+    Action.NARROW_GRANTS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN}),
+        _("Narrow the grants your organisation received to roles or named people"),
+        _("narrow the grants your organisation received"),
+        own_organisation_only=True,
+    ),
+    Action.VIEW_SHARING: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.ADMIN, Role.PARTNER, Role.SUPERVISOR, Role.DPO, Role.INSPECTOR}),
+        _("See the grants given and received, and the access requests"),
+        _("see the grants and access requests"),
+        own_organisation_only=True,
+        records_grants=False,
+    ),
+    Action.ASK_ACCESS: ActionSpec(
+        Operation.ALTER,
+        _INVESTIGATORS,
+        _("Ask another organisation for access to its cameras"),
+        _("ask other organisations for access to their cameras"),
+        needs_purpose=True,
+    ),
+    Action.DECIDE_REQUESTS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.SUPERVISOR, Role.PARTNER}),
+        _("Approve or refuse requests for access to your cameras"),
+        _("approve or refuse requests for access to your cameras"),
+        own_organisation_only=True,
     ),
     Action.ERASE_RECORDING: ActionSpec(
         Operation.ERASE, frozenset(), _("Erase recordings past retention"), _("erase recordings past retention")
@@ -268,6 +329,9 @@ NOUNS: dict[ResourceKind, Message] = {
     ResourceKind.ORGANISATION: _("organisation"),
     ResourceKind.API_TOKEN: _("API token"),
     ResourceKind.SITE: _("site"),
+    ResourceKind.GRANT: _("grant"),
+    ResourceKind.GROUP: _("camera group"),
+    ResourceKind.ACCESS_REQUEST: _("access request"),
 }
 """What a person calls each kind of resource, for refusals."""
 
@@ -287,6 +351,8 @@ class PolicyRules:
     administrative_consult_days: int = 30
     police_max_retention_days: int = 365
     justification_min_length: int = 10
+    zone: tzinfo = UTC
+    """The site's time zone, for the moments a refusal names."""
 
 
 def capabilities(role: Role) -> list[tuple[Action, Message]]:
@@ -332,13 +398,145 @@ def _check_known(action: Action, resource: Resource) -> Decision | None:
     return None if resource.known else _refuse(action, "unknown", not_seen(resource))
 
 
-def _check_organisation(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
+RIGHT_WORDS: dict[Right, Message] = {
+    Right.LIVE: _("live viewing"),
+    Right.PLAYBACK: _("playback"),
+    Right.EXPORT: _("export"),
+    Right.PTZ: _("PTZ control"),
+    Right.ANPR_READS: _("plate reads"),
+    Right.ANPR_HITS: _("hotlist hits"),
+}
+"""Each right in words, as a grant lists it."""
+
+PURPOSE_WORDS: dict[PurposeKind, Message] = {
+    PurposeKind.ADMINISTRATIVE: _("administrative"),
+    PurposeKind.JUDICIAL: _("judicial"),
+}
+
+
+def _through_grant(actor: Actor, spec: ActionSpec, resource: Resource) -> bool:
+    """Whether the actor reaches `resource` only through a grant (it is another organisation's)."""
     if not spec.own_organisation_only or actor.kind is ActorKind.SYSTEM or actor.role in spec.sees_all:
-        return None
+        return False
     owner = resource.owner_organisation_id
-    if owner is None or owner == actor.organisation_id or actor.organisation_id in resource.granted_organisation_ids:
+    return owner is not None and owner != actor.organisation_id
+
+
+def grants_for(actor: Actor, spec: ActionSpec, resource: Resource, now: datetime) -> list[GrantTerm]:
+    """The grants that let the actor reach `resource` for an action now: for them (narrowing
+    included), valid now, and giving the action's right (any right, for one that needs none)."""
+    return [
+        grant
+        for grant in resource.grants
+        if grant.reaches(actor) and grant.valid_at(now) and (spec.right is None or spec.right in grant.rights)
+    ]
+
+
+def _check_organisation(
+    actor: Actor, action: Action, spec: ActionSpec, resource: Resource, now: datetime, zone: tzinfo
+) -> Decision | None:
+    """Whose resource it is: the actor's own, or another organisation's reached through a grant.
+
+    With no grant for the actor at all the resource is not confirmed to exist; with one that
+    no longer (or not yet) holds, or that gives other rights, the refusal says whom to ask."""
+    if not _through_grant(actor, spec, resource):
         return None
-    return _refuse(action, "organisation", not_seen(resource))
+    mine = [grant for grant in resource.grants if grant.reaches(actor)] if spec.shared else []
+    if not mine:
+        return _refuse(action, "organisation", not_seen(resource))
+    owner = mine[0].owner
+    current = [grant for grant in mine if grant.valid_at(now)]
+    if not current:
+        ends = [grant.valid_until for grant in mine if grant.valid_until is not None and grant.valid_until <= now]
+        if ends:
+            reason = _(
+                "{owner}'s grant on {label} ended at {moment}: ask {owner} for access again (a request names "
+                "the cameras, the time range and the purpose).",
+                owner=owner,
+                label=resource.label,
+                moment=local_text(max(ends), zone),
+            )
+        else:
+            starts = min(grant.valid_from for grant in mine)
+            reason = _(
+                "{owner}'s grant on {label} starts at {moment}: wait until then, or ask {owner} to bring it forward.",
+                owner=owner,
+                label=resource.label,
+                moment=local_text(starts, zone),
+            )
+        return _refuse(action, "grant", reason, "request")
+    if spec.right is not None and not any(spec.right in grant.rights for grant in current):
+        given = sorted({right for grant in current for right in grant.rights})
+        return _refuse(
+            action,
+            "grant",
+            _(
+                "{owner} granted your organisation {rights} on {label}, not {right}: ask {owner} for {right} "
+                "(a request names the cameras, the time range and the purpose).",
+                owner=owner,
+                label=resource.label,
+                rights=", ".join(RIGHT_WORDS[right] for right in given),
+                right=RIGHT_WORDS[spec.right],
+            ),
+            "request",
+        )
+    return None
+
+
+def _check_grant_scope(
+    actor: Actor,
+    action: Action,
+    spec: ActionSpec,
+    resource: Resource,
+    purpose: Purpose | None,
+    now: datetime,
+    zone: tzinfo,
+) -> Decision | None:
+    """Inside a grant, its purposes and the footage range it opens (checked once the purpose
+    is stated): the owner's ceiling, which no narrowing can widen."""
+    if not _through_grant(actor, spec, resource):
+        return None
+    usable = grants_for(actor, spec, resource, now)
+    owner = usable[0].owner if usable else ""
+    if spec.needs_purpose and purpose is not None:
+        for_purpose = [grant for grant in usable if not grant.purposes or purpose.kind in grant.purposes]
+        if not for_purpose:
+            kinds = sorted({kind.value for grant in usable for kind in grant.purposes})
+            return _refuse(
+                action,
+                "grant",
+                _(
+                    "{owner} granted access to {label} for {purposes} purposes only: state such a purpose, "
+                    "or ask {owner} for access for a {purpose} purpose.",
+                    owner=owner,
+                    label=resource.label,
+                    purposes=", ".join(PURPOSE_WORDS[PurposeKind(kind)] for kind in kinds),
+                    purpose=PURPOSE_WORDS[purpose.kind],
+                ),
+                "purpose",
+            )
+        usable = for_purpose
+    if resource.start is not None and not any(grant.covers_footage(resource.start, resource.end) for grant in usable):
+        ranges = [
+            (grant.footage_from, grant.footage_until)
+            for grant in usable
+            if grant.footage_from is not None or grant.footage_until is not None
+        ]
+        first, last = ranges[0]
+        return _refuse(
+            action,
+            "grant",
+            _(
+                "{owner} granted access to footage of {label} from {start} to {end} only: choose a moment in "
+                "that range, or ask {owner} to widen it.",
+                owner=owner,
+                label=resource.label,
+                start=local_text(first, zone) if first else "…",
+                end=local_text(last, zone) if last else "…",
+            ),
+            "request",
+        )
+    return None
 
 
 def _check_personal(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
@@ -426,12 +624,14 @@ def _check_age(
     return None
 
 
-def _check_reach(actor: Actor, action: Action, spec: ActionSpec, resource: Resource) -> Decision | None:
+def _check_reach(
+    actor: Actor, action: Action, spec: ActionSpec, resource: Resource, now: datetime, zone: tzinfo
+) -> Decision | None:
     """Who asks, whether the resource exists and whose it is: the checks before purpose and age."""
     return (
         _check_actor(actor, action, spec)
         or _check_known(action, resource)
-        or _check_organisation(actor, action, spec, resource)
+        or _check_organisation(actor, action, spec, resource, now, zone)
         or _check_personal(actor, action, spec, resource)
     )
 
@@ -447,17 +647,35 @@ def decide(
     """Decide whether `actor` may perform `action` on `resource` for `purpose` at `now`."""
     spec = ACTIONS[action]
     refusal = (
-        _check_reach(actor, action, spec, resource)
+        _check_reach(actor, action, spec, resource, now, rules.zone)
         or _check_purpose(action, spec, purpose, rules)
+        or _check_grant_scope(actor, action, spec, resource, purpose, now, rules.zone)
         or _check_age(action, spec, resource, purpose, rules, now)
     )
     if refusal is not None:
         return refusal
-    if purpose and purpose.legal_basis_ref.strip():
+    grant = _grant_used(actor, spec, resource, purpose, now)
+    if grant is not None:
+        reason = _("Allowed: {action}, under {owner}'s grant.", action=spec.doing, owner=grant.owner)
+    elif purpose and purpose.legal_basis_ref.strip():
         reason = _("Allowed: {action} under the prosecutor's decision.", action=spec.doing)
     else:
         reason = _("Allowed: {action}.", action=spec.doing)
-    return Decision(True, action, "granted", reason)
+    return Decision(True, action, "granted", reason, grant=grant.id if grant else "")
+
+
+def _grant_used(
+    actor: Actor, spec: ActionSpec, resource: Resource, purpose: Purpose | None, now: datetime
+) -> GrantTerm | None:
+    """The grant a granted look passes under (the first that covers it), or None for one's own."""
+    if not _through_grant(actor, spec, resource):
+        return None
+    for grant in grants_for(actor, spec, resource, now):
+        if purpose is not None and grant.purposes and purpose.kind not in grant.purposes:
+            continue
+        if grant.covers_footage(resource.start, resource.end):
+            return grant
+    return None
 
 
 def decide_function(actor: Actor, action: Action) -> Decision:
@@ -468,11 +686,11 @@ def decide_function(actor: Actor, action: Action) -> Decision:
     return refusal or Decision(True, action, "granted", _("Allowed: {action}.", action=spec.doing))
 
 
-def decide_reach(actor: Actor, action: Action, resource: Resource) -> Decision:
+def decide_reach(actor: Actor, action: Action, resource: Resource, now: datetime, zone: tzinfo = UTC) -> Decision:
     """Whether `actor` may reach `resource` for `action` at all: who they are, whether it
     exists and whose it is, leaving purpose and age to the decision of the operation itself."""
     spec = ACTIONS[action]
-    refusal = _check_reach(actor, action, spec, resource)
+    refusal = _check_reach(actor, action, spec, resource, now, zone)
     return refusal or Decision(True, action, "granted", _("Allowed: {action}.", action=spec.doing))
 
 
@@ -493,24 +711,24 @@ def audit_review_scope(actor: Actor) -> str:
 _POSITION_ROLES = frozenset({Role.OPERATOR, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})
 
 
-def sees_camera(actor: Actor, owner: uuid.UUID, granted: frozenset[uuid.UUID] = frozenset()) -> bool:
+def sees_camera(actor: Actor, owner: uuid.UUID, now: datetime, grants: tuple[GrantTerm, ...] = ()) -> bool:
     """Whether a camera of `owner` appears in the actor's camera lists (name, street, area,
     status): the gate's own rule for `camera.view`, so a list never shows a camera whose page
     would be refused. Administrators and the DPO see every camera (to configure and to
-    review); everyone else sees their organisation's cameras and those granted to it."""
+    review); everyone else sees their organisation's cameras and those granted to it now."""
     spec = ACTIONS[Action.VIEW_CAMERA]
-    resource = Resource(ResourceKind.CAMERA, owner_organisation_id=owner, granted_organisation_ids=granted)
+    resource = Resource(ResourceKind.CAMERA, owner_organisation_id=owner, grants=grants)
     return not (
-        _check_actor(actor, Action.VIEW_CAMERA, spec) or _check_organisation(actor, Action.VIEW_CAMERA, spec, resource)
+        _check_actor(actor, Action.VIEW_CAMERA, spec)
+        or _check_organisation(actor, Action.VIEW_CAMERA, spec, resource, now, UTC)
     )
 
 
-def sees_exact_position(actor: Actor, owner: uuid.UUID, granted: frozenset[uuid.UUID] = frozenset()) -> bool:
-    """The exact position is restricted to the people who work with the camera; the public
-    register shows only street and area."""
-    if actor.kind is ActorKind.SYSTEM:
-        return True
-    return actor.role in _POSITION_ROLES and sees_camera(actor, owner, granted)
+def sees_exact_position(actor: Actor) -> bool:
+    """Whether the actor sees the exact position of a camera they reached (from the visible
+    list or a granted look): the people who work with cameras do, the owner's and those it
+    granted alike; the public register shows only street and area."""
+    return actor.kind is ActorKind.SYSTEM or actor.role in _POSITION_ROLES
 
 
 def sees_stream_addresses(actor: Actor) -> bool:

@@ -20,13 +20,13 @@ from sqlalchemy import ColumnElement, Exists, or_, select
 from sqlalchemy.orm import Session
 
 from belfort.cameras.models import Camera
-from belfort.cameras.service import CameraService, camera_resource, visible_condition
+from belfort.cameras.service import CameraService, camera_resource, owned_condition
 from belfort.errors import Conflict, InvalidInput
 from belfort.i18n import _
 from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, PurposeKind, Resource, ResourceKind
 from belfort.retention.models import Hold
 from belfort.settings import PolicySettings
-from belfort.timeutil import Clock, utcnow
+from belfort.timeutil import Clock, local_text, utcnow
 
 CLOCK_SLACK = timedelta(minutes=5)
 """An administrative hold may end this far past now: clocks differ a little."""
@@ -79,17 +79,12 @@ def hold_resource(hold: Hold | None, camera: Camera | None, asked: str) -> Resou
         f"case {hold.case_number}",
         camera.organisation_id,
         LegalRegime(camera.legal_regime),
-        frozenset(),
+        (),
         hold.start_time,
         hold.end_time,
         extra_ids=(("camera", str(camera.id), camera.name),),
         asked=asked,
     )
-
-
-def local_text(moment: datetime, zone: tzinfo) -> str:
-    """A moment as a person reads it in a message: `2026-12-22 13:00+01:00`, local to `zone`."""
-    return moment.astimezone(zone).isoformat(sep=" ", timespec="minutes")
 
 
 class HoldService:
@@ -208,8 +203,9 @@ class HoldService:
         camera_ref: str = "",
         active: bool | None = True,
     ) -> Sequence[tuple[Hold, Camera]]:
-        """Holds on the cameras the actor may see, newest first; `active=None` lists lifted
-        ones too. Case numbers tell of investigations: reading them is a recorded consultation."""
+        """Holds on the actor's organisation's cameras (every camera, for the DPO), newest first;
+        `active=None` lists lifted ones too. Case numbers tell of investigations: reading them is
+        a recorded consultation, and they stay the owner's business (never shown through a grant)."""
         camera = self.cameras.find(session, camera_ref) if camera_ref else None
         resource = (
             camera_resource(camera, camera_ref) if camera_ref else Resource(ResourceKind.HOLD, "*", "evidence holds")
@@ -219,7 +215,7 @@ class HoldService:
         query = (
             select(Hold, Camera)
             .join(Camera, Camera.id == Hold.camera_id)
-            .where(visible_condition(actor))
+            .where(owned_condition(actor))
             .order_by(Hold.created_at.desc())
         )
         if camera is not None:

@@ -9,6 +9,8 @@ sent. Who watches what now is an audit review (`belfort.governance.review`).
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,15 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from belfort.auth.service import AccountService
+from belfort.cameras.grants import lapsed
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
+from belfort.db import Database
 from belfort.errors import Refusal, Unavailable
 from belfort.i18n import _
 from belfort.media.live import LiveFeed, LiveHub, Watcher, Watching
-from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind
+from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Right
 from belfort.timeutil import Clock, utcnow
 
 CLOSED_ACTION = "live.closed"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class OpenedStream:
     feed: LiveFeed
     stream_id: str
     started: datetime
+    grant: str = ""
+    """The owner's grant the stream passed under (another organisation's camera), or ''."""
 
     def watcher(self) -> Watcher:
         return Watcher(
@@ -56,6 +63,7 @@ class OpenedStream:
             purpose=self.purpose.kind.value,
             justification=self.purpose.justification,
             since=self.started,
+            grant=self.grant,
         )
 
 
@@ -66,6 +74,35 @@ def _not_streaming(camera: Camera) -> Unavailable:
             name=camera.name,
         )
     )
+
+
+class LapsedStreamWatch:
+    """Every few seconds, ends the live streams whose grant no longer holds (its validity
+    ended while they were open, or another node revoked it)."""
+
+    def __init__(self, db: Database, live: LiveViewing, interval_seconds: float = 2.0) -> None:
+        self.db = db
+        self.live = live
+        self.interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        def loop() -> None:
+            while not self._stop.wait(self.interval):
+                try:
+                    with self.db.session() as session:
+                        self.live.stop_lapsed(session)
+                except Exception:
+                    log.exception("checking the grants of open live streams failed; will retry")
+
+        self._thread = threading.Thread(target=loop, name="lapsed-streams", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
 
 
 class LiveViewing:
@@ -91,9 +128,10 @@ class LiveViewing:
         self.accounts.set_live_purpose(session, session_id, purpose)
 
     def camera_tree(self, session: Session, actor: Actor) -> list[TreeCamera]:
-        """The enabled cameras the actor sees, with whether each streams now."""
+        """The enabled cameras the actor may watch live (its own, and others' granted for live
+        viewing now), with whether each streams now."""
         rows = []
-        for camera in self.cameras.visible(session, actor):
+        for camera in self.cameras.visible(session, actor, right=Right.LIVE):
             if not camera.enabled:
                 continue
             feed = self.hub.get(str(camera.id))
@@ -110,8 +148,9 @@ class LiveViewing:
         detail: Mapping[str, object],
         available: dict[str, object],
         snapshot: bool = False,
-    ) -> tuple[Camera, Purpose]:
-        """Pass the gate for one live look; `available` receives what the look found to serve."""
+    ) -> tuple[Camera, Purpose, str]:
+        """Pass the gate for one live look; `available` receives what the look found to serve.
+        Returns the camera, the purpose and the grant the look passed under ('' for one's own)."""
         stated = purpose or self.accounts.live_purpose(session, session_id)
 
         def serving(camera: Camera) -> Refusal | None:
@@ -128,9 +167,11 @@ class LiveViewing:
                 available["jpeg"] = jpeg
             return None
 
-        camera = self.cameras.require(session, actor, ref, Action.VIEW_LIVE, stated, detail=detail, available=serving)
+        camera, decision = self.cameras.granted(
+            session, actor, ref, Action.VIEW_LIVE, stated, detail=detail, available=serving
+        )
         assert stated is not None  # the gate refuses a look without a purpose
-        return camera, stated
+        return camera, stated, decision.grant
 
     def open(
         self, session: Session, actor: Actor, session_id: uuid.UUID | None, ref: str, purpose: Purpose | None
@@ -138,12 +179,12 @@ class LiveViewing:
         """Open a live stream of camera `ref` for the actor, once the gate allows it."""
         stream_id = str(uuid.uuid4())
         found: dict[str, object] = {}
-        camera, stated = self._look(
+        camera, stated, grant = self._look(
             session, actor, session_id, ref, purpose, {"live": "stream opened", "stream": stream_id}, found
         )
         feed = found["feed"]
         assert isinstance(feed, LiveFeed)
-        return OpenedStream(actor, str(camera.id), camera.name, stated, feed, stream_id, self._clock())
+        return OpenedStream(actor, str(camera.id), camera.name, stated, feed, stream_id, self._clock(), grant)
 
     def close(self, session: Session, opened: OpenedStream, stats: Mapping[str, object]) -> None:
         """Record that a stream ended: how long the person watched and what was sent."""
@@ -165,12 +206,28 @@ class LiveViewing:
     ) -> tuple[Camera, bytes]:
         """A JPEG of the camera's latest keyframe: a live look like a stream."""
         found: dict[str, object] = {}
-        camera, _stated = self._look(
+        camera, _stated, _grant = self._look(
             session, actor, session_id, ref, purpose, {"live": "snapshot"}, found, snapshot=True
         )
         jpeg = found["jpeg"]
         assert isinstance(jpeg, bytes)
         return camera, jpeg
+
+    def stop_under_grant(self, grant: str, reason: str) -> int:
+        """End at once the live streams opened under an owner's grant, telling each viewer
+        `reason`; how many. Called when the owner revokes it."""
+        return self.hub.stop_watching(grant, reason)
+
+    def stop_lapsed(self, session: Session) -> int:
+        """End the streams whose grant no longer holds (revoked elsewhere, or its validity
+        ended while they were open); how many. Run every few seconds."""
+        grants = {stream.watcher.grant for stream in self.hub.watching() if stream.watcher.grant}
+        ended = 0
+        for grant in grants:
+            reason = lapsed(session, grant, self._clock())
+            if reason is not None:
+                ended += self.hub.stop_watching(grant, reason)
+        return ended
 
     def streams_open(self, session: Session, organisation_id: str) -> list[tuple[Watching, str]]:
         """Streams open now, with camera names, of one organisation's people ('' for all).

@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from belfort.cameras.grants import lapsed
 from belfort.cameras.models import Camera
-from belfort.cameras.service import CameraService, camera_resource
+from belfort.cameras.service import CameraService
 from belfort.errors import Forbidden, InvalidInput, NotFound, Unavailable, Unseen
 from belfort.i18n import Message, _
 from belfort.keys import BadLink, LinkKind, SignedLinks
@@ -182,7 +183,13 @@ class Playback:
         segments = segments_overlapping(session, camera.id, start, end)
         link = self.links.sign(
             LinkKind.PLAYBACK,
-            {"sub": str(actor.id), "cam": str(camera.id), "s": start.timestamp(), "e": end.timestamp()},
+            {
+                "sub": str(actor.id),
+                "cam": str(camera.id),
+                "s": start.timestamp(),
+                "e": end.timestamp(),
+                **({"g": decision.grant} if decision.grant else {}),
+            },
             GRANT_SECONDS,
         )
         try:
@@ -216,6 +223,9 @@ class Playback:
             self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(exc.args[0]))
         if camera_id is None or claims.get("sub") != str(actor.id) or claims.get("cam") != str(camera_id):
             self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Unseen(none_such))
+        ended = lapsed(session, str(claims["g"]), self._clock()) if claims.get("g") else None
+        if ended is not None:
+            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(ended))
         return claims
 
     def _granted(
@@ -224,7 +234,7 @@ class Playback:
         """The camera of a range asked for under a playback link, once the link is checked;
         a bad link is a recorded refusal."""
         camera = self.cameras.find(session, camera_ref)
-        resource = camera_resource(camera, camera_ref, ResourceKind.RECORDING, start, end)
+        resource = self.cameras.resource(session, actor, camera, camera_ref, ResourceKind.RECORDING, start, end)
         claims = self._claims(
             session, actor, link, resource, camera.id if camera else None, _("no such clip under this playback link")
         )
@@ -264,7 +274,7 @@ class Playback:
         else:
             camera = session.get(Camera, segment.camera_id)
             start, end = segment.start_time, segment.end_time
-        resource = camera_resource(camera, str(segment_id), ResourceKind.RECORDING, start, end)
+        resource = self.cameras.resource(session, actor, camera, str(segment_id), ResourceKind.RECORDING, start, end)
         claims = self._claims(
             session,
             actor,

@@ -24,7 +24,7 @@ from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService, visible_condition
 from belfort.errors import Conflict, InvalidInput, NotFound
 from belfort.i18n import Message, _, _n
-from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
+from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind, Right
 from belfort.timeutil import Clock, utcnow
 from belfort.wall.models import CameraTour, WallLayout
 
@@ -106,13 +106,15 @@ def _as_uuid(ref: str) -> uuid.UUID | None:
         return None
 
 
-def visible_camera_ids(session: Session, actor: Actor, refs: Iterable[str]) -> set[str]:
+def visible_camera_ids(session: Session, actor: Actor, refs: Iterable[str], now: datetime) -> set[str]:
     """Of `refs`, the canonical ids of cameras that exist, are not removed and that the actor sees."""
     ids = {parsed for parsed in map(_as_uuid, refs) if parsed is not None}
     if not ids:
         return set()
     found = session.scalars(
-        select(Camera.id).where(Camera.id.in_(ids), Camera.removed_at.is_(None), visible_condition(actor))
+        select(Camera.id).where(
+            Camera.id.in_(ids), Camera.removed_at.is_(None), visible_condition(actor, now, Right.LIVE)
+        )
     )
     return {str(camera_id) for camera_id in found}
 
@@ -149,7 +151,9 @@ class WallService:
         user_id, _organisation_id = self.require_wall(session, actor)
         rows = list(session.scalars(select(WallLayout).where(WallLayout.user_id == user_id).order_by(WallLayout.name)))
         stored = [json.loads(row.tiles) for row in rows]
-        visible = visible_camera_ids(session, actor, (ref for tiles in stored for ref in tiles if ref is not None))
+        visible = visible_camera_ids(
+            session, actor, (ref for tiles in stored for ref in tiles if ref is not None), self._clock()
+        )
         return [
             SavedLayout(
                 row.name, row.layout, [ref if ref in visible else None for ref in tiles], row.is_default, row.updated_at
@@ -203,7 +207,7 @@ class WallService:
         statement = select(CameraTour).where(CameraTour.organisation_id == organisation_id).order_by(CameraTour.name)
         rows = list(session.scalars(statement))
         stored = [json.loads(row.camera_ids) for row in rows]
-        visible = visible_camera_ids(session, actor, (ref for ids in stored for ref in ids))
+        visible = visible_camera_ids(session, actor, (ref for ids in stored for ref in ids), self._clock())
         return [
             SavedTour(
                 row.name, [ref for ref in ids if ref in visible], row.dwell_seconds, row.created_by, row.updated_at

@@ -328,6 +328,6 @@ def camera_page(
         "min_justification": services.settings.policy.justification_min_length,
         "administrative_days": services.settings.policy.administrative_consult_days,
         "error": error,
-        "position": sees_exact_position(actor, camera.organisation_id),
+        "position": sees_exact_position(actor),
     }
     return render(request, "camera.html", **context)

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
 
 def camera_out(camera: Camera, actor: Actor, services: Services) -> CameraOut:
-    position = sees_exact_position(actor, camera.organisation_id)
+    position = sees_exact_position(actor)
     addresses = sees_stream_addresses(actor)
     status = services.media.status(camera.id)
     return CameraOut(

@@ -225,7 +225,9 @@ async def live_stream(
         transport = websocket.scope.get(SCOPE_KEY)
         sink: ViewerSink = TransportSink(transport) if transport is not None else QueueSink()
         viewer = opened.feed.join(sink, opened.watcher())
-        await _watch(websocket, viewer, sink)
+        stopped = await _watch(websocket, viewer, sink)
+        if stopped is not None:
+            await _refuse(websocket, 403, stopped)
     except WebSocketDisconnect:
         pass  # the viewer left before the stream started
     except LookupError:
@@ -241,10 +243,11 @@ async def live_stream(
         await asyncio.shield(closing)
 
 
-async def _watch(websocket: WebSocket, viewer: Viewer, sink: ViewerSink) -> None:
-    """Stream until the viewer leaves or the camera's feed stops. Nothing here runs per
-    frame or on a timer: frames are written by the feed, and this task only wakes for a
-    message from the viewer, the end of the feed, or (without a transport) a failed send."""
+async def _watch(websocket: WebSocket, viewer: Viewer, sink: ViewerSink) -> str | None:
+    """Stream until the viewer leaves, the camera's feed stops or the look may go on no
+    longer (then return why, for the viewer to be told). Nothing here runs per frame or on a
+    timer: frames are written by the feed, and this task only wakes for a message from the
+    viewer, the end of the feed, or (without a transport) a failed send."""
     feed = viewer.feed
     pump = (
         asyncio.ensure_future(sink.pump(websocket.send_bytes, websocket.send_text))
@@ -267,8 +270,12 @@ async def _watch(websocket: WebSocket, viewer: Viewer, sink: ViewerSink) -> None
             assert isinstance(sink, QueueSink)
             sink.close()
             await asyncio.gather(pump, return_exceptions=True)
-        if websocket.client_state is WebSocketState.CONNECTED and not (
-            isinstance(sink, TransportSink) and sink.closed()
+        stopped = viewer.ended.result() if viewer.ended.done() else None
+        if (
+            stopped is None
+            and websocket.client_state is WebSocketState.CONNECTED
+            and not (isinstance(sink, TransportSink) and sink.closed())
         ):
             with contextlib.suppress(RuntimeError, OSError):
                 await websocket.close(code=1012 if feed.closed else 1000)
+    return stopped

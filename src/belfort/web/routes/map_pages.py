@@ -70,7 +70,7 @@ def _camera_row(request: Request, services: Services, identity: Identity, camera
     kind = say(request, kind_label) if kind_label is not None else camera.kind
     status_label = say(request, STATUS_LABELS[status])
     owner = camera.organisation.name
-    shown = camera.latitude is not None and sees_exact_position(identity.actor, camera.organisation_id)
+    shown = camera.latitude is not None and sees_exact_position(identity.actor)
     return {
         "id": str(camera.id),
         "name": camera.name,
