@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from belfort.app import Services, build_services
 from belfort.db import Database
-from belfort.policy import Role
+from belfort.policy import PLATFORM_ROLES, Role
 from belfort.policy.model import system_actor
 from belfort.settings import Settings, load_settings
 from belfort.timeutil import FrozenClock
@@ -28,6 +28,7 @@ PASSWORD = "correct-horse-battery"
 POLICE = "PZ Test"
 CITY = "City Test"
 SHOP = "Shop Test"
+PLATFORM = "Platform Test"
 TEMPLATE_DB = "belfort_template"
 
 SYSTEM = system_actor("test-setup")
@@ -91,8 +92,9 @@ def population(services: Services) -> Population:
         police = accounts.add_organisation(session, SYSTEM, POLICE, "police_zone")
         city = accounts.add_organisation(session, SYSTEM, CITY, "city")
         shop = accounts.add_organisation(session, SYSTEM, SHOP, "business")
+        accounts.add_organisation(session, SYSTEM, PLATFORM, "other")
         for role in Role:
-            org = SHOP if role is Role.PARTNER else POLICE
+            org = SHOP if role is Role.PARTNER else PLATFORM if role in PLATFORM_ROLES else POLICE
             accounts.add_user(
                 session, SYSTEM, username=role.value, role=role.value, organisation=org, password=PASSWORD
             )

@@ -64,7 +64,7 @@ def test_administration_round_trip(tmp_path: Path) -> None:
         (("user", "add", "--username", "a", "--role", "operator", "--org", "Nowhere"), "username must be"),
         (("user", "add", "--username", "anna", "--role", "operator", "--org", "Nowhere"), "no organisation"),
         (("token", "revoke", "not-an-id"), "no API token"),
-        (("user", "disable", "ghost"), "no user named"),
+        (("user", "disable", "ghost"), "There is no user 'ghost'"),
     ],
 )
 def test_user_errors_are_one_line(tmp_path: Path, args: tuple[str, ...], text: str) -> None:

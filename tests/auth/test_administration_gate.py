@@ -93,7 +93,7 @@ def test_administrators_still_get_precise_answers(client: TestClient) -> None:
     body = {"username": "dpo", "role": "operator", "organisation": POLICE, "password": PASSWORD}
     assert client.post("/api/users", json=body, headers=admin).status_code == 409
     missing = client.post("/api/users/ghost/disable", headers=admin)
-    assert missing.status_code == 404 and "no user named 'ghost'" in missing.json()["detail"]
+    assert missing.status_code == 404 and "There is no user 'ghost'" in missing.json()["detail"]
     assert client.post(f"/api/tokens/{uuid.uuid4()}/revoke", headers=admin).status_code == 404
     taken = client.post("/api/organisations", json={"name": POLICE, "kind": "city"}, headers=admin)
     assert taken.status_code == 409

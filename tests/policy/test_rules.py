@@ -15,6 +15,7 @@ from belfort.policy import (
     Action,
     Actor,
     ActorKind,
+    GrantTerm,
     LegalRegime,
     OrganisationKind,
     PolicyRules,
@@ -22,6 +23,7 @@ from belfort.policy import (
     PurposeKind,
     Resource,
     ResourceKind,
+    Right,
     Role,
     audit_review_scope,
     capabilities,
@@ -50,20 +52,42 @@ _INVESTIGATING = {
     Action.SEARCH_PLATES,
     Action.HANDLE_HITS,
 }
+_SHARING = {Action.VIEW_SHARING}
 EXPECTED: dict[Role, set[Action]] = {
     Role.OPERATOR: {Action.VIEW_CAMERA, Action.USE_WALL, Action.VIEW_LIVE, Action.VIEW_RECORDING, Action.HANDLE_HITS},
-    Role.INSPECTOR: _INVESTIGATING,
-    Role.SUPERVISOR: _INVESTIGATING | {Action.USE_WALL, Action.VIEW_LIVE, Action.MANAGE_HOTLISTS, Action.REVIEW_AUDIT},
-    Role.DPO: {Action.VIEW_CAMERA, Action.VIEW_EXPORTS, Action.VIEW_HOLDS, Action.REVIEW_AUDIT, Action.VERIFY_AUDIT},
+    Role.INSPECTOR: _INVESTIGATING | _SHARING | {Action.ASK_ACCESS},
+    Role.SUPERVISOR: _INVESTIGATING
+    | _SHARING
+    | {
+        Action.USE_WALL,
+        Action.VIEW_LIVE,
+        Action.MANAGE_HOTLISTS,
+        Action.REVIEW_AUDIT,
+        Action.MANAGE_GROUPS,
+        Action.ASK_ACCESS,
+        Action.DECIDE_REQUESTS,
+        Action.REVIEW_USE,
+    },
+    Role.DPO: {Action.VIEW_CAMERA, Action.VIEW_EXPORTS, Action.VIEW_HOLDS, Action.REVIEW_AUDIT, Action.VERIFY_AUDIT}
+    | _SHARING
+    | {Action.REVIEW_USE},
     Role.ADMIN: {
         Action.VIEW_CAMERA,
         Action.VERIFY_AUDIT,
         Action.MANAGE_USERS,
-        Action.MANAGE_ORGANISATIONS,
         Action.MANAGE_TOKENS,
         Action.MANAGE_CAMERAS,
-    },
-    Role.PARTNER: {Action.VIEW_CAMERA, Action.USE_WALL, Action.VIEW_LIVE, Action.VIEW_RECORDING},
+        Action.MANAGE_GROUPS,
+        Action.MANAGE_GRANTS,
+        Action.NARROW_GRANTS,
+        Action.DECIDE_REQUESTS,
+    }
+    | _SHARING,
+    Role.PARTNER: {Action.VIEW_CAMERA, Action.USE_WALL, Action.VIEW_LIVE, Action.VIEW_RECORDING}
+    | _SHARING
+    | {Action.MANAGE_GROUPS, Action.MANAGE_GRANTS, Action.DECIDE_REQUESTS, Action.REVIEW_USE},
+    Role.PLATFORM_ADMIN: {Action.MANAGE_USERS, Action.MANAGE_ORGANISATIONS, Action.VERIFY_AUDIT},
+    Role.AUDITOR: {Action.REVIEW_AUDIT, Action.VERIFY_AUDIT},
 }
 
 
@@ -93,7 +117,22 @@ def camera_recording(
 ) -> Resource:
     start = NOW - timedelta(days=age_days)
     return Resource(
-        ResourceKind.RECORDING, "cam-1", "Grote Markt", owner, regime, granted, start, start + timedelta(minutes=5)
+        ResourceKind.RECORDING,
+        "cam-1",
+        "Grote Markt",
+        owner,
+        regime,
+        grants_to(granted),
+        start,
+        start + timedelta(minutes=5),
+    )
+
+
+def grants_to(organisations: frozenset[uuid.UUID]) -> tuple[GrantTerm, ...]:
+    """An open grant of every right to each organisation, from long ago."""
+    return tuple(
+        GrantTerm(f"g{i}", "Shop", org, frozenset(Right), NOW - timedelta(days=400))
+        for i, org in enumerate(sorted(organisations))
     )
 
 
@@ -183,7 +222,8 @@ def test_recordings_past_maximum_retention_are_never_consulted() -> None:
 
 
 def test_audit_review_scope() -> None:
-    assert audit_review_scope(person(Role.DPO)) == ""
+    assert audit_review_scope(person(Role.AUDITOR)) == ""
+    assert audit_review_scope(person(Role.DPO)) == str(POLICE_ORG)
     assert audit_review_scope(person(Role.SUPERVISOR)) == str(POLICE_ORG)
 
 
@@ -246,13 +286,19 @@ def test_a_personal_resource_is_its_holders_alone() -> None:
     assert colleague.rule == "personal" and colleague.reason == "There is no evidence export 'e1' that you may see."
 
 
-def test_the_reviewers_see_every_camera_and_every_history() -> None:
+def test_each_organisation_administers_and_reviews_its_own() -> None:
     foreign = Resource(ResourceKind.CAMERA, "cam-9", "Markt", SHOP_ORG, LegalRegime.CAMERA_LAW)
-    for role in (Role.DPO, Role.ADMIN):
-        assert decide(person(role), Action.VIEW_CAMERA, foreign, None, RULES, NOW).granted
+    for role in (Role.DPO, Role.ADMIN, Role.PLATFORM_ADMIN, Role.AUDITOR):
+        assert not decide(person(role), Action.VIEW_CAMERA, foreign, None, RULES, NOW).granted
     history = Resource(ResourceKind.EXPORT, "*", "history", SHOP_ORG)
-    assert decide(person(Role.DPO), Action.VIEW_EXPORTS, history, None, RULES, NOW).granted
-    assert not decide(person(Role.SUPERVISOR), Action.VIEW_EXPORTS, history, None, RULES, NOW).granted
+    for role in (Role.DPO, Role.SUPERVISOR):
+        assert not decide(person(role), Action.VIEW_EXPORTS, history, None, RULES, NOW).granted
+    shop_user = Resource(ResourceKind.USER, "u1", "sam", SHOP_ORG)
+    assert not decide(person(Role.ADMIN), Action.MANAGE_USERS, shop_user, None, RULES, NOW).granted
+    assert decide(person(Role.ADMIN, SHOP_ORG), Action.MANAGE_USERS, shop_user, None, RULES, NOW).granted
+    assert decide(person(Role.PLATFORM_ADMIN), Action.MANAGE_USERS, shop_user, None, RULES, NOW).granted
+    shop_camera = Resource(ResourceKind.CAMERA, "cam-9", "Markt", SHOP_ORG, LegalRegime.CAMERA_LAW)
+    assert not decide(person(Role.ADMIN), Action.MANAGE_CAMERAS, shop_camera, None, RULES, NOW).granted
 
 
 def test_roles_in_sentences_have_their_article() -> None:
@@ -270,9 +316,10 @@ def test_roles_in_sentences_have_their_article() -> None:
 def test_lists_show_exactly_the_cameras_the_gate_lets_one_see(role: Role, owner: uuid.UUID, granted: bool) -> None:
     """`sees_camera`, behind every list, is the gate's own `camera.view` rule."""
     actor = person(role)
-    grants = frozenset({POLICE_ORG}) if granted else frozenset()
+    grants = grants_to(frozenset({POLICE_ORG}) if granted else frozenset())
     camera = Resource(ResourceKind.CAMERA, "c", "Markt", owner, LegalRegime.POLICE, grants)
-    assert sees_camera(actor, owner, grants) is decide(actor, Action.VIEW_CAMERA, camera, None, RULES, NOW).granted
+    seen = sees_camera(actor, owner, NOW, grants)
+    assert seen is decide(actor, Action.VIEW_CAMERA, camera, None, RULES, NOW).granted
 
 
 def test_no_token_scope_names_a_feature_that_does_not_exist() -> None:

@@ -48,11 +48,11 @@ def camera_changes(services: Services) -> list[str]:
 
 
 @pytest.mark.usefixtures("population")
-def test_the_register_form_starts_with_the_administrators_organisation(client: TestClient) -> None:
+def test_the_register_form_offers_only_the_administrators_organisation(client: TestClient) -> None:
     sign_in(client, "admin")
     page = client.get("/cameras")
     assert f"<option selected>{POLICE}</option>" in page.text
-    assert f"<option>{CITY}</option>" in page.text
+    assert CITY not in page.text
 
 
 @pytest.mark.usefixtures("population")
@@ -65,9 +65,11 @@ def test_every_field_is_edited_and_credentials_never_come_back(client: TestClien
     assert STREAM_PASSWORD not in form.text and "viewer" not in form.text
     assert "stored; empty keeps it" in form.text
 
+    moving = client.post(f"/cameras/{camera_id}/edit", data={"organisation": CITY, "csrf_token": csrf})
+    assert moving.status_code == 403 and "changes owner only on the command line" in moving.text
     fields = {
         "name": "Grote Markt Noord",
-        "organisation": CITY,
+        "organisation": POLICE,
         "kind": "temporary",
         "legal_regime": "camera_law",
         "main_url": "rtsp://10.20.30.41:554/main",
@@ -88,7 +90,7 @@ def test_every_field_is_edited_and_credentials_never_come_back(client: TestClien
     now = camera(client, camera_id)
     expected = {
         "name": "Grote Markt Noord",
-        "organisation": CITY,
+        "organisation": POLICE,
         "kind": "temporary",
         "legal_regime": "camera_law",
         "main_url": "rtsp://10.20.30.41:554/main",

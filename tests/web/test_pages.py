@@ -66,7 +66,7 @@ def test_next_parameter_cannot_leave_the_site(client: TestClient) -> None:
 
 @pytest.mark.usefixtures("population")
 def test_forms_need_the_csrf_token(client: TestClient) -> None:
-    csrf = sign_in(client, "admin")
+    csrf = sign_in(client, "platform_admin")
     refused = client.post("/admin/organisations", data={"name": "Port of Brussels", "kind": "other"})
     assert refused.status_code == 403 and "security token" in refused.text
     refused = client.post("/api/organisations", json={"name": "Port of Brussels", "kind": "other"})
@@ -190,16 +190,20 @@ def test_a_user_is_edited_on_the_page(client: TestClient, services: Services) ->
         data={"full_name": "x", "role": "chief", "organisation": "PZ Test", "csrf_token": csrf},
     )
     assert unknown.status_code == 422 and "unknown role &#39;chief&#39;" in unknown.text
-    moved = client.post(
-        "/admin/users/operator",
-        data={"full_name": "Olivia O.", "role": "inspector", "organisation": "City Test", "csrf_token": csrf},
-    )
+    moving = {"full_name": "Olivia O.", "role": "inspector", "organisation": "City Test"}
+    refused = client.post("/admin/users/operator", data={**moving, "csrf_token": csrf})
+    assert refused.status_code == 403 and "may not manage organisations" in refused.text
+    platform = TestClient(client.app)
+    moved = platform.post("/admin/users/operator", data={**moving, "csrf_token": sign_in(platform, "platform_admin")})
     assert "User &#39;operator&#39; changed." in moved.text
-    disabled = client.post("/admin/users/operator/active", data={"active": "false", "csrf_token": csrf})
-    assert disabled.status_code == 200 and "User &#39;operator&#39; disabled." in disabled.text
-    users = {u["username"]: u for u in client.get("/api/users", headers=bearer(client, "admin")).json()}
-    assert users["operator"]["organisation"] == "City Test" and users["operator"]["active"] is False
-    page = client.get("/admin/users/operator")
+    gone = client.post("/admin/users/operator/active", data={"active": "false", "csrf_token": csrf})
+    assert gone.status_code == 404  # the police administrator no longer reaches a city account
+    disabled = client.post("/admin/users/inspector/active", data={"active": "false", "csrf_token": csrf})
+    assert disabled.status_code == 200 and "User &#39;inspector&#39; disabled." in disabled.text
+    users = {u["username"]: u for u in client.get("/api/users", headers=bearer(platform, "platform_admin")).json()}
+    assert users["operator"]["organisation"] == "City Test" and users["inspector"]["active"] is False
+    assert "operator" not in {u["username"] for u in client.get("/api/users", headers=bearer(client, "admin")).json()}
+    page = client.get("/admin/users/inspector")
     assert "State: disabled." in page.text and "Enable this account" in page.text
     with services.db.session() as session:
         changes = services.audit.query(session, AuditFilter(action="admin.users", person="admin", limit=50))

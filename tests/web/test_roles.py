@@ -10,21 +10,21 @@ from belfort.app import Services
 from belfort.audit import AuditFilter
 from tests.conftest import PASSWORD, POLICE, bearer
 
-ROLES = ["operator", "inspector", "supervisor", "dpo", "admin", "partner"]
+ROLES = ["operator", "inspector", "supervisor", "dpo", "admin", "partner", "platform_admin", "auditor"]
 
 # (method, path, body) → roles that may
 CASES = [
-    ("GET", "/api/audit", None, {"supervisor", "dpo"}),
-    ("POST", "/api/audit/verify", None, {"dpo", "admin"}),
-    ("GET", "/api/users", None, {"admin"}),
-    ("GET", "/api/organisations", None, {"admin"}),
+    ("GET", "/api/audit", None, {"supervisor", "dpo", "auditor"}),
+    ("POST", "/api/audit/verify", None, {"dpo", "admin", "platform_admin", "auditor"}),
+    ("GET", "/api/users", None, {"admin", "platform_admin"}),
+    ("GET", "/api/organisations", None, {"platform_admin"}),
     ("GET", "/api/tokens", None, {"admin"}),
-    ("POST", "/api/organisations", {"name": "Transit {role}", "kind": "transit"}, {"admin"}),
+    ("POST", "/api/organisations", {"name": "Transit {role}", "kind": "transit"}, {"platform_admin"}),
     (
         "POST",
         "/api/users",
         {"username": "new-{role}", "role": "operator", "organisation": POLICE, "password": PASSWORD},
-        {"admin"},
+        {"admin", "platform_admin"},
     ),
     ("POST", "/api/tokens", {"name": "anpr-{role}", "organisation": POLICE, "scopes": ["anpr:ingest"]}, {"admin"}),
 ]
@@ -68,12 +68,29 @@ def test_me_lists_capabilities(client: TestClient) -> None:
 
 
 @pytest.mark.usefixtures("population")
-def test_supervisor_sees_only_own_organisation_dpo_sees_all(client: TestClient) -> None:
+def test_each_reviews_their_own_organisation_the_auditor_everyone(client: TestClient) -> None:
     client.get("/api/audit", headers=bearer(client, "partner"))  # refused, recorded under the shop
-    sup = client.get("/api/audit?person=partner", headers=bearer(client, "supervisor")).json()["records"]
-    assert sup == []
-    dpo = client.get("/api/audit?person=partner", headers=bearer(client, "dpo")).json()["records"]
-    assert any(r["action"] == "audit.review" and r["outcome"] == "refused" for r in dpo)
+    for reviewer in ("supervisor", "dpo"):
+        seen = client.get("/api/audit?person=partner", headers=bearer(client, reviewer)).json()["records"]
+        assert seen == [], reviewer
+    everyone = client.get("/api/audit?person=partner", headers=bearer(client, "auditor")).json()["records"]
+    assert any(r["action"] == "audit.review" and r["outcome"] == "refused" for r in everyone)
+
+
+@pytest.mark.usefixtures("population")
+def test_an_administrator_manages_only_their_own_organisation(client: TestClient) -> None:
+    admin = bearer(client, "admin")
+    names = {u["username"] for u in client.get("/api/users", headers=admin).json()}
+    assert "partner" not in names and "operator" in names  # the partner is the shop's
+    hidden = client.post("/api/users/partner/disable", headers=admin)
+    assert hidden.status_code == 404 and "There is no user 'partner'" in hidden.json()["detail"]
+    body = {"username": "intruder", "role": "operator", "organisation": "Shop Test", "password": PASSWORD}
+    assert client.post("/api/users", json=body, headers=admin).status_code == 404
+    escalate = {**body, "organisation": POLICE, "role": "auditor"}
+    refused = client.post("/api/users", json=escalate, headers=admin)
+    assert refused.status_code == 403 and "may not manage organisations" in refused.json()["detail"]
+    platform = bearer(client, "platform_admin")
+    assert client.post("/api/users/partner/disable", headers=platform).status_code == 200
 
 
 @pytest.mark.usefixtures("population")

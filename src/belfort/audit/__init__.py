@@ -6,7 +6,7 @@ No code path updates or deletes a record; `verify_chain` proves that nobody else
 """
 
 from belfort.audit.chain import GENESIS_HASH, AuditEntry, ResourceRef, record_hash
-from belfort.audit.log import AuditFilter, AuditLog, VerifyResult, verify_chain
+from belfort.audit.log import AuditFilter, AuditLog, VerifyResult, owner_ref, verify_chain
 
 __all__ = [
     "GENESIS_HASH",
@@ -15,6 +15,7 @@ __all__ = [
     "AuditLog",
     "ResourceRef",
     "VerifyResult",
+    "owner_ref",
     "record_hash",
     "verify_chain",
 ]

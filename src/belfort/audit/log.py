@@ -58,6 +58,10 @@ class AuditFilter:
     until: datetime | None = None
     organisation_id: str = ""
     """Set by the caller to confine a reviewer to one organisation's people."""
+    uses_of: str = ""
+    """Set by the caller to the records of looks at this organisation's cameras by people of
+    other organisations (the gate names the owner on each: `belfort.policy.gate.with_owner`).
+    With `organisation_id` too, a record matches either: a team chief's or DPO's scope."""
     before_seq: int | None = None
     limit: int = 100
 
@@ -76,6 +80,12 @@ class AuditFilter:
             if value
         ]
         return ", ".join(parts) or "no filter"
+
+
+def owner_ref(organisation_id: str) -> str:
+    """The start of the resource reference the gate adds to a record of a look at a camera of
+    `organisation_id` by someone of another organisation (resources are stored with sorted keys)."""
+    return '{"id":"' + organisation_id + '","kind":"organisation"'
 
 
 def _like(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
@@ -105,8 +115,12 @@ def _conditions(flt: AuditFilter) -> list[ColumnElement[bool]]:
         conditions.append(AuditRecord.ts_utc >= flt.since)
     if flt.until:
         conditions.append(AuditRecord.ts_utc < flt.until)
-    if flt.organisation_id:
-        conditions.append(AuditRecord.organisation_id == flt.organisation_id)
+    own = AuditRecord.organisation_id == flt.organisation_id
+    if flt.uses_of:
+        uses = AuditRecord.resources.contains(owner_ref(flt.uses_of), autoescape=True)
+        conditions.append(or_(own, uses) if flt.organisation_id else uses)
+    elif flt.organisation_id:
+        conditions.append(own)
     if flt.before_seq is not None:
         conditions.append(AuditRecord.seq < flt.before_seq)
     return conditions

@@ -257,22 +257,19 @@ class AccountService:
     ) -> User:
         username = _printable(username, _("user name")).strip().lower()
         user_id = uuid.uuid4()
+        self.gate.require_function(session, actor, "users", Action.MANAGE_USERS)
+        self._check_username(username)
+        org = find_organisation(session, organisation)
         self._require(
             session,
             actor,
             Action.MANAGE_USERS,
-            Resource(ResourceKind.USER, str(user_id), username),
+            Resource(ResourceKind.USER, str(user_id), username, org.id, owner_name=org.name),
             change="create",
             role=role,
             organisation=organisation,
         )
-        if not USERNAME_RE.match(username):
-            raise InvalidInput(
-                _(
-                    "username must be 2 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
-                    "starting with a letter or digit"
-                )
-            )
+        self._platform_role(session, actor, role, username)
         try:
             user_role = Role(role)
         except ValueError:
@@ -283,7 +280,6 @@ class AccountService:
         self._check_password(password)
         if len(full_name) > 200:
             raise InvalidInput(_("full name must be at most 200 characters"))
-        org = find_organisation(session, organisation)
         if session.scalars(select(User).where(User.username == username)).first():
             raise Conflict(_("a user named '{name}' already exists", name=username))
         user = User(
@@ -301,6 +297,16 @@ class AccountService:
         session.refresh(user)
         return user
 
+    @staticmethod
+    def _check_username(username: str) -> None:
+        if not USERNAME_RE.match(username):
+            raise InvalidInput(
+                _(
+                    "username must be 2 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
+                    "starting with a letter or digit"
+                )
+            )
+
     def _check_password(self, password: str) -> None:
         if len(password) < self.security.password_min_length:
             raise InvalidInput(
@@ -312,14 +318,12 @@ class AccountService:
     def set_active(self, session: Session, actor: Actor, username: str, active: bool) -> User:
         """Enable an account (clearing the sign-in throttling of its name) or disable it
         (ending its sessions)."""
-        self._require(
+        user = self._managed_user(
             session,
             actor,
-            Action.MANAGE_USERS,
-            Resource(ResourceKind.USER, "", _printable(username, _("user name")).strip().lower()),
+            _printable(username, _("user name")).strip().lower(),
             change="enable" if active else "disable",
         )
-        user = self.user_by_name(session, username)
         user.active = active
         if active:
             session.execute(delete(LoginThrottle).where(LoginThrottle.user_id == user.id))
@@ -352,15 +356,19 @@ class AccountService:
             )
             if value is not None
         ]
-        self._require(
-            session,
-            actor,
-            Action.MANAGE_USERS,
-            Resource(ResourceKind.USER, "", asked),
-            change="update",
-            fields=",".join(changed),
-        )
-        user = self.user_by_name(session, asked)
+        user = self._managed_user(session, actor, asked, change="update", fields=",".join(changed))
+        if role is not None:
+            self._platform_role(session, actor, role, asked)
+        if organisation is not None and find_organisation(session, organisation).id != user.organisation_id:
+            # moving a person between tenants is the platform's business
+            self._require(
+                session,
+                actor,
+                Action.MANAGE_ORGANISATIONS,
+                Resource(ResourceKind.USER, str(user.id), asked),
+                change="move",
+                organisation=organisation,
+            )
         if full_name is not None:
             if len(full_name) > 200:
                 raise InvalidInput(_("full name must be at most 200 characters"))
@@ -389,15 +397,7 @@ class AccountService:
         (returned, to be shown once). Its sessions end, and at the next sign-in its owner must
         choose a new password before anything else. Audited, never the password."""
         asked = _printable(username, _("user name")).strip().lower()
-        self._require(
-            session,
-            actor,
-            Action.MANAGE_USERS,
-            Resource(ResourceKind.USER, "", asked),
-            change="reset_password",
-            generated=not password,
-        )
-        user = self.user_by_name(session, asked)
+        user = self._managed_user(session, actor, asked, change="reset_password", generated=not password)
         temporary = password or generate_password()
         self._check_password(temporary)
         user.password_hash = self.hasher.hash(temporary)
@@ -503,9 +503,55 @@ class AccountService:
             raise NotFound(_("no user named '{name}'", name=username))
         return user
 
+    def _managed_user(self, session: Session, actor: Actor, asked: str, **detail: object) -> User:
+        """The account an administrator acts on, through the gate: an organisation's
+        administrator reaches only its own people (another's are not confirmed to exist)."""
+        user = session.scalars(select(User).where(User.username == asked)).first()
+        owner = user.organisation if user is not None else None
+        resource = Resource(
+            ResourceKind.USER,
+            str(user.id) if user else "",
+            asked,
+            owner.id if owner else None,
+            asked=asked,
+            known=user is not None,
+            owner_name=owner.name if owner else "",
+        )
+        self._require(session, actor, Action.MANAGE_USERS, resource, **detail)
+        if user is None:
+            raise NotFound(_("no user named '{name}'", name=asked))
+        return user
+
+    def managed_user(self, session: Session, actor: Actor, username: str) -> User:
+        """An account an administrator opens to change it (their organisation's, or any for the
+        platform's administrator); another organisation's is refused as not found."""
+        return self._managed_user(session, actor, _printable(username, _("user name")).strip().lower(), change="open")
+
+    def _platform_role(self, session: Session, actor: Actor, role: str, username: str) -> None:
+        """Only the platform's administrator gives the platform's roles (administrator, auditor)."""
+        if role in (Role.PLATFORM_ADMIN.value, Role.AUDITOR.value):
+            self._require(
+                session,
+                actor,
+                Action.MANAGE_ORGANISATIONS,
+                Resource(ResourceKind.USER, "", username),
+                change="platform_role",
+                role=role,
+            )
+
+    @staticmethod
+    def _own(actor: Actor, sees_all: bool) -> uuid.UUID | None:
+        """The organisation a listing is confined to: the actor's, unless they see all."""
+        return None if sees_all or actor.kind is ActorKind.SYSTEM else actor.organisation_id
+
     def list_users(self, session: Session, actor: Actor) -> list[User]:
+        """The accounts of the administrator's organisation (every account, for the platform's)."""
         self._require(session, actor, Action.MANAGE_USERS, Resource(ResourceKind.USER, "*", "all"), change="list")
-        return list(session.scalars(select(User).order_by(User.username)))
+        statement = select(User).order_by(User.username)
+        own = self._own(actor, actor.role is Role.PLATFORM_ADMIN)
+        if own is not None:
+            statement = statement.where(User.organisation_id == own)
+        return list(session.scalars(statement))
 
     def list_organisations(self, session: Session, actor: Actor) -> list[Organisation]:
         self._require(
@@ -514,13 +560,19 @@ class AccountService:
         return list(session.scalars(select(Organisation).order_by(Organisation.name)))
 
     def list_tokens(self, session: Session, actor: Actor) -> list[ApiToken]:
+        """The machine tokens of the administrator's organisation."""
         self._require(session, actor, Action.MANAGE_TOKENS, Resource(ResourceKind.API_TOKEN, "*", "all"), change="list")
-        return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+        statement = select(ApiToken).order_by(ApiToken.created_at.desc())
+        own = self._own(actor, False)
+        if own is not None:
+            statement = statement.where(ApiToken.organisation_id == own)
+        return list(session.scalars(statement))
 
     @staticmethod
-    def organisation_names(session: Session) -> list[str]:
-        """Every organisation's name, for the owner field of an administrator's camera form."""
-        return list(session.scalars(select(Organisation.name).order_by(Organisation.name)))
+    def own_organisation(session: Session, actor: Actor) -> list[Organisation]:
+        """The actor's organisation, for the forms of an organisation's administrator."""
+        org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+        return [org] if org is not None else []
 
     def create_token(
         self,
@@ -535,11 +587,13 @@ class AccountService:
         """Issue a machine token; the clear secret is returned once and never stored."""
         name = _printable(name, _("token name")).strip()
         token_id = uuid.uuid4()
+        self.gate.require_function(session, actor, "tokens", Action.MANAGE_TOKENS)
+        org = find_organisation(session, organisation)
         self._require(
             session,
             actor,
             Action.MANAGE_TOKENS,
-            Resource(ResourceKind.API_TOKEN, str(token_id), name),
+            Resource(ResourceKind.API_TOKEN, str(token_id), name, org.id, owner_name=org.name),
             change="create",
             organisation=organisation,
             scopes=" ".join(sorted(set(scopes))),
@@ -557,7 +611,6 @@ class AccountService:
             )
         if valid_days is not None and not 1 <= valid_days <= 3650:
             raise InvalidInput(_("valid_days must be between 1 and 3650"))
-        org = find_organisation(session, organisation)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._clock()
         token = ApiToken(
@@ -580,14 +633,21 @@ class AccountService:
             wanted: uuid.UUID | None = uuid.UUID(token_id)
         except ValueError:
             wanted = None
+        token = session.get(ApiToken, wanted) if wanted else None
         self._require(
             session,
             actor,
             Action.MANAGE_TOKENS,
-            Resource(ResourceKind.API_TOKEN, str(wanted) if wanted else "", "" if wanted else "(not a token id)"),
+            Resource(
+                ResourceKind.API_TOKEN,
+                str(wanted) if wanted else "",
+                token.name if token else "(not a token id)",
+                token.organisation_id if token else None,
+                asked=token_id[:64],
+                known=token is not None,
+            ),
             change="revoke",
         )
-        token = session.get(ApiToken, wanted) if wanted else None
         if token is None:
             raise NotFound(_("no API token with id '{id}'", id=token_id))
         token.revoked_at = token.revoked_at or self._clock()

@@ -48,7 +48,7 @@ class AuditReview:
     def records(self, session: Session, actor: Actor, flt: AuditFilter) -> Sequence[AuditRecord]:
         """The records a reviewer asked for, within what they may see."""
         scope = self._review(session, actor, "audit", {"filter": flt.describe()})
-        return self.audit.query(session, replace(flt, organisation_id=scope))
+        return self.audit.query(session, replace(flt, organisation_id=scope, uses_of=scope))
 
     def watching(self, session: Session, actor: Actor) -> list[tuple[Watching, str]]:
         """Who watches which camera live now, and why."""
@@ -59,7 +59,8 @@ class AuditReview:
         """The audit page: records and the streams open now, as one review."""
         scope = self._review(session, actor, "audit", {"filter": flt.describe(), "with": "streams open now"})
         return Review(
-            self.audit.query(session, replace(flt, organisation_id=scope)), self.live.streams_open(session, scope)
+            self.audit.query(session, replace(flt, organisation_id=scope, uses_of=scope)),
+            self.live.streams_open(session, scope),
         )
 
     def verify(self, session: Session, actor: Actor) -> VerifyResult:

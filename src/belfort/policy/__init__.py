@@ -23,6 +23,7 @@ from belfort.policy.model import (
     Role,
 )
 from belfort.policy.rules import (
+    PLATFORM_ROLES,
     RIGHT_WORDS,
     PolicyRules,
     audit_review_scope,
@@ -37,6 +38,7 @@ from belfort.policy.rules import (
 )
 
 __all__ = [
+    "PLATFORM_ROLES",
     "RIGHT_WORDS",
     "Action",
     "Actor",

@@ -20,6 +20,8 @@ class Role(StrEnum):
     DPO = "dpo"
     ADMIN = "admin"
     PARTNER = "partner"
+    PLATFORM_ADMIN = "platform_admin"
+    AUDITOR = "auditor"
 
 
 class OrganisationKind(StrEnum):
@@ -98,6 +100,7 @@ class Action(StrEnum):
     VIEW_SHARING = "sharing.view"
     ASK_ACCESS = "sharing.ask"
     DECIDE_REQUESTS = "sharing.decide"
+    REVIEW_USE = "sharing.use"
     ERASE_RECORDING = "recording.erase"
     ERASE_READS = "anpr.erase"
 

@@ -65,7 +65,9 @@ class ActionSpec:
 
 _WATCHERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.PARTNER})
 _INVESTIGATORS = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
-_PEOPLE = frozenset(Role)
+PLATFORM_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.AUDITOR})
+"""The platform operator's people: they run the platform and audit it, and see no camera."""
+_PEOPLE = frozenset(Role) - PLATFORM_ROLES
 
 ACTIONS: dict[Action, ActionSpec] = {
     Action.VIEW_CAMERA: ActionSpec(
@@ -74,7 +76,6 @@ ACTIONS: dict[Action, ActionSpec] = {
         _("See cameras: name, place, status and where footage exists"),
         _("see cameras: name, place, status and where footage exists"),
         own_organisation_only=True,
-        sees_all=frozenset({Role.ADMIN, Role.DPO}),
         records_grants=False,
         shared=True,
     ),
@@ -123,7 +124,6 @@ ACTIONS: dict[Action, ActionSpec] = {
         _("See the history of evidence exports: cases, recipients and reasons"),
         _("see the history of evidence exports: cases, recipients and reasons"),
         own_organisation_only=True,
-        sees_all=frozenset({Role.DPO}),
         personal_for=frozenset({Role.INSPECTOR}),
     ),
     Action.DOWNLOAD_EXPORT: ActionSpec(
@@ -166,7 +166,6 @@ ACTIONS: dict[Action, ActionSpec] = {
         _("See evidence holds and their case numbers"),
         _("see evidence holds and their case numbers"),
         own_organisation_only=True,
-        sees_all=frozenset({Role.DPO}),
     ),
     Action.SEARCH_PLATES: ActionSpec(
         Operation.CONSULT,
@@ -205,57 +204,67 @@ ACTIONS: dict[Action, ActionSpec] = {
     ),
     Action.REVIEW_AUDIT: ActionSpec(
         Operation.CONSULT,
-        frozenset({Role.SUPERVISOR, Role.DPO}),
+        frozenset({Role.SUPERVISOR, Role.DPO, Role.AUDITOR}),
         _("Review the audit log: who looked at what and why"),
         _("review the audit log: who looked at what and why"),
     ),
     Action.VERIFY_AUDIT: ActionSpec(
         Operation.CONSULT,
-        frozenset({Role.DPO, Role.ADMIN}),
+        frozenset({Role.DPO, Role.ADMIN, Role.PLATFORM_ADMIN, Role.AUDITOR}),
         _("Verify the integrity of the audit chain"),
         _("verify the integrity of the audit chain"),
     ),
     Action.MANAGE_USERS: ActionSpec(
-        Operation.ALTER, frozenset({Role.ADMIN}), _("Manage user accounts"), _("manage user accounts")
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.PLATFORM_ADMIN}),
+        _("Manage user accounts"),
+        _("manage user accounts"),
+        own_organisation_only=True,
+        sees_all=frozenset({Role.PLATFORM_ADMIN}),
     ),
     Action.MANAGE_ORGANISATIONS: ActionSpec(
-        Operation.ALTER, frozenset({Role.ADMIN}), _("Manage organisations"), _("manage organisations")
+        Operation.ALTER, frozenset({Role.PLATFORM_ADMIN}), _("Manage organisations"), _("manage organisations")
     ),
     Action.MANAGE_TOKENS: ActionSpec(
-        Operation.ALTER, frozenset({Role.ADMIN}), _("Issue and revoke API tokens"), _("issue and revoke API tokens")
+        Operation.ALTER,
+        frozenset({Role.ADMIN}),
+        _("Issue and revoke API tokens"),
+        _("issue and revoke API tokens"),
+        own_organisation_only=True,
     ),
     Action.MANAGE_CAMERAS: ActionSpec(
         Operation.ALTER,
         frozenset({Role.ADMIN}),
         _("Register and configure cameras"),
         _("register and configure cameras"),
+        own_organisation_only=True,
     ),
     Action.MANAGE_GROUPS: ActionSpec(
         Operation.ALTER,
         frozenset({Role.ADMIN, Role.SUPERVISOR, Role.PARTNER}),
         _("Make camera groups for grants, the camera tree and the wall"),
-        _("make camera groups"),
+        _("make camera groups for grants, the camera tree and the wall"),
         own_organisation_only=True,
     ),
     Action.MANAGE_GRANTS: ActionSpec(
         Operation.ALTER,
         frozenset({Role.ADMIN, Role.PARTNER}),
         _("Grant other organisations access to your cameras, and revoke it"),
-        _("grant other organisations access to your cameras"),
+        _("grant other organisations access to your cameras, and revoke it"),
         own_organisation_only=True,
     ),
     Action.NARROW_GRANTS: ActionSpec(
         Operation.ALTER,
         frozenset({Role.ADMIN}),
         _("Narrow the grants your organisation received to roles or named people"),
-        _("narrow the grants your organisation received"),
+        _("narrow the grants your organisation received to roles or named people"),
         own_organisation_only=True,
     ),
     Action.VIEW_SHARING: ActionSpec(
         Operation.CONSULT,
         frozenset({Role.ADMIN, Role.PARTNER, Role.SUPERVISOR, Role.DPO, Role.INSPECTOR}),
         _("See the grants given and received, and the access requests"),
-        _("see the grants and access requests"),
+        _("see the grants given and received, and the access requests"),
         own_organisation_only=True,
         records_grants=False,
     ),
@@ -263,7 +272,7 @@ ACTIONS: dict[Action, ActionSpec] = {
         Operation.ALTER,
         _INVESTIGATORS,
         _("Ask another organisation for access to its cameras"),
-        _("ask other organisations for access to their cameras"),
+        _("ask another organisation for access to its cameras"),
         needs_purpose=True,
     ),
     Action.DECIDE_REQUESTS: ActionSpec(
@@ -271,6 +280,13 @@ ACTIONS: dict[Action, ActionSpec] = {
         frozenset({Role.ADMIN, Role.SUPERVISOR, Role.PARTNER}),
         _("Approve or refuse requests for access to your cameras"),
         _("approve or refuse requests for access to your cameras"),
+        own_organisation_only=True,
+    ),
+    Action.REVIEW_USE: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.SUPERVISOR, Role.DPO, Role.PARTNER}),
+        _("See every use of your cameras by other organisations, and who watches them now"),
+        _("see every use of your cameras by other organisations, and who watches them now"),
         own_organisation_only=True,
     ),
     Action.ERASE_RECORDING: ActionSpec(
@@ -291,6 +307,8 @@ ROLE_TITLES: dict[Role, Message] = {
     Role.DPO: _("data protection officer"),
     Role.ADMIN: _("administrator"),
     Role.PARTNER: _("partner (camera owner)"),
+    Role.PLATFORM_ADMIN: _("platform administrator"),
+    Role.AUDITOR: _("platform auditor"),
 }
 """Each role in words, as a list or a label shows it."""
 
@@ -301,6 +319,8 @@ ROLES_WITH_ARTICLE: dict[Role, Message] = {
     Role.DPO: _("a data protection officer"),
     Role.ADMIN: _("an administrator"),
     Role.PARTNER: _("a partner (camera owner)"),
+    Role.PLATFORM_ADMIN: _("a platform administrator"),
+    Role.AUDITOR: _("a platform auditor"),
 }
 """Each role with its article, inside a sentence ("signed in as an administrator")."""
 
@@ -311,6 +331,8 @@ ROLE_SUBJECTS: dict[Role, Message] = {
     Role.DPO: _("A data protection officer"),
     Role.ADMIN: _("An administrator"),
     Role.PARTNER: _("A partner (camera owner)"),
+    Role.PLATFORM_ADMIN: _("A platform administrator"),
+    Role.AUDITOR: _("A platform auditor"),
 }
 """Each role as the subject that opens a refusal ("An administrator may not …")."""
 
@@ -671,7 +693,7 @@ def _grant_used(
     if not _through_grant(actor, spec, resource):
         return None
     for grant in grants_for(actor, spec, resource, now):
-        if purpose is not None and grant.purposes and purpose.kind not in grant.purposes:
+        if spec.needs_purpose and purpose is not None and grant.purposes and purpose.kind not in grant.purposes:
             continue
         if grant.covers_footage(resource.start, resource.end):
             return grant
@@ -701,9 +723,10 @@ def may(actor: Actor, action: Action) -> bool:
 
 
 def audit_review_scope(actor: Actor) -> str:
-    """Whose records a reviewer may read: a team chief sees the people of their own
-    organisation; the data protection officer sees everyone's. Empty means no limit."""
-    if actor.role is Role.DPO or actor.kind is ActorKind.SYSTEM:
+    """Whose records a reviewer may read: a team chief and the data protection officer see
+    those of their own organisation's people and every look at its cameras by others
+    (`AuditFilter.uses_of`); the platform auditor sees everyone's. Empty means no limit."""
+    if actor.role is Role.AUDITOR or actor.kind is ActorKind.SYSTEM:
         return ""
     return str(actor.organisation_id) if actor.organisation_id else "-"
 

@@ -22,8 +22,8 @@ from belfort.auth.models import User
 from belfort.auth.service import KNOWN_SCOPES, Identity
 from belfort.errors import BelfortError, InvalidInput
 from belfort.i18n import _
-from belfort.policy import OrganisationKind, Role
-from belfort.policy.rules import ROLE_TITLES
+from belfort.policy import Action, OrganisationKind, Role
+from belfort.policy.rules import PLATFORM_ROLES, ROLE_TITLES, may
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.rendering import FormText, render, say
 from belfort.web.routes.common import apply_form
@@ -31,13 +31,27 @@ from belfort.web.routes.common import apply_form
 router = APIRouter(include_in_schema=False)
 
 
+def _choices(services: Services, session: Session, identity: Identity) -> dict[str, Any]:
+    """The organisations and roles an administrator may give: the platform's administrator
+    any, an organisation's administrator their own organisation and its roles."""
+    actor = identity.actor
+    platform = may(actor, Action.MANAGE_ORGANISATIONS)
+    accounts = services.accounts
+    return {
+        "organisations": (
+            accounts.list_organisations(session, actor) if platform else accounts.own_organisation(session, actor)
+        ),
+        "roles": [(r.value, ROLE_TITLES[r]) for r in Role if platform or r not in PLATFORM_ROLES],
+    }
+
+
 def _context(services: Services, session: Session, identity: Identity) -> dict[str, Any]:
     actor = identity.actor
     return {
-        "users": services.accounts.list_users(session, actor),
-        "organisations": services.accounts.list_organisations(session, actor),
-        "tokens": services.accounts.list_tokens(session, actor),
-        "roles": [(r.value, ROLE_TITLES[r]) for r in Role],
+        **_choices(services, session, identity),
+        "manages_organisations": may(actor, Action.MANAGE_ORGANISATIONS),
+        "users": services.accounts.list_users(session, actor),  # the gate refuses those who manage nothing
+        "tokens": services.accounts.list_tokens(session, actor) if may(actor, Action.MANAGE_TOKENS) else None,
         "org_kinds": [k.value for k in OrganisationKind],
         "scopes": sorted(KNOWN_SCOPES),
         "now": services.clock(),
@@ -65,7 +79,7 @@ def _change(
     """Apply `change` and redirect to `back`; on bad input show the page again with the message."""
 
     def failed(exc: BelfortError) -> Response:
-        context = _context(services, session, identity)
+        context = _choices(services, session, identity)
         return render(request, "admin.html", status_code=exc.status_code, **context, error=say(request, exc.message))
 
     return apply_form(request, session, change, failed, back)
@@ -123,24 +137,22 @@ def admin_user_page(
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
     """An account's edit form: full name, role, organisation, enabled or not, and its password reset."""
-    users = {user.username: user for user in services.accounts.list_users(session, identity.actor)}
-    user = users.get(username.strip().lower())
-    if user is None:
-        services.accounts.user_by_name(session, username)  # NotFound, in its words
-    assert user is not None
+    user = services.accounts.managed_user(session, identity.actor, username)
     return _user_page(request, services, session, user)
 
 
 def _user_page(
     request: Request, services: Services, session: Session, user: User, status_code: int = 200, error: str = ""
 ) -> HTMLResponse:
+    identity: Identity = request.state.identity
+    context = _choices(services, session, identity)
     return render(
         request,
         "admin_user.html",
         status_code=status_code,
         user=user,
-        roles=[(r.value, ROLE_TITLES[r]) for r in Role],
-        organisations=services.accounts.organisation_names(session),
+        roles=context["roles"],
+        organisations=[org.name for org in context["organisations"]],
         now=services.clock(),
         min_password=services.settings.security.password_min_length,
         error=say(request, error),
