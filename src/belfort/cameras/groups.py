@@ -71,7 +71,9 @@ class GroupService:
         return group
 
     def listed(self, session: Session, actor: Actor) -> list[GroupView]:
-        """The actor's organisation's groups, each with the cameras of it the actor may see."""
+        """The actor's organisation's groups, each with the cameras of it the actor may see
+        (for those who make groups or see the grants made with them)."""
+        self.gate.require_function(session, actor, "camera groups", Action.MANAGE_GROUPS, Action.VIEW_SHARING)
         if actor.organisation_id is None:
             return []
         groups = session.scalars(
@@ -152,11 +154,19 @@ class GroupService:
         return group
 
     def remove(self, session: Session, actor: Actor, ref: str) -> None:
-        """Delete a group; a grant on it must be revoked first (its owner decides)."""
+        """Delete a group no grant ever named: a grant, even ended, keeps naming what it opened."""
         group = self.require(session, actor, ref)
-        used = session.scalars(select(Grant.id).where(Grant.group_id == group.id, Grant.revoked_at.is_(None))).first()
-        if used is not None:
+        grants = session.scalars(select(Grant).where(Grant.group_id == group.id)).all()
+        if any(grant.revoked_at is None for grant in grants):
             raise Conflict(_("group '{name}' is used by a grant: revoke the grant first", name=group.name))
+        if grants:
+            raise Conflict(
+                _(
+                    "group '{name}' is named by ended grants, which keep the record of what was shared: "
+                    "it stays; change its cameras instead",
+                    name=group.name,
+                )
+            )
         session.delete(group)
 
     def _pick(self, session: Session, actor: Actor, group: CameraGroup, refs: Sequence[str]) -> None:

@@ -30,7 +30,8 @@ from belfort.media.models import Gap, Segment
 from belfort.media.recordings import gaps_overlapping, segments_overlapping
 from belfort.media.service import MediaService
 from belfort.media.timeline import Timeline, camera_timeline
-from belfort.policy import Action, Actor, LegalRegime, PolicyGate, Purpose, Resource, ResourceKind
+from belfort.policy import Action, Actor, ActorKind, LegalRegime, PolicyGate, Purpose, Resource, ResourceKind
+from belfort.policy.gate import with_owner
 from belfort.retention.holds import holds_overlapping
 from belfort.retention.models import Hold
 from belfort.settings import PolicySettings
@@ -129,7 +130,7 @@ class Playback:
             end,
             segments_overlapping(session, camera.id, start, end),
             gaps_overlapping(session, camera.id, start, end),
-            holds_overlapping(session, camera.id, start, end),
+            self._holds(actor, session, camera, start, end),
         )
 
     def timeline(
@@ -150,11 +151,18 @@ class Playback:
         return CameraTimeline(
             camera,
             view,
-            holds_overlapping(session, camera.id, start, end),
+            self._holds(actor, session, camera, start, end),
             now,
             now - timedelta(days=self.policy.administrative_consult_days) if police else None,
             now - timedelta(days=camera.retention_max_days),
         )
+
+    @staticmethod
+    def _holds(actor: Actor, session: Session, camera: Camera, start: datetime, end: datetime) -> list[Hold]:
+        """The holds on the camera's footage, for its owner only: case numbers never pass a grant."""
+        if actor.kind is not ActorKind.SYSTEM and camera.organisation_id != actor.organisation_id:
+            return []
+        return holds_overlapping(session, camera.id, start, end)
 
     def request(
         self,
@@ -225,7 +233,8 @@ class Playback:
             self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Unseen(none_such))
         ended = lapsed(session, str(claims["g"]), self._clock()) if claims.get("g") else None
         if ended is not None:
-            self.gate.refuse(session, actor, Action.VIEW_RECORDING, resource, Forbidden(ended))
+            used = with_owner(actor, resource, str(claims["g"]))  # the owner's log shows the refused use
+            self.gate.refuse(session, actor, Action.VIEW_RECORDING, used, Forbidden(ended))
         return claims
 
     def _granted(

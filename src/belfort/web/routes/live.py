@@ -120,6 +120,7 @@ def camera_tree(
             kind=row.camera.kind,
             state=row.state,
             may_watch=may_watch,
+            shared=row.camera.organisation_id != actor.organisation_id,
         )
         for row in services.live.camera_tree(session, actor)
     ]

@@ -418,6 +418,8 @@ class LiveCameraOut(BaseModel):
     state: str
     """`online`, `offline`, `starting`, or `not streaming` (disabled or not ingested here)."""
     may_watch: bool
+    shared: bool = False
+    """Another organisation's camera, open to yours through its grant: `organisation` owns it."""
 
 
 class WatchingOut(BaseModel):

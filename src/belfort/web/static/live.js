@@ -176,6 +176,8 @@ export class LivePlayer {
   onClose(event) {
     if (this.closed) return;
     if (FINAL_CODES.has(event.code)) {
+      // Refused or stopped (a grant revoked, the purpose withdrawn): no buffered frame plays on.
+      this.stop();
       this.emit("state", { state: "refused", reason: event.reason });
       return;
     }

@@ -152,7 +152,7 @@ function renderTile(tile, info) {
   const camera = tile.cameraId ? state.cameras.get(tile.cameraId) : null;
   tile.el.classList.toggle("empty", !tile.cameraId);
   tile.el.dataset.camera = tile.cameraId || "";
-  tile.el.querySelector(".tile-name").textContent = camera ? camera.name : tile.cameraId ? CAMERA : "";
+  tile.el.querySelector(".tile-name").textContent = camera ? cameraTitle(camera) : tile.cameraId ? CAMERA : "";
   if (info && info.state !== undefined) {
     tile.el.dataset.state = info.state;
     const badge = tile.el.querySelector(".tile-state");
@@ -275,7 +275,15 @@ async function loadCameras() {
   }
   state.cameras = new Map(cameras.map((c) => [c.id, c]));
   renderTree();
-  state.tiles.forEach((t) => t.cameraId && (t.el.querySelector(".tile-name").textContent = state.cameras.get(t.cameraId)?.name || CAMERA));
+  state.tiles.forEach((t) => {
+    const camera = t.cameraId && state.cameras.get(t.cameraId);
+    if (t.cameraId) t.el.querySelector(".tile-name").textContent = camera ? cameraTitle(camera) : CAMERA;
+  });
+}
+
+/** A camera's name, with its owner's when another organisation's grant opens it ("Cam 3 · Shop"). */
+function cameraTitle(camera) {
+  return camera.shared ? `${camera.name} · ${camera.organisation}` : camera.name;
 }
 
 function renderTree() {
@@ -311,7 +319,8 @@ function renderTree() {
         const where = { camera: camera.name, street: camera.street, state: cameraState(camera.state) };
         button.title = camera.street ? _("{camera}, {street} ({state})", where) : _("{camera} ({state})", where);
         button.querySelector(".dot").classList.add(`state-${camera.state.replace(/ /g, "-")}`);
-        button.querySelector(".cam-name").textContent = camera.name;
+        button.querySelector(".cam-name").textContent = cameraTitle(camera);
+        button.classList.toggle("shared", Boolean(camera.shared));
         button.querySelector(".cam-street").textContent = camera.street;
         button.addEventListener("click", () => placeCamera(camera.id));
         button.addEventListener("dragstart", (event) => {
