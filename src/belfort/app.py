@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from belfort.anpr.camera_reader import reader_factory
 from belfort.anpr.service import AnprService
+from belfort.anpr.webhooks import WebhookSender
 from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
 from belfort.cameras.groups import GroupService
@@ -27,6 +28,8 @@ from belfort.retention.holds import HoldService
 from belfort.retention.sweeper import RetentionSweeper
 from belfort.settings import Settings
 from belfort.sharing.grants import GrantService
+from belfort.sharing.requests import RequestService, describe_request
+from belfort.sharing.use import UseService
 from belfort.timeutil import Clock, utcnow
 from belfort.viewing.live import LapsedStreamWatch, LiveViewing
 from belfort.viewing.playback import Playback
@@ -54,6 +57,8 @@ class Services:
     anpr: AnprService
     groups: GroupService
     grants: GrantService
+    camera_use: UseService
+    requests: RequestService
     sweeper: RetentionSweeper | None = None
     lapsed_streams: LapsedStreamWatch | None = None
 
@@ -71,6 +76,7 @@ class Services:
 
     def close(self) -> None:
         self.exports.stop()
+        self.requests.webhooks.stop()
         self.anpr.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
@@ -112,6 +118,30 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     anpr = AnprService(settings, db, gate, cameras, bus, links, clock)
     media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
     groups = GroupService(gate, cameras, clock)
+    exports = ExportService(
+        db,
+        gate,
+        cameras,
+        holds,
+        media,
+        SigningKey(settings.data_dir),
+        settings.data_dir / "exports",
+        settings.site_name,
+        clock,
+        settings.zone,
+    )
+    grants = GrantService(gate, cameras, groups, bus, live.stop_under_grant, clock)
+    webhooks = WebhookSender(
+        settings.sharing.webhooks,
+        settings.site_name,
+        settings.language,
+        settings.zone,
+        describe=describe_request,
+        name="sharing-webhooks",
+    )
+    requests = RequestService(
+        gate, groups, grants, exports, bus, webhooks, settings.policy.administrative_consult_days, clock
+    )
     services = Services(
         settings=settings,
         db=db,
@@ -127,22 +157,13 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         playback=Playback(gate, cameras, media, links, settings.policy, clock),
         review=AuditReview(gate, audit, live),
         wall=WallService(gate, cameras, clock),
-        exports=ExportService(
-            db,
-            gate,
-            cameras,
-            holds,
-            media,
-            SigningKey(settings.data_dir),
-            settings.data_dir / "exports",
-            settings.site_name,
-            clock,
-            settings.zone,
-        ),
+        exports=exports,
         bus=bus,
         anpr=anpr,
         groups=groups,
-        grants=GrantService(gate, cameras, groups, bus, live.stop_under_grant, clock),
+        grants=grants,
+        camera_use=UseService(gate, live),
+        requests=requests,
     )
     services.media.load_storage_areas()
     return services

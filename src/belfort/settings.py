@@ -169,6 +169,16 @@ class AnprSettings(_Section):
         return value
 
 
+class SharingSettings(_Section):
+    webhooks: list[str] = Field(default_factory=list)
+    """URLs every new access request and every decision on one is POSTed to as JSON."""
+
+    @field_validator("webhooks")
+    @classmethod
+    def _web_addresses(cls, value: list[str]) -> list[str]:
+        return AnprSettings._web_addresses(value)
+
+
 TILE_HOST = re.compile(r"(?:\{[a-z]\}\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*")
 """A tile server's host name; its first label may be a placeholder such as `{s}`."""
 
@@ -230,6 +240,7 @@ class Settings(_Section):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
     anpr: AnprSettings = Field(default_factory=AnprSettings)
+    sharing: SharingSettings = Field(default_factory=SharingSettings)
     map: MapSettings = Field(default_factory=MapSettings)
 
     @field_validator("language")

@@ -1,5 +1,9 @@
 """Webhooks: every new hit POSTed as JSON to the configured addresses, from a thread.
 
+`WebhookSender` itself knows nothing of hits but the sentence it adds to them: given another
+`describe`, it sends other messages the same way (access request decisions, in
+`belfort.sharing.requests`).
+
 Besides the hit's fields (UTC times, as in the API), `text` says what happened in a
 sentence in the site's language, with the time local to the site, for a receiver that
 passes it on to people (a chat channel, a text message).
@@ -18,7 +22,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -58,34 +62,55 @@ def hit_text(message: dict[str, Any], language: str, zone: tzinfo) -> str:
     return text
 
 
+def describe_hit(message: dict[str, Any], language: str, zone: tzinfo) -> str:
+    """The `text` of a hit message; none for other messages."""
+    return hit_text(message, language, zone) if message.get("type") == "hit" else ""
+
+
+Describe = Callable[[dict[str, Any], str, tzinfo], str]
+"""A message's sentence for a person (`text`) in the site's language and zone; "" for none."""
+
+
 class WebhookSender:
-    def __init__(self, urls: Sequence[str], site: str, language: str = "en", zone: tzinfo = UTC) -> None:
+    def __init__(
+        self,
+        urls: Sequence[str],
+        site: str,
+        language: str = "en",
+        zone: tzinfo = UTC,
+        describe: Describe = describe_hit,
+        name: str = "anpr-webhooks",
+    ) -> None:
         self.urls = list(urls)
         self.site = site
         self.language = language
-        """The site's language, for the `text` of each hit."""
+        """The site's language, for the `text` of each message."""
         self.zone = zone
+        self.describe = describe
+        self.name = name
+        """The sending thread's name."""
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(QUEUE_SIZE)
         self._thread: threading.Thread | None = None
         self.sent = 0
         self.failed = 0
 
     def __call__(self, message: dict[str, Any]) -> None:
-        """Queue a hit for every address (the listener `ReadService.announce` calls)."""
+        """Queue a message for every address (for hits, the listener `ReadService.announce` calls)."""
         if not self.urls:
             return
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="anpr-webhooks", daemon=True)
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
             self._thread.start()
         body = {**message, "site": self.site}
-        if message.get("type") == "hit":
-            body["text"] = hit_text(message, self.language, self.zone)
+        text = self.describe(message, self.language, self.zone)
+        if text:
+            body["text"] = text
         try:
             self._queue.put_nowait(body)
         except queue.Full:
             self._queue.get_nowait()
             self._queue.put_nowait(body)
-            log.warning("webhook queue full: the oldest hit was dropped")
+            log.warning("webhook queue full: the oldest message was dropped")
 
     def stop(self) -> None:
         if self._thread is not None and self._thread.is_alive():

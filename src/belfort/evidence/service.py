@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
+from belfort.cameras.grants import lapsed, terms_on
 from belfort.cameras.models import Camera
 from belfort.cameras.service import CameraService
 from belfort.db import Database
@@ -42,7 +43,7 @@ from belfort.evidence.signing import SigningKey
 from belfort.i18n import _
 from belfort.media.clips import ClipPlan, read_clip
 from belfort.media.service import MediaService
-from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Role
+from belfort.policy import Action, Actor, ActorKind, PolicyGate, Purpose, Resource, ResourceKind, Right
 from belfort.policy.rules import ACTIONS
 from belfort.retention.holds import HoldService
 from belfort.timeutil import Clock, iso_utc, parse_iso, utcnow
@@ -239,8 +240,14 @@ class ExportService:
 
     # -- asking for an export (in the request's transaction) ----------------------------
 
-    def request(self, session: Session, actor: Actor, request: ExportRequest) -> EvidenceExport:
-        """Authorise every range and record the export as queued; `submit` it once committed."""
+    def request(
+        self, session: Session, actor: Actor, request: ExportRequest, for_person: Actor | None = None
+    ) -> EvidenceExport:
+        """Authorise every range and record the export as queued; `submit` it once committed.
+
+        `for_person`: whom the package is for when it is not the actor (a requester of another
+        organisation whose access request the cameras' owner approved as "export only"): they
+        alone may download it, and it is in their organisation's history."""
         _check(request)
         if request.blur_faces:
             self._check_blurring()
@@ -248,7 +255,7 @@ class ExportService:
         detail = {"export": str(export_id), "case_number": request.case_number.strip()}
         if request.blur_faces:
             detail["faces"] = "blurred"
-        planned: list[tuple[Camera, ExportItem, ClipPlan]] = []
+        planned: list[tuple[Camera, ExportItem, ClipPlan, str]] = []
         for item in request.items:
             plans: list[ClipPlan] = []
 
@@ -275,10 +282,10 @@ class ExportService:
                 detail=detail,
                 available=recorded,
             )
-            planned.append((camera, item, plans[0]))
+            planned.append((camera, item, plans[0], self._grant_used(session, actor, camera)))
         hold_ids = []
         if request.hold:
-            for camera, item, _plan in planned:
+            for camera, item, _plan, _grant in planned:
                 hold, _camera = self.holds.place(
                     session,
                     actor,
@@ -302,16 +309,17 @@ class ExportService:
                 "requested_start": iso_utc(item.start),
                 "requested_end": iso_utc(item.end),
                 "hold": hold_ids[index] if hold_ids else None,
+                **({"grant": grant} if grant else {}),
                 **_plan_dict(plan),
             }
-            for index, (camera, item, plan) in enumerate(planned)
+            for index, (camera, item, plan, grant) in enumerate(planned)
         ]
         row = EvidenceExport(
             id=export_id,
             created_at=created,
-            requester_id=actor.id,
-            requester_name=actor.name,
-            organisation_id=actor.organisation_id,
+            requester_id=(for_person or actor).id,
+            requester_name=(for_person or actor).name,
+            organisation_id=(for_person or actor).organisation_id,
             case_number=request.case_number.strip(),
             recipient=request.recipient.strip(),
             purpose=request.purpose.kind.value,
@@ -387,11 +395,27 @@ class ExportService:
             finally:
                 self._queue.task_done()
 
+    def _grant_used(self, session: Session, actor: Actor, camera: Camera) -> str:
+        """The grant an export of another organisation's camera passes under ('' for one's own)."""
+        now = self._clock()
+        for term in terms_on(session, camera, actor):
+            if term.reaches(actor) and term.valid_at(now) and Right.EXPORT in term.rights:
+                return term.id
+        return ""
+
     def build(self, export_id: uuid.UUID) -> None:
-        """Write the package of a queued export; the history says `ready` or why it `failed`."""
+        """Write the package of a queued export; the history says `ready` or why it `failed`
+        (a grant it was asked under that was revoked or ended before it was built stops it)."""
         with self.db.session() as session:
             row = session.get(EvidenceExport, export_id)
             if row is None or row.state not in ("queued", "building"):
+                return
+            grants = {item["grant"] for item in json.loads(row.items) if item.get("grant")}
+            ended = next(
+                (why for why in (lapsed(session, grant, self._clock()) for grant in sorted(grants)) if why), None
+            )
+            if ended is not None:
+                row.state, row.error, row.finished_at = "failed", str(ended)[:2000], self._clock()
                 return
             row.state, row.progress, row.error = "building", 0, ""
         try:
@@ -517,13 +541,13 @@ class ExportService:
 
     def history(self, session: Session, actor: Actor) -> Sequence[EvidenceExport]:
         """The exports the actor may read, newest first: an inspector their own, the team chief
-        their organisation's, the DPO everyone's. Reading the history is a recorded consultation
+        and the DPO their organisation's. Reading the history is a recorded consultation
         (cases, recipients and reasons are about investigations)."""
         self.gate.require(session, actor, Action.VIEW_EXPORTS, Resource(ResourceKind.EXPORT, "*", "export history"))
         query = select(EvidenceExport).order_by(EvidenceExport.created_at.desc()).limit(200)
         if actor.role in ACTIONS[Action.VIEW_EXPORTS].personal_for:
             query = query.where(EvidenceExport.requester_id == actor.id)
-        elif actor.role is not Role.DPO:
+        elif actor.kind is not ActorKind.SYSTEM:
             query = query.where(EvidenceExport.organisation_id == actor.organisation_id)
         return session.scalars(query).all()
 

@@ -58,6 +58,10 @@ from belfort.web.routes import (
     map_pages,
     pages,
     recordings,
+    requests,
+    requests_pages,
+    sharing,
+    sharing_pages,
     wall,
 )
 from belfort.web.security import (
@@ -245,6 +249,10 @@ def create_app(services: Services) -> FastAPI:
         holds.pages,
         evidence.pages,
         anpr_pages.router,
+        sharing.router,
+        sharing_pages.router,
+        requests.router,
+        requests_pages.router,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")

@@ -104,6 +104,11 @@ async def _check_csrf(request: Request, expected: str) -> None:
         raise CsrfFailed
 
 
+def _request_badge(services: Services, identity: Identity) -> int:
+    with services.db.session() as session:
+        return services.requests.badge(session, identity.actor)
+
+
 async def current_identity(request: Request, services: Services = Depends(get_services)) -> Identity:
     """The signed-in identity, or NotAuthenticated (answered with 401)."""
     credentials = _credentials(request)
@@ -117,6 +122,10 @@ async def current_identity(request: Request, services: Services = Depends(get_se
         raise PasswordChangeRequired
     if identity.via == "cookie" and request.method not in SAFE_METHODS:
         await _check_csrf(request, identity.csrf_token)
+    if identity.via == "cookie" and request.method == "GET" and not request.url.path.startswith("/api/"):
+        # A page: the menu's count of new access requests, counted before the page's own
+        # transaction begins (one on SQLite at a time).
+        request.state.request_badge = await run_in_threadpool(_request_badge, services, identity)
     return identity
 
 

@@ -106,6 +106,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         "role_title": ROLE_TITLES.get(identity.actor.role, "") if identity and identity.actor.role else "",
         "role_with_article": role_title(identity.actor.role) if identity else "",
         "nav": _nav(identity),
+        "request_badge": getattr(request.state, "request_badge", 0),
         "language": language,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         "time_zone": services.settings.time_zone,
@@ -142,6 +143,10 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
         links.append((_("ANPR"), "/anpr/hits"))
     elif may(actor, Action.SEARCH_PLATES) or may(actor, Action.MANAGE_CAMERAS):
         links.append((_("ANPR"), "/anpr/search" if may(actor, Action.SEARCH_PLATES) else "/anpr/sections"))
+    if may(actor, Action.VIEW_SHARING):
+        links.append((_("Sharing"), "/sharing/grants"))
+    if may(actor, Action.VIEW_SHARING) or may(actor, Action.ASK_ACCESS):
+        links.append((_("Requests"), "/requests"))
     if may(actor, Action.REVIEW_AUDIT):
         links.append((_("Audit"), "/audit"))
     elif may(actor, Action.VERIFY_AUDIT):
