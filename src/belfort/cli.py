@@ -545,6 +545,352 @@ def camera_remove(settings: Settings, ref: str) -> None:
         click.echo(f"camera {item.name} removed; its recordings are kept until retention erases them")
 
 
+def _acting_for(session: Any, ref: str) -> Actor:
+    """The command line's operator acting for organisation `ref` (name or id): audited as
+    `cli:<os user>`, deciding as that organisation's own people would be decided."""
+    import dataclasses
+
+    from belfort.auth.service import find_organisation
+    from belfort.policy.model import OrganisationKind
+
+    org = find_organisation(session, ref.strip())
+    return dataclasses.replace(
+        cli_actor(),
+        organisation_id=org.id,
+        organisation_name=org.name,
+        organisation_kind=OrganisationKind(org.kind),
+    )
+
+
+def _words(values: tuple[str, ...]) -> list[str]:
+    """Option values given comma-separated, repeated, or both: `live,playback` or `--rights live --rights ptz`."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _local_moment(settings: Settings, option: str, text: str | None) -> Any:
+    """A moment typed as local time of the site (or with its offset), as aware UTC; a bad one is a usage error."""
+    from belfort.timeutil import parse_local
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_local(text, settings.zone)
+    except ValueError as exc:
+        fail(
+            f"{option}: '{text[:40]}' is not a time: write it like 2026-05-01T08:00 or 2026-05-01T08:00+02:00 ({exc})",
+            2,
+        )
+    return None
+
+
+def _grant_line(settings: Settings, row: Any, people: dict[str, str], now: Any) -> str:
+    """One grant on one line: id, state, owner -> receiver, what it opens and on which terms."""
+    from belfort.cameras.grants import members
+    from belfort.timeutil import local_text
+
+    grant = row.grant
+    zone = settings.zone
+    if grant.revoked_at is not None:
+        state = "revoked"
+    elif grant.valid_until is not None and grant.valid_until <= now:
+        state = "ended"
+    elif grant.valid_from > now:
+        state = "waiting"
+    else:
+        state = "active"
+    if grant.camera is not None:
+        target = f"camera {grant.camera.name}"
+    else:
+        names = ", ".join(camera.name for camera in row.cameras) or "none now"
+        target = f"group {grant.group.name if grant.group else '?'} ({names})"
+    until = local_text(grant.valid_until, zone) if grant.valid_until else "revoked"
+    parts = [
+        f"{grant.id}  {state:<7} {grant.owner.name} -> {grant.grantee.name}: {target}",
+        f"rights {','.join(members(grant.rights))}",
+        f"from {local_text(grant.valid_from, zone)} until {until}",
+        f"purposes {','.join(members(grant.purposes)) or 'any'}",
+    ]
+    if grant.footage_from or grant.footage_until:
+        start = local_text(grant.footage_from, zone) if grant.footage_from else "..."
+        end = local_text(grant.footage_until, zone) if grant.footage_until else "..."
+        parts.append(f"footage {start} to {end}")
+    narrowed = [
+        f"rights {','.join(members(grant.narrow_rights))}" if grant.narrow_rights else "",
+        f"roles {','.join(members(grant.narrow_roles))}" if grant.narrow_roles else "",
+        f"people {','.join(people.get(i, i) for i in members(grant.narrow_people))}" if grant.narrow_people else "",
+    ]
+    if any(narrowed):
+        parts.append("narrowed to " + " ".join(part for part in narrowed if part))
+    parts.append(f"reason: {grant.reason}")
+    if grant.revoked_at is not None:
+        parts.append(f"revoked {local_text(grant.revoked_at, zone)} by {grant.revoked_by}: {grant.revoke_reason}")
+    return "  ".join(parts)
+
+
+def _usernames(session: Any) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from belfort.auth.models import User
+
+    return {str(uid): name for uid, name in session.execute(select(User.id, User.username)).all()}
+
+
+def _find_grant(session: Any, ref: str) -> Any:
+    import uuid
+
+    from belfort.cameras.models import Grant
+
+    try:
+        return session.get(Grant, uuid.UUID(ref.strip()))
+    except ValueError:
+        return None
+
+
+@main.group()
+def grant() -> None:
+    """Share cameras with other organisations: grants, their narrowing and revocation."""
+
+
+@grant.command("add")
+@data_options
+@click.option("--owner", required=True, help="The organisation that owns the cameras and grants (name or id).")
+@click.option("--to", "grantee", required=True, help="The organisation that receives the grant (name or id).")
+@click.option("--camera", "cameras", multiple=True, help="A camera of the owner (name or id); repeat for several.")
+@click.option("--group", default="", help="One of the owner's camera groups (name or id), instead of cameras.")
+@click.option(
+    "--rights",
+    multiple=True,
+    required=True,
+    help="Comma-separated: live, playback, export, ptz, anpr_reads, anpr_hits.",
+)
+@click.option("--reason", required=True, help="Why the grant is given (at least 10 characters).")
+@click.option("--from", "valid_from", default=None, help="Start, local time of the site or with offset (default: now).")
+@click.option("--until", "valid_until", default=None, help="End, local time or with offset (default: until revoked).")
+@click.option(
+    "--purpose",
+    "purposes",
+    multiple=True,
+    help="Only for this purpose: administrative or judicial; repeat for both (default: any purpose).",
+)
+@click.option("--footage-from", default=None, help="Oldest footage the grant opens (local time or with offset).")
+@click.option("--footage-until", default=None, help="Newest footage the grant opens (local time or with offset).")
+def grant_add(
+    settings: Settings,
+    owner: str,
+    grantee: str,
+    cameras: tuple[str, ...],
+    group: str,
+    rights: tuple[str, ...],
+    reason: str,
+    valid_from: str | None,
+    valid_until: str | None,
+    purposes: tuple[str, ...],
+    footage_from: str | None,
+    footage_until: str | None,
+) -> None:
+    """Grant an organisation rights on cameras (one grant each) or on a group (one grant)."""
+    from belfort.sharing.grants import GrantRow, GrantService, GrantSpec
+
+    spec = GrantSpec(
+        grantee=grantee,
+        rights=_words(rights),
+        reason=reason,
+        cameras=tuple(cameras),
+        group=group,
+        valid_from=_local_moment(settings, "--from", valid_from),
+        valid_until=_local_moment(settings, "--until", valid_until),
+        purposes=_words(purposes),
+        footage_from=_local_moment(settings, "--footage-from", footage_from),
+        footage_until=_local_moment(settings, "--footage-until", footage_until),
+    )
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, owner)
+        for ref in cameras:
+            item = services.cameras.find(session, ref)
+            if item is not None and item.organisation_id != actor.organisation_id:
+                fail(
+                    f"camera {item.name} belongs to {item.organisation.name}, not {actor.organisation_name}: "
+                    "only its owner grants access to it"
+                )
+        made = services.grants.add(session, actor, spec)
+        people = _usernames(session)
+        for item in made:
+            row = GrantRow(item, GrantService.cameras_of(session, item))
+            click.echo(_grant_line(settings, row, people, services.clock()))
+
+
+@grant.command("list")
+@data_options
+@click.option("--org", "organisation", default=None, help="Only this organisation's grants (name or id).")
+@click.option("--given", "side", flag_value="given", default=None, help="Only the grants the organisation gave.")
+@click.option("--received", "side", flag_value="received", help="Only the grants the organisation received.")
+@click.option("--ended", is_flag=True, help="Include revoked and ended grants.")
+def grant_list(settings: Settings, organisation: str | None, side: str | None, ended: bool) -> None:
+    """List grants, newest first: one line each, times local to the site."""
+    if side and not organisation:
+        fail("--given and --received need --org: whose grants?", 2)
+    with opened(settings) as services, services.db.session() as session:
+        people = _usernames(session)
+        if organisation:
+            actor = _acting_for(session, organisation)
+            rows = []
+            if side in (None, "given"):
+                rows += services.grants.given(session, actor, include_ended=ended)
+            if side in (None, "received"):
+                rows += services.grants.received(session, actor, include_ended=ended)
+        else:
+            rows = []
+            for item in services.accounts.list_organisations(session, cli_actor()):
+                actor = _acting_for(session, str(item.id))
+                rows += services.grants.given(session, actor, include_ended=ended)
+        rows.sort(key=lambda row: row.grant.created_at, reverse=True)
+        now = services.clock()
+        for row in rows:
+            click.echo(_grant_line(settings, row, people, now))
+
+
+@grant.command("revoke")
+@data_options
+@click.argument("grant_id")
+@click.option("--reason", required=True, help="Why the grant ends (at least 10 characters); shown to its viewers.")
+@click.option("--owner", default=None, help="The owner organisation (name or id); checked against the grant's.")
+def grant_revoke(settings: Settings, grant_id: str, reason: str, owner: str | None) -> None:
+    """End a grant now: live streams under it stop, its playback links and pending exports are refused."""
+    with opened(settings) as services, services.db.session() as session:
+        found = _find_grant(session, grant_id)
+        if owner is not None:
+            actor = _acting_for(session, owner)
+            if found is not None and found.owner_organisation_id != actor.organisation_id:
+                fail(f"grant {grant_id} was given by {found.owner.name}, not {actor.organisation_name}")
+        else:
+            actor = _acting_for(session, str(found.owner_organisation_id)) if found is not None else cli_actor()
+        revoked = services.grants.revoke(session, actor, grant_id, reason)
+        click.echo(f"grant {revoked.id} of {revoked.owner.name} to {revoked.grantee.name} revoked")
+
+
+@grant.command("narrow")
+@data_options
+@click.argument("grant_id")
+@click.option("--rights", default=None, help="Keep only these rights (comma-separated); '' keeps all the owner gave.")
+@click.option("--roles", default=None, help="Only these roles (comma-separated); '' lifts the limit.")
+@click.option("--people", default=None, help="Only these user names of the receiver (comma-separated); '' lifts it.")
+def grant_narrow(settings: Settings, grant_id: str, rights: str | None, roles: str | None, people: str | None) -> None:
+    """Narrow a received grant (the receiving side); options not given stay as they are, never wider than given."""
+    from belfort.cameras.grants import members
+    from belfort.sharing.grants import GrantRow, GrantService, Narrowing
+
+    with opened(settings) as services, services.db.session() as session:
+        found = _find_grant(session, grant_id)
+        actor = _acting_for(session, str(found.grantee_organisation_id)) if found is not None else cli_actor()
+        names = _usernames(session)
+        kept = {
+            "rights": members(found.narrow_rights) if found else [],
+            "roles": members(found.narrow_roles) if found else [],
+            "people": [names.get(uid, uid) for uid in members(found.narrow_people)] if found else [],
+        }
+        narrowing = Narrowing(
+            rights=_words((rights,)) if rights is not None else kept["rights"],
+            roles=_words((roles,)) if roles is not None else kept["roles"],
+            people=_words((people,)) if people is not None else kept["people"],
+        )
+        narrowed = services.grants.narrow(session, actor, grant_id, narrowing)
+        row = GrantRow(narrowed, GrantService.cameras_of(session, narrowed))
+        click.echo(_grant_line(settings, row, names, services.clock()))
+
+
+@main.group()
+def group() -> None:
+    """Camera groups: hand-picked, or every camera of an area, a street or an owner."""
+
+
+@group.command("add")
+@data_options
+@click.argument("name")
+@click.option("--org", "organisation", required=True, help="The organisation the group belongs to (name or id).")
+@click.option("--rule", type=click.Choice(["picked", "area", "street", "owner"]), required=True)
+@click.option("--value", default="", help="The area, the street, or the owner organisation's name (not for picked).")
+@click.option("--camera", "cameras", multiple=True, help="A camera of a picked group (name or id); repeat for several.")
+def group_add(
+    settings: Settings, name: str, organisation: str, rule: str, value: str, cameras: tuple[str, ...]
+) -> None:
+    """Make a camera group; a rule group follows its cameras as they are registered or changed."""
+    if cameras and rule != "picked":
+        fail("--camera is for a picked group; a group by rule takes its cameras from --value", 2)
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, organisation)
+        made = services.groups.create(session, actor, name, rule, value, cameras)
+        count = _member_count(session, made.id)
+        click.echo(f"group {made.name} of {actor.organisation_name} ({made.rule}, {count}) id {made.id}")
+
+
+def _member_count(session: Any, group_id: Any) -> str:
+    from sqlalchemy import func, select
+
+    from belfort.cameras.models import CameraGroupMember
+    from belfort.words import plural
+
+    statement = select(func.count()).select_from(CameraGroupMember).where(CameraGroupMember.group_id == group_id)
+    return plural(int(session.scalar(statement) or 0), "camera")
+
+
+def _group_lines(session: Any, views: list[Any]) -> Iterator[str]:
+    from sqlalchemy import select
+
+    from belfort.auth.models import Organisation
+    from belfort.cameras.groups import describe_rule
+    from belfort.words import plural
+
+    owners = {str(uid): name for uid, name in session.execute(select(Organisation.id, Organisation.name)).all()}
+    for view in views:
+        names = ", ".join(camera.name for camera in view.cameras) or "-"
+        yield (
+            f"{view.group.id}  {view.group.organisation.name}: {view.group.name}  "
+            f"({describe_rule(view.group, owners)}, {plural(len(view.cameras), 'camera')}): {names}"
+        )
+
+
+@group.command("list")
+@data_options
+@click.option("--org", "organisation", default=None, help="Only this organisation's groups (name or id).")
+def group_list(settings: Settings, organisation: str | None) -> None:
+    """List camera groups with their cameras."""
+    with opened(settings) as services, services.db.session() as session:
+        if organisation:
+            actors = [_acting_for(session, organisation)]
+        else:
+            orgs = services.accounts.list_organisations(session, cli_actor())
+            actors = [_acting_for(session, str(item.id)) for item in orgs]
+        for actor in actors:
+            for line in _group_lines(session, services.groups.listed(session, actor)):
+                click.echo(line)
+
+
+@group.command("cameras")
+@data_options
+@click.argument("name")
+@click.option("--org", "organisation", required=True, help="The organisation the group belongs to (name or id).")
+@click.option("--camera", "cameras", multiple=True, help="A camera (name or id); repeat; none empties the group.")
+def group_cameras(settings: Settings, name: str, organisation: str, cameras: tuple[str, ...]) -> None:
+    """Set the cameras of a picked group (replaces its list)."""
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, organisation)
+        changed = services.groups.set_cameras(session, actor, name, cameras)
+        count = _member_count(session, changed.id)
+        click.echo(f"group {changed.name} of {actor.organisation_name} now has {count}")
+
+
+@group.command("remove")
+@data_options
+@click.argument("name")
+@click.option("--org", "organisation", required=True, help="The organisation the group belongs to (name or id).")
+def group_remove(settings: Settings, name: str, organisation: str) -> None:
+    """Delete a camera group that no grant names (grants, revoked ones too, stay on record)."""
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, organisation)
+        services.groups.remove(session, actor, name)
+        click.echo(f"group {name} of {actor.organisation_name} removed")
+
+
 @main.command()
 @data_options
 def record(settings: Settings) -> None:
@@ -717,3 +1063,159 @@ def anpr_read(
         click.echo("\t".join(columns))
     if failed:
         sys.exit(1)
+
+
+# -- access requests ---------------------------------------------------------------------
+
+
+@main.group()
+def request() -> None:
+    """Access requests: another organisation asks for access to cameras; the owner decides."""
+
+
+def _find_request(session: Any, ref: str) -> Any:
+    import uuid
+
+    from belfort.sharing.models import AccessRequest
+
+    try:
+        return session.get(AccessRequest, uuid.UUID(ref.strip()))
+    except ValueError:
+        return None
+
+
+def _find_export(session: Any, ref: str) -> Any:
+    import uuid
+
+    from belfort.evidence.models import EvidenceExport
+
+    return session.get(EvidenceExport, uuid.UUID(ref))
+
+
+def _request_line(settings: Settings, row: Any) -> str:
+    from belfort.cameras.grants import members
+    from belfort.timeutil import local_text
+
+    found = row.request
+    asked = f"group {row.group.name}" if row.group else ", ".join(camera.name for camera in row.cameras)
+    columns = [
+        str(found.id),
+        found.state,
+        f"{found.requester_organisation.name} ({found.requester_name}) -> {found.owner_organisation.name}",
+        asked,
+        ",".join(members(found.rights)),
+        f"{local_text(found.footage_from, settings.zone)} - {local_text(found.footage_until, settings.zone)}",
+        found.purpose,
+        found.case_number,
+    ]
+    if found.decision_reason:
+        columns.append(found.decision_reason)
+    return "\t".join(columns)
+
+
+@request.command("list")
+@data_options
+@click.option("--org", "organisation", default=None, help="Only this organisation's requests (name or id).")
+@click.option(
+    "--box",
+    type=click.Choice(["inbox", "outbox"]),
+    default="inbox",
+    show_default=True,
+    help="inbox: requests to the organisation; outbox: requests it made.",
+)
+def request_list(settings: Settings, organisation: str | None, box: str) -> None:
+    """List access requests, newest first: one line each, times local to the site."""
+    with opened(settings) as services, services.db.session() as session:
+        rows = []
+        orgs = (
+            [organisation]
+            if organisation
+            else [str(item.id) for item in services.accounts.list_organisations(session, cli_actor())]
+        )
+        for ref in orgs:
+            actor = _acting_for(session, ref)
+            if box == "inbox":
+                rows += services.requests.inbox(session, actor)
+            else:
+                rows += services.requests.outbox(session, actor, mark_seen=False)
+        rows.sort(key=lambda row: row.request.created_at, reverse=True)
+        for row in rows:
+            click.echo(_request_line(settings, row))
+
+
+@request.command("approve")
+@data_options
+@click.argument("request_id")
+@click.option(
+    "--cameras", multiple=True, help="Keep only these of the cameras asked for (names or ids, comma-separated)."
+)
+@click.option("--rights", multiple=True, help="Keep only these of the rights asked for (comma-separated).")
+@click.option(
+    "--footage-from", default=None, help="Oldest footage, inside the range asked (local time or with offset)."
+)
+@click.option(
+    "--footage-until", default=None, help="Newest footage, inside the range asked (local time or with offset)."
+)
+@click.option("--until", "valid_until", default=None, help="When the grant ends (default: until revoked).")
+@click.option("--export-only", is_flag=True, help="Build the signed package for the requester instead of granting.")
+@click.option("--note", default="", help="Said to the requester with the decision.")
+def request_approve(
+    settings: Settings,
+    request_id: str,
+    cameras: tuple[str, ...],
+    rights: tuple[str, ...],
+    footage_from: str | None,
+    footage_until: str | None,
+    valid_until: str | None,
+    export_only: bool,
+    note: str,
+) -> None:
+    """Approve a request as the owner: as asked, narrower, or as export only (the package is built before returning)."""
+    from belfort.sharing.requests import Approval
+
+    approval = Approval(
+        cameras=_words(cameras),
+        rights=_words(rights),
+        footage_from=_local_moment(settings, "--footage-from", footage_from),
+        footage_until=_local_moment(settings, "--footage-until", footage_until),
+        valid_until=_local_moment(settings, "--until", valid_until),
+        note=note,
+    )
+    with opened(settings) as services:
+        with services.db.session() as session:
+            found = _find_request(session, request_id)
+            actor = _acting_for(session, str(found.owner_organisation_id)) if found is not None else cli_actor()
+            if export_only:
+                decided = services.requests.approve_export_only(session, actor, request_id, approval)
+                exports = decided.export_ids.split()
+                requester = decided.requester_organisation.name
+            else:
+                made = services.requests.approve(session, actor, request_id, approval)
+                for grant in made:
+                    target = grant.camera.name if grant.camera else (grant.group.name if grant.group else "")
+                    click.echo(f"grant {grant.id} to {grant.grantee.name}: {target}")
+                return
+        if not services.exports.wait_idle(3600):
+            fail("the package is still being built; it is finished when `belfort serve` runs again")
+        with services.db.session() as session:
+            for export_id in exports:
+                row = _find_export(session, export_id)
+                state = row.state if row else "missing"
+                click.echo(
+                    f"package {export_id} for {requester}: {state}" + (f" ({row.error})" if row and row.error else "")
+                )
+
+
+@request.command("refuse")
+@data_options
+@click.argument("request_id")
+@click.option(
+    "--reason", required=True, help="Why the request is refused (at least 10 characters); the requester reads it."
+)
+def request_refuse(settings: Settings, request_id: str, reason: str) -> None:
+    """Refuse a request as the owner, saying why."""
+    with opened(settings) as services, services.db.session() as session:
+        found = _find_request(session, request_id)
+        actor = _acting_for(session, str(found.owner_organisation_id)) if found is not None else cli_actor()
+        refused = services.requests.refuse(session, actor, request_id, reason)
+        click.echo(f"request {refused.id} of {refused.requester_organisation.name} refused")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,15 +30,17 @@ from belfort.auth.service import actor_of_user, generate_password
 from belfort.cameras.service import CameraSpec
 from belfort.media.simulated import DEMO_CLIPS, encode_clip, encode_frames
 from belfort.policy import Role
-from belfort.policy.model import system_actor
+from belfort.policy.model import OrganisationKind, system_actor
+from belfort.sharing.grants import GrantSpec
 
 DEMO_ACTOR = system_actor("demo-seed")
 
 POLICE = "Politiezone Demo"
 CITY = "Stad Demo"
 SHOP = "Juwelier Demo"
+PLATFORM = "Belfort Platform"
 
-ORGANISATIONS = [(POLICE, "police_zone"), (CITY, "city"), (SHOP, "business")]
+ORGANISATIONS = [(POLICE, "police_zone"), (CITY, "city"), (SHOP, "business"), (PLATFORM, "other")]
 
 USERS: list[tuple[str, Role, str, str]] = [
     ("operator", Role.OPERATOR, POLICE, "Olivia Operator"),
@@ -48,6 +50,14 @@ USERS: list[tuple[str, Role, str, str]] = [
     ("admin", Role.ADMIN, POLICE, "Ada Admin"),
     ("shop", Role.PARTNER, SHOP, "Sam Shopowner"),
     ("city", Role.PARTNER, CITY, "Charlotte City"),
+    ("platform", Role.PLATFORM_ADMIN, PLATFORM, "Pieter Platform"),
+    ("auditor", Role.AUDITOR, PLATFORM, "Anna Auditor"),
+]
+
+# owner, camera, rights, reason: what the city and the shop open to the police zone
+GRANTS: list[tuple[str, str, tuple[str, ...], str]] = [
+    (CITY, "Kerkstraat (stad)", ("live", "playback", "export"), "City cameras watched from the police control room"),
+    (SHOP, "Juwelier ingang", ("live",), "The jeweller opens its entrance camera to the police"),
 ]
 
 
@@ -149,6 +159,19 @@ class DemoAccount:
     password: str
 
 
+def _seed_grants(services: Services, session: Session) -> None:
+    """The city and the shop grant the police zone access to some of their cameras, once."""
+    organisations = {org.name: org for org in services.accounts.list_organisations(session, DEMO_ACTOR)}
+    for owner, camera, rights, reason in GRANTS:
+        org = organisations[owner]
+        acting = replace(
+            DEMO_ACTOR, organisation_id=org.id, organisation_name=org.name, organisation_kind=OrganisationKind(org.kind)
+        )
+        if services.grants.given(session, acting):
+            continue
+        services.grants.add(session, acting, GrantSpec(grantee=POLICE, rights=rights, reason=reason, cameras=[camera]))
+
+
 def _load_credentials(path: Path) -> dict[str, str]:
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -203,6 +226,7 @@ def seed_demo(services: Services) -> list[DemoAccount]:
                         enabled=True,
                     ),
                 )
+        _seed_grants(services, session)
         _seed_wall(services, session)
         _seed_anpr(services, session)
     _save_credentials(path, credentials)
