@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,16 @@ from belfort.app import Services, build_services
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
 from belfort.auth.service import actor_of_user
+from belfort.cameras.grants import padded
 from belfort.cameras.service import CameraSpec
 from belfort.evidence.models import EvidenceExport
 from belfort.keys import LinkKind
 from belfort.media.models import Segment
-from belfort.policy import Purpose, PurposeKind, Role
+from belfort.policy import PLATFORM_ROLES, OrganisationKind, Purpose, PurposeKind, Role
 from belfort.policy.model import system_actor
 from belfort.settings import load_settings
+from belfort.sharing.grants import GrantSpec
+from belfort.sharing.models import AccessRequest
 from belfort.timeutil import iso_utc
 from belfort.wall.models import CameraTour, WallLayout
 from belfort.web.app import create_app
@@ -40,7 +43,7 @@ from tests.conftest import PASSWORD
 from tests.web.test_routes_need_auth import PUBLIC, all_routes
 
 SYSTEM = system_actor("matrix-setup")
-POLICE, SHOP, OTHER = "PZ Test", "Shop Test", "PZ Other"
+POLICE, SHOP, OTHER, PLATFORM, CITY = "PZ Test", "Shop Test", "PZ Other", "Platform Test", "City Other"
 PURPOSE = {"kind": "judicial", "justification": "Investigation of the robbery", "legal_basis_ref": "PK 2026/1"}
 FORM_PURPOSE = {"kind": "judicial", "justification": PURPOSE["justification"], "legal_basis_ref": "PK 2026/1"}
 ACTORS = [role.value for role in Role] + ["machine"]
@@ -83,10 +86,10 @@ def _populate(services: Services) -> dict[str, str]:
     now = services.clock()
     ids: dict[str, str] = {}
     with services.db.session() as session:
-        for name, kind in ((POLICE, "police_zone"), (SHOP, "business"), (OTHER, "police_zone")):
+        for name, kind in ((POLICE, "police_zone"), (SHOP, "business"), (OTHER, "police_zone"), (PLATFORM, "other")):
             ids[name] = str(services.accounts.add_organisation(session, SYSTEM, name, kind).id)
         for role in Role:
-            org = SHOP if role is Role.PARTNER else POLICE
+            org = SHOP if role is Role.PARTNER else PLATFORM if role in PLATFORM_ROLES else POLICE
             services.accounts.add_user(
                 session, SYSTEM, username=role.value, role=role.value, organisation=org, password=PASSWORD
             )
@@ -102,6 +105,47 @@ def _populate(services: Services) -> dict[str, str]:
             session, SYSTEM, name="other-anpr", organisation=OTHER, scopes=["anpr:ingest"]
         )
         ids["token"] = str(token.id)
+        # the other zone shares with a city no caller belongs to: its group, its grant, and a
+        # request of that city's inspector waiting for the other zone's decision
+        other_zone = replace(
+            SYSTEM,
+            organisation_id=uuid.UUID(ids[OTHER]),
+            organisation_name=OTHER,
+            organisation_kind=OrganisationKind.POLICE_ZONE,
+        )
+        city = services.accounts.add_organisation(session, SYSTEM, CITY, "city")
+        asker = services.accounts.add_user(
+            session, SYSTEM, username="city-inspector", role="inspector", organisation=CITY, password=PASSWORD
+        )
+        group = services.groups.create(session, other_zone, "Other group", "picked", "", [ids["camera"]])
+        (grant,) = services.grants.add(
+            session,
+            other_zone,
+            GrantSpec(
+                grantee=CITY,
+                rights=["playback"],
+                reason="Footage for the city's mobility office",
+                cameras=[ids["camera"]],
+            ),
+        )
+        access = AccessRequest(
+            requester_organisation_id=city.id,
+            requester_id=asker.id,
+            requester_name=asker.username,
+            owner_organisation_id=uuid.UUID(ids[OTHER]),
+            cameras=padded([ids["camera"]]),
+            rights=padded(["playback"]),
+            footage_from=now - timedelta(hours=2),
+            footage_until=now - timedelta(hours=1),
+            purpose="administrative",
+            justification="Damage to the town hall square",
+            case_number="PV 8",
+            state="pending",
+            created_at=now,
+        )
+        session.add(access)
+        session.flush()
+        ids.update(group=str(group.id), grant=str(grant.id), request=str(access.id))
         camera = uuid.UUID(ids["camera"])
         segment = Segment(
             camera_id=camera,
@@ -226,6 +270,7 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
     picture = world.link(LinkKind.READ_PICTURE, {"sub": ids["other_person"], "read": ids["read"]})
     clip = {"camera": camera, "start": start, "end": end, "grant": playback}
     unique = f"matrix-{actor}"
+    grant = {"grantee": OTHER, "rights": ["live"], "reason": "To follow the robbery from both zones"}
     return {
         ("GET", "/"): {},
         ("GET", "/account"): {},
@@ -389,6 +434,44 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
             "path": f"/api/recordings/segments/{ids['segment']}",
             "params": {"grant": playback},
         },
+        ("GET", "/api/grants"): {},
+        ("POST", "/api/grants"): {"json": {**grant, "cameras": [camera]}},
+        ("POST", "/api/grants/{grant_id}/narrow"): {
+            "path": f"/api/grants/{ids['grant']}/narrow",
+            "json": {"rights": ["playback"]},
+        },
+        ("POST", "/api/grants/{grant_id}/revoke"): {
+            "path": f"/api/grants/{ids['grant']}/revoke",
+            "json": {"reason": "The case is closed"},
+        },
+        ("GET", "/api/groups"): {},
+        ("POST", "/api/groups"): {"json": {"name": f"API group {unique}", "rule": "picked", "cameras": [camera]}},
+        ("DELETE", "/api/groups/{group_id}"): {"path": f"/api/groups/{ids['group']}"},
+        ("PUT", "/api/groups/{group_id}/cameras"): {
+            "path": f"/api/groups/{ids['group']}/cameras",
+            "json": {"cameras": [camera]},
+        },
+        ("GET", "/api/requests"): {},
+        ("POST", "/api/requests"): {
+            "json": {
+                "owner": OTHER,
+                "cameras": [camera],
+                "rights": ["playback"],
+                "footage_from": start,
+                "footage_until": end,
+                "purpose": PURPOSE,
+                "case_number": "PV 1",
+                "pv_number": "PV 1",
+            }
+        },
+        ("GET", "/api/requests/badge"): {},
+        ("POST", "/api/requests/{request_id}/approve"): {"path": f"/api/requests/{ids['request']}/approve", "json": {}},
+        ("POST", "/api/requests/{request_id}/refuse"): {
+            "path": f"/api/requests/{ids['request']}/refuse",
+            "json": {"reason": "Not for a mobility study"},
+        },
+        ("POST", "/api/requests/{request_id}/withdraw"): {"path": f"/api/requests/{ids['request']}/withdraw"},
+        ("GET", "/api/sharing/use"): {},
         ("GET", "/api/tokens"): {},
         ("POST", "/api/tokens"): {"json": {"name": f"api-{unique}", "organisation": OTHER, "scopes": ["anpr:ingest"]}},
         ("POST", "/api/tokens/{token_id}/revoke"): {"path": f"/api/tokens/{ids['token']}/revoke"},
@@ -455,6 +538,46 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
         ("POST", "/holds/{hold_id}/lift"): {"path": f"/holds/{ids['hold']}/lift", "data": FORM_PURPOSE},
         ("POST", "/logout"): None,
         ("GET", "/openapi.json"): {},
+        ("GET", "/requests"): {},
+        ("POST", "/requests"): {
+            "data": {
+                "owner": OTHER,
+                "cameras": camera,
+                "rights": "playback",
+                "footage_from": start[:19],
+                "footage_until": end[:19],
+                "case_number": "PV 1",
+                "pv_number": "PV 1",
+                "purpose": FORM_PURPOSE["kind"],
+                "justification": FORM_PURPOSE["justification"],
+                "legal_basis_ref": FORM_PURPOSE["legal_basis_ref"],
+            }
+        },
+        ("POST", "/requests/{request_id}/approve"): {"path": f"/requests/{ids['request']}/approve", "data": {}},
+        ("POST", "/requests/{request_id}/refuse"): {
+            "path": f"/requests/{ids['request']}/refuse",
+            "data": {"reason": "Not for a mobility study"},
+        },
+        ("POST", "/requests/{request_id}/withdraw"): {"path": f"/requests/{ids['request']}/withdraw"},
+        ("GET", "/sharing"): {},
+        ("GET", "/sharing/grants"): {},
+        ("POST", "/sharing/grants"): {"data": {**grant, "target": "cameras", "cameras": camera, "rights": "live"}},
+        ("POST", "/sharing/grants/{grant_id}/narrow"): {
+            "path": f"/sharing/grants/{ids['grant']}/narrow",
+            "data": {"rights": "playback"},
+        },
+        ("POST", "/sharing/grants/{grant_id}/revoke"): {
+            "path": f"/sharing/grants/{ids['grant']}/revoke",
+            "data": {"reason": "The case is closed"},
+        },
+        ("GET", "/sharing/groups"): {},
+        ("POST", "/sharing/groups"): {"data": {"name": f"Page group {unique}", "rule": "picked", "cameras": camera}},
+        ("POST", "/sharing/groups/{group_id}/cameras"): {
+            "path": f"/sharing/groups/{ids['group']}/cameras",
+            "data": {"cameras": camera},
+        },
+        ("POST", "/sharing/groups/{group_id}/delete"): {"path": f"/sharing/groups/{ids['group']}/delete"},
+        ("GET", "/sharing/use"): {},
         ("GET", "/wall"): {},
     }
 
@@ -471,12 +594,14 @@ NOTHING_TO_REFUSE = {
     ("GET", "/api/cameras"),
     ("GET", "/api/docs"),
     ("GET", "/api/evidence/key"),
+    ("GET", "/api/requests/badge"),
     ("GET", "/api/live/cameras"),
     ("GET", "/api/live/purpose"),
     ("GET", "/cameras"),
     ("GET", "/map"),
     ("GET", "/map/tiles/{z}/{x}/{y}.png"),
     ("GET", "/openapi.json"),
+    ("GET", "/sharing"),
     *NAMESPACED,
 }
 """Routes that show only what the caller may see, or touch only the caller's own things."""
