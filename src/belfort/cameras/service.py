@@ -20,16 +20,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, String, false, or_, select, true, type_coerce
 from sqlalchemy.orm import Session
 
+from belfort.auth.models import Organisation
 from belfort.auth.service import find_organisation
 from belfort.cameras.grants import granted_cameras, terms_on
 from belfort.cameras.membership import refresh_for
 from belfort.cameras.models import Camera
-from belfort.errors import Conflict, InvalidInput, Refusal
+from belfort.errors import Conflict, Forbidden, InvalidInput, Refusal
 from belfort.i18n import _, _n
 from belfort.keys import CredentialBox
 from belfort.media.models import Segment
@@ -113,6 +114,30 @@ def owned_condition(actor: Actor) -> ColumnElement[bool]:
     return Camera.organisation_id == actor.organisation_id
 
 
+class Owner(NamedTuple):
+    """The organisation that owns a listed camera."""
+
+    id: uuid.UUID
+    name: str
+
+
+class ListedCamera(NamedTuple):
+    """What a camera list shows of a camera, read as plain columns without loading the camera
+    (no stream address, no credentials): for long lists."""
+
+    id: uuid.UUID
+    name: str
+    organisation: Owner
+    kind: str
+    area: str
+    street: str
+    enabled: bool
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.organisation.id
+
+
 @dataclass
 class CameraSpec:
     """What an administrator states about a camera; None means 'keep' on updates."""
@@ -182,13 +207,44 @@ class CameraService:
         right: Right | None = None,
     ) -> list[Camera]:
         """The cameras `actor` may see, by name: the one list every page and answer uses; with
-        `right`, only those of other organisations whose grants give that right."""
+        `right`, only those of other organisations whose grants give that right (`listed` reads
+        the same cameras as plain columns, for long lists)."""
         statement = select(Camera).where(visible_condition(actor, self._clock(), right)).order_by(Camera.name)
         if not include_removed:
             statement = statement.where(Camera.removed_at.is_(None))
         if kind is not None:
             statement = statement.where(Camera.kind == kind)
         return list(session.scalars(statement))
+
+    def listed(
+        self, session: Session, actor: Actor, *, right: Right | None = None, enabled_only: bool = False
+    ) -> list[ListedCamera]:
+        """The cameras of `visible` (not removed; with `right`, as there), in no particular order,
+        as `ListedCamera`s: the same rows read as plain columns, each owner's name read once, so
+        a list of thousands of granted cameras loads no camera object. The owner's id is matched
+        as stored (not made a UUID for every camera)."""
+        owner_key = type_coerce(Camera.organisation_id, String)
+        statement = select(
+            Camera.id, Camera.name, owner_key, Camera.kind, Camera.area, Camera.street, Camera.enabled
+        ).where(visible_condition(actor, self._clock(), right), Camera.removed_at.is_(None))
+        if enabled_only:
+            statement = statement.where(Camera.enabled.is_(True))
+        rows = session.execute(statement).all()
+        if not rows:
+            return []
+        stored_id = type_coerce(Organisation.id, String)
+        owners = {
+            key: Owner(owner_id, name)
+            for key, owner_id, name in session.execute(
+                select(stored_id, Organisation.id, Organisation.name).where(
+                    Organisation.id.in_({uuid.UUID(str(key)) for key in {row[2] for row in rows}})
+                )
+            )
+        }
+        return [
+            ListedCamera(camera_id, name, owners[key], kind, area, street, enabled)
+            for camera_id, name, key, kind, area, street, enabled in rows
+        ]
 
     def require(
         self,
@@ -492,16 +548,24 @@ class CameraService:
         put("retention_min_days", min_days)
 
     def add(self, session: Session, actor: Actor, spec: CameraSpec) -> Camera:
+        """Register a camera of the actor's organisation (any organisation's, for the CLI)."""
+        self.gate.require_function(session, actor, "cameras", Action.MANAGE_CAMERAS)
+        owner = find_organisation(session, spec.organisation) if spec.organisation else None
         self.gate.require(
             session,
             actor,
             Action.MANAGE_CAMERAS,
-            Resource(ResourceKind.CAMERA, "", (spec.name or "")[:120]),
+            Resource(
+                ResourceKind.CAMERA,
+                "",
+                (spec.name or "")[:120],
+                owner.id if owner else None,
+                owner_name=owner.name if owner else "",
+            ),
             detail={"change": "create", "fields": ",".join(spec.named())},
         )
-        if not spec.name or not spec.organisation or not spec.main_url:
+        if not spec.name or owner is None or not spec.main_url:
             raise InvalidInput(_("a camera needs at least a name, an owner organisation and a main stream URL"))
-        owner = find_organisation(session, spec.organisation)
         now = self._clock()
         camera = Camera(
             id=uuid.uuid4(),
@@ -531,6 +595,25 @@ class CameraService:
         return camera
 
     def update(self, session: Session, actor: Actor, ref: str, spec: CameraSpec) -> Camera:
+        """Change a camera of the actor's organisation; its owner changes only on the command line."""
+        own = self.find(session, ref)
+        moving = spec.organisation is not None and actor.kind is not ActorKind.SYSTEM
+        if own is not None and moving and may(actor, Action.MANAGE_CAMERAS):
+            new_owner = find_organisation(session, spec.organisation)
+            if new_owner.id != own.organisation_id and own.organisation_id == actor.organisation_id:
+                self.gate.refuse(
+                    session,
+                    actor,
+                    Action.MANAGE_CAMERAS,
+                    Resource(ResourceKind.CAMERA, str(own.id), own.name, own.organisation_id),
+                    Forbidden(
+                        _(
+                            "organisation: a camera changes owner only on the command line "
+                            "(belfort camera set --org), where the platform's operator acts for both"
+                        )
+                    ),
+                    detail={"change": "move", "to": new_owner.name},
+                )
         camera = self.require(
             session, actor, ref, Action.MANAGE_CAMERAS, detail={"change": "update", "fields": ",".join(spec.named())}
         )

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from belfort.auth.service import AccountService
 from belfort.cameras.grants import lapsed
 from belfort.cameras.models import Camera
-from belfort.cameras.service import CameraService
+from belfort.cameras.service import CameraService, ListedCamera
 from belfort.db import Database
 from belfort.errors import Refusal, Unavailable
 from belfort.i18n import _
@@ -34,9 +35,8 @@ CLOSED_ACTION = "live.closed"
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TreeCamera:
-    camera: Camera
+class TreeCamera(NamedTuple):
+    camera: ListedCamera
     state: str
     """`online`, `offline`, `connecting` or `not streaming`."""
 
@@ -129,11 +129,10 @@ class LiveViewing:
 
     def camera_tree(self, session: Session, actor: Actor) -> list[TreeCamera]:
         """The enabled cameras the actor may watch live (its own, and others' granted for live
-        viewing now), with whether each streams now."""
+        viewing now), with whether each streams now, by owner, area and name. Read as plain
+        columns (`CameraService.listed`): a tree of thousands of granted cameras loads no camera."""
         rows = []
-        for camera in self.cameras.visible(session, actor, right=Right.LIVE):
-            if not camera.enabled:
-                continue
+        for camera in self.cameras.listed(session, actor, right=Right.LIVE, enabled_only=True):
             feed = self.hub.get(str(camera.id))
             rows.append(TreeCamera(camera, feed.state if feed else "not streaming"))
         return sorted(rows, key=lambda row: (row.camera.organisation.name, row.camera.area, row.camera.name))
@@ -229,16 +228,35 @@ class LiveViewing:
                 ended += self.hub.stop_watching(grant, reason)
         return ended
 
-    def streams_open(self, session: Session, organisation_id: str) -> list[tuple[Watching, str]]:
-        """Streams open now, with camera names, of one organisation's people ('' for all).
+    def streams_open(
+        self, session: Session, organisation_id: str, *, own_people: bool = True, own_cameras: bool = True
+    ) -> list[tuple[Watching, str]]:
+        """Streams open now, with camera names: those of one organisation's people
+        (`own_people`) and those of other organisations' people on its cameras
+        (`own_cameras`); every stream for organisation_id ''.
 
-        For the audit review only, which passes the gate for the reviewer first."""
-        streams = [
-            stream
-            for stream in self.hub.watching()
-            if not organisation_id or stream.watcher.organisation_id == organisation_id
-        ]
+        For the audit review and the owner's view of the use of its cameras only, which pass
+        the gate for the reviewer first."""
+        streams = self.hub.watching()
         ids = {uuid.UUID(stream.camera_id) for stream in streams}
-        rows = session.execute(select(Camera.id, Camera.name).where(Camera.id.in_(ids))).all() if ids else []
-        names = {camera_id: name for camera_id, name in rows}
-        return [(stream, names.get(uuid.UUID(stream.camera_id), stream.camera_id)) for stream in streams]
+        rows = (
+            session.execute(select(Camera.id, Camera.name, Camera.organisation_id).where(Camera.id.in_(ids))).all()
+            if ids
+            else []
+        )
+        cameras = {camera_id: (name, str(owner)) for camera_id, name, owner in rows}
+
+        def within(stream: Watching) -> bool:
+            if not organisation_id:
+                return True
+            watcher_org = stream.watcher.organisation_id
+            owner = cameras.get(uuid.UUID(stream.camera_id), ("", ""))[1]
+            if own_people and watcher_org == organisation_id:
+                return True
+            return own_cameras and owner == organisation_id and watcher_org != organisation_id
+
+        return [
+            (stream, cameras.get(uuid.UUID(stream.camera_id), (stream.camera_id, ""))[0])
+            for stream in streams
+            if within(stream)
+        ]
