@@ -19,7 +19,7 @@ import re
 import string
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -32,11 +32,12 @@ from sqlalchemy.sql.expression import ColumnElement
 from belfort.anpr.models import PlateRead, SeenPlate
 from belfort.anpr.plates import PlatePattern, equivalence_key, normalise, one_edit_variants
 from belfort.anpr.reads import reads_resource
-from belfort.cameras.models import Camera
+from belfort.cameras.grants import granted_footage
+from belfort.cameras.models import Camera, Grant
 from belfort.cameras.service import CameraService
 from belfort.errors import InvalidInput
 from belfort.i18n import _
-from belfort.policy import Action, Actor, PolicyGate, Purpose
+from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, Right
 from belfort.timeutil import Clock, iso_utc, utcnow
 
 Mode = Literal["auto", "exact", "partial", "fuzzy"]
@@ -45,6 +46,8 @@ MAX_DAYS = 366
 MAX_PLATES = 20_000
 """A pattern matching more distinct plates than this is too broad to search."""
 MAX_LIMIT = 200
+MAX_GRANT_REFS = 20
+"""A search's record names the grants it rests on when there are at most this many."""
 HIGH = "\x7f"
 """Sorts after every plate character: [prefix, prefix + HIGH) holds every plate with that prefix."""
 PLATE_CHARACTERS = string.digits + string.ascii_uppercase
@@ -103,6 +106,16 @@ def _mode(query: SearchQuery) -> Mode:
     return "partial" if any(ch in query.text for ch in "*?") else "exact"
 
 
+def _with_owners(resource: Resource, grants: Sequence[Grant]) -> Resource:
+    """The search's resource naming every owner whose granted reads it reaches (and the grants,
+    when few): the record is then part of each owner's view of the use of its cameras."""
+    owners = {str(grant.owner_organisation_id): grant.owner.name for grant in grants}
+    refs = tuple(("organisation", owner, name) for owner, name in sorted(owners.items()))
+    if len(grants) <= MAX_GRANT_REFS:
+        refs += tuple(("grant", str(grant.id), "") for grant in grants)
+    return replace(resource, extra_ids=resource.extra_ids + refs)
+
+
 class PlateSearch:
     def __init__(self, gate: PolicyGate, cameras: CameraService, clock: Clock = utcnow) -> None:
         self.gate = gate
@@ -120,11 +133,15 @@ class PlateSearch:
         if not 1 <= query.limit <= MAX_LIMIT:
             raise InvalidInput(_("ask for 1 to {limit} results at a time", limit=MAX_LIMIT))
         plate_condition, classify = self._plate_condition(session, query.text, mode)
+        now = self._clock()
+        shared, grants = granted_footage(
+            session, actor, now, Right.ANPR_READS, purpose.kind if purpose else None, PlateRead.camera_id, PlateRead.ts
+        )
         self.gate.require(
             session,
             actor,
             Action.SEARCH_PLATES,
-            reads_resource(actor.organisation_id, start),
+            _with_owners(reads_resource(actor.organisation_id, start), grants),
             purpose,
             detail={
                 "query": query.text[:40],
@@ -139,7 +156,8 @@ class PlateSearch:
         ts, order = _time_columns(session, seek)
         conditions = [plate_condition, ts >= start, ts < end]
         if actor.organisation_id is not None:
-            conditions.append(PlateRead.organisation_id == actor.organisation_id)
+            own = PlateRead.organisation_id == actor.organisation_id
+            conditions.append(or_(own, shared) if shared is not None else own)
         cameras = list(query.cameras)
         if query.area:
             cameras += list(session.scalars(select(Camera.id).where(Camera.area == query.area)))

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, union
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from belfort.cameras.models import Camera, CameraGroupMember, Grant
 from belfort.i18n import Message, _
@@ -67,6 +67,55 @@ def granted_cameras(actor: Actor, now: datetime, right: Right | None = None) -> 
         .where(reaching(actor, now, right), owned.organisation_id == Grant.owner_organisation_id)
     )
     return select(union(single, grouped).subquery().c[0])
+
+
+def _opened_by(grants: list[Grant]) -> Select[tuple[uuid.UUID]]:
+    """The ids of the cameras some grants open (their camera, or the owner's of their group)."""
+    ids = [grant.id for grant in grants]
+    owned = aliased(Camera)
+    single = (
+        select(Grant.camera_id)
+        .join(owned, owned.id == Grant.camera_id)
+        .where(Grant.id.in_(ids), owned.organisation_id == Grant.owner_organisation_id)
+    )
+    grouped = (
+        select(CameraGroupMember.camera_id)
+        .join(Grant, Grant.group_id == CameraGroupMember.group_id)
+        .join(owned, owned.id == CameraGroupMember.camera_id)
+        .where(Grant.id.in_(ids), owned.organisation_id == Grant.owner_organisation_id)
+    )
+    return select(union(single, grouped).subquery().c[0])
+
+
+def granted_footage(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    right: Right,
+    purpose: PurposeKind | None,
+    camera: InstrumentedAttribute[uuid.UUID | None],
+    moment: InstrumentedAttribute[datetime],
+) -> tuple[ColumnElement[bool] | None, list[Grant]]:
+    """SQL for "a row of a camera another organisation granted the actor `right` on, for the
+    purpose, within the footage range of that grant" (plate reads in a search), and the grants
+    it rests on; (None, []) when no grant reaches the actor."""
+    grants = [
+        grant
+        for grant in session.scalars(select(Grant).where(reaching(actor, now, right))).unique()
+        if not grant.purposes or (purpose is not None and purpose.value in members(grant.purposes))
+    ]
+    by_range: dict[tuple[datetime | None, datetime | None], list[Grant]] = {}
+    for grant in grants:
+        by_range.setdefault((grant.footage_from, grant.footage_until), []).append(grant)
+    conditions = []
+    for (start, end), same in by_range.items():
+        parts = [camera.in_(_opened_by(same))]
+        if start is not None:
+            parts.append(moment >= start)
+        if end is not None:
+            parts.append(moment <= end)
+        conditions.append(and_(*parts))
+    return (or_(*conditions) if conditions else None), grants
 
 
 def effective_rights(grant: Grant) -> frozenset[Right]:
