@@ -66,20 +66,25 @@ class AuditFilter:
     limit: int = 100
 
     def describe(self) -> str:
-        parts = [
-            f"{name}={value}"
-            for name, value in (
-                ("person", self.person),
-                ("camera", self.camera),
-                ("purpose", self.purpose),
-                ("outcome", self.outcome),
-                ("action", self.action),
-                ("since", self.since.isoformat() if self.since else ""),
-                ("until", self.until.isoformat() if self.until else ""),
-            )
-            if value
-        ]
-        return ", ".join(parts) or "no filter"
+        return described(
+            person=self.person,
+            camera=self.camera,
+            purpose=self.purpose,
+            outcome=self.outcome,
+            action=self.action,
+            since=self.since,
+            until=self.until,
+        )
+
+
+def described(**fields: str | datetime | None) -> str:
+    """A filter as its review's audit record states it: the fields given, or "no filter"."""
+    parts = [
+        f"{name}={value.isoformat() if isinstance(value, datetime) else value}"
+        for name, value in fields.items()
+        if value
+    ]
+    return ", ".join(parts) or "no filter"
 
 
 def owner_ref(organisation_id: str) -> str:

@@ -86,11 +86,12 @@ def grant_resource(grant: Grant | None, asked: str, owner: uuid.UUID | None = No
     )
 
 
-def _parse_rights(values: Sequence[str], label: str) -> set[Right]:
-    rights = set()
+def parse_rights(values: Sequence[str], label: str) -> list[Right]:
+    """Rights as a person named them, in their order, each once; a 4xx naming `label` else."""
+    rights = []
     for value in values:
         try:
-            rights.add(Right(value.strip()))
+            rights.append(Right(value.strip()))
         except ValueError:
             raise InvalidInput(
                 _(
@@ -100,7 +101,7 @@ def _parse_rights(values: Sequence[str], label: str) -> set[Right]:
                     choices=", ".join(r.value for r in Right),
                 )
             ) from None
-    return rights
+    return list(dict.fromkeys(rights))
 
 
 def _parse_purposes(values: Sequence[str]) -> set[PurposeKind]:
@@ -142,7 +143,7 @@ class GrantService:
         grantee = self._organisation(session, spec.grantee)
         if grantee.id == actor.organisation_id:
             raise InvalidInput(_("grantee: an organisation already sees its own cameras; choose another one"))
-        rights = _parse_rights(spec.rights, "rights")
+        rights = set(parse_rights(spec.rights, "rights"))
         if not rights:
             raise InvalidInput(_("rights: choose at least one of {choices}", choices=", ".join(r.value for r in Right)))
         purposes = _parse_purposes(spec.purposes)
@@ -231,7 +232,7 @@ class GrantService:
         than the owner gave. Empty lists lift that kind of narrowing."""
         grant = self._grant(session, actor, ref, Action.NARROW_GRANTS, owner_side=False, detail={"change": "narrow"})
         given = effective_rights(grant) if not grant.narrow_rights else {Right(r) for r in members(grant.rights)}
-        rights = _parse_rights(narrowing.rights, "rights")
+        rights = set(parse_rights(narrowing.rights, "rights"))
         wider = rights - set(given)
         if wider:
             raise InvalidInput(

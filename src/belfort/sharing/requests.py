@@ -52,7 +52,7 @@ from belfort.policy import (
     Role,
     may,
 )
-from belfort.sharing.grants import GrantService, GrantSpec
+from belfort.sharing.grants import GrantService, GrantSpec, parse_rights
 from belfort.sharing.models import AccessRequest
 from belfort.timeutil import Clock, iso_utc, parse_iso, utcnow
 
@@ -124,23 +124,6 @@ def request_resource(row: AccessRequest | None, asked: str, side: uuid.UUID | No
         owner_name=row.owner_organisation.name,
         asked=asked,
     )
-
-
-def _rights(values: Sequence[str], label: str) -> list[Right]:
-    rights = []
-    for value in values:
-        try:
-            rights.append(Right(value.strip()))
-        except ValueError:
-            raise InvalidInput(
-                _(
-                    "{field}: '{value}' is not a right; choose from {choices}",
-                    field=label,
-                    value=value[:40],
-                    choices=", ".join(r.value for r in Right),
-                )
-            ) from None
-    return list(dict.fromkeys(rights))
 
 
 def describe_request(message: dict[str, Any], language: str, zone: tzinfo) -> str:
@@ -220,7 +203,7 @@ class RequestService:
         owner = self._owner(session, spec.owner)
         if owner.id == actor.organisation_id:
             raise InvalidInput(_("owner: your organisation already sees its own cameras; choose another one"))
-        rights = _rights(spec.rights, "rights")
+        rights = parse_rights(spec.rights, "rights")
         if not rights:
             raise InvalidInput(_("rights: choose at least one of {choices}", choices=", ".join(r.value for r in Right)))
         if bool(spec.cameras) == bool(spec.group.strip()):
@@ -391,7 +374,7 @@ class RequestService:
         row = self._decidable(session, actor, ref, "approved")
         cameras, group = self._kept_cameras(session, row, approval.cameras)
         asked = {Right(value) for value in members(row.rights)}
-        rights = _rights(approval.rights, "rights") if approval.rights else sorted(asked)
+        rights = parse_rights(approval.rights, "rights") if approval.rights else sorted(asked)
         wider = set(rights) - asked
         if wider:
             raise InvalidInput(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from belfort.audit import owner_ref
 from belfort.audit.chain import decode_resources
+from belfort.audit.log import described
 from belfort.audit.models import AuditRecord
 from belfort.media.live import Watching
 from belfort.policy import Action, Actor, PolicyGate, Resource, ResourceKind
@@ -44,19 +45,14 @@ class UseFilter:
     limit: int = 100
 
     def describe(self) -> str:
-        parts = [
-            f"{name}={value}"
-            for name, value in (
-                ("organisation", self.organisation),
-                ("person", self.person),
-                ("camera", self.camera),
-                ("outcome", self.outcome),
-                ("since", self.since.isoformat() if self.since else ""),
-                ("until", self.until.isoformat() if self.until else ""),
-            )
-            if value
-        ]
-        return ", ".join(parts) or "no filter"
+        return described(
+            organisation=self.organisation,
+            person=self.person,
+            camera=self.camera,
+            outcome=self.outcome,
+            since=self.since,
+            until=self.until,
+        )
 
 
 @dataclass(frozen=True)
