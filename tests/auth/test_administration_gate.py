@@ -95,7 +95,8 @@ def test_administrators_still_get_precise_answers(client: TestClient) -> None:
     missing = client.post("/api/users/ghost/disable", headers=admin)
     assert missing.status_code == 404 and "There is no user 'ghost'" in missing.json()["detail"]
     assert client.post(f"/api/tokens/{uuid.uuid4()}/revoke", headers=admin).status_code == 404
-    taken = client.post("/api/organisations", json={"name": POLICE, "kind": "city"}, headers=admin)
+    platform = bearer(client, "platform_admin")
+    taken = client.post("/api/organisations", json={"name": POLICE, "kind": "city"}, headers=platform)
     assert taken.status_code == 409
 
 

@@ -144,7 +144,7 @@ def test_every_path_verifies_the_password_exactly_once(
 ) -> None:
     hasher = CountingHasher()
     monkeypatch.setattr(services.accounts, "hasher", hasher)
-    admin = {"Authorization": "Bearer " + login_token(services, "admin")}
+    admin = {"Authorization": "Bearer " + login_token(services, "platform_admin")}
 
     def attempt(address: str, username: str, password: str) -> Response:
         hasher.verified = 0
@@ -177,7 +177,7 @@ def login_token(services: Services, username: str) -> str:
 
 @pytest.mark.usefixtures("population")
 def test_every_attempt_is_audited_with_why_it_was_refused(services: Services) -> None:
-    admin = {"Authorization": "Bearer " + login_token(services, "admin")}
+    admin = {"Authorization": "Bearer " + login_token(services, "platform_admin")}
     with from_address(services, ATTACKER) as client:
         client.post("/api/users/partner/disable", headers=admin)
         login(client, "partner", PASSWORD)
@@ -249,7 +249,7 @@ def test_forgotten_failures_leave_no_rows_behind(services: Services, clock: Froz
 
 @pytest.mark.usefixtures("population")
 def test_enable_clears_the_throttle_that_admins_see(services: Services, clock: FrozenClock) -> None:
-    admin = {"Authorization": "Bearer " + login_token(services, "admin")}
+    admin = {"Authorization": "Bearer " + login_token(services, "platform_admin")}
     with from_address(services, ATTACKER) as attacker:
         for _ in range(services.settings.security.login_free_failures_per_name):
             login(attacker, "operator", "guess")

@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 
 from belfort.app import Services
 from belfort.audit import AuditFilter
-from tests.conftest import CITY, POLICE, SHOP, bearer
+from belfort.cameras.service import CameraSpec
+from belfort.errors import Conflict
+from tests.conftest import CITY, PASSWORD, POLICE, SHOP, SYSTEM, bearer
 
 SECRET_URL = "rtsp://viewer:s3cret-pw@10.20.30.40:554/Streaming/Channels/101"
 
@@ -22,6 +24,16 @@ def add(client: TestClient, headers: dict[str, str], **fields: object) -> tuple[
 @pytest.fixture
 def admin(client: TestClient, population: object) -> dict[str, str]:
     return bearer(client, "admin")
+
+
+@pytest.fixture
+def shop_admin(client: TestClient, services: Services, population: object) -> dict[str, str]:
+    """The shop's own administrator: each organisation registers its own cameras."""
+    with services.db.session() as session:
+        services.accounts.add_user(
+            session, SYSTEM, username="shop-admin", role="admin", organisation=SHOP, password=PASSWORD
+        )
+    return bearer(client, "shop-admin")
 
 
 def test_police_camera_needs_council_consent_to_be_enabled(client: TestClient, admin: dict[str, str]) -> None:
@@ -39,12 +51,12 @@ def test_police_camera_needs_council_consent_to_be_enabled(client: TestClient, a
     assert cleared.status_code == 422
 
 
-def test_retention_limits_follow_the_law(client: TestClient, admin: dict[str, str]) -> None:
+def test_retention_limits_follow_the_law(client: TestClient, admin: dict[str, str], shop_admin: dict[str, str]) -> None:
     status, body = add(client, admin, retention_max_days=400)
     assert status == 422 and "365" in body["detail"]
-    status, body = add(client, admin, name="Shop door", organisation=SHOP, retention_max_days=31)
+    status, body = add(client, shop_admin, name="Shop door", organisation=SHOP, retention_max_days=31)
     assert status == 422 and "30" in body["detail"] and "camera law" in body["detail"]
-    status, body = add(client, admin, name="Shop door", organisation=SHOP)
+    status, body = add(client, shop_admin, name="Shop door", organisation=SHOP)
     assert status == 201 and body["legal_regime"] == "camera_law" and body["retention_max_days"] == 30
     status, body = add(client, admin, name="Bodycam 7", kind="bodycam", retention_min_days=10)
     assert status == 422 and "at least 30" in body["detail"]
@@ -74,9 +86,9 @@ def test_position_and_addresses_are_restricted(client: TestClient, admin: dict[s
     assert client.get("/api/cameras", headers=bearer(client, "partner")).json() == []
 
 
-def test_partner_sees_only_own_cameras(client: TestClient, admin: dict[str, str]) -> None:
+def test_partner_sees_only_own_cameras(client: TestClient, admin: dict[str, str], shop_admin: dict[str, str]) -> None:
     add(client, admin)
-    add(client, admin, name="Shop door", organisation=SHOP, latitude=50.9, longitude=5.3)
+    add(client, shop_admin, name="Shop door", organisation=SHOP, latitude=50.9, longitude=5.3)
     cameras = client.get("/api/cameras", headers=bearer(client, "partner")).json()
     assert [c["name"] for c in cameras] == ["Shop door"]
     assert cameras[0]["latitude"] is None
@@ -90,6 +102,8 @@ def test_only_admins_change_cameras_and_every_change_is_audited(
     status, body = add(client, bearer(client, "supervisor"))
     assert status == 403
     status, body = add(client, admin, name="Kerkstraat", organisation=CITY)
+    assert status == 404, "another organisation's cameras are registered by its own administrator"
+    status, body = add(client, admin, name="Kerkstraat")
     client.patch(f"/api/cameras/{body['id']}", json={"street": "Kerkstraat 1"}, headers=admin)
     removed = client.delete(f"/api/cameras/{body['id']}", headers=admin).json()
     assert removed["removed"] is True and removed["enabled"] is False
@@ -200,8 +214,11 @@ def test_a_camera_with_footage_keeps_its_owner(client: TestClient, admin: dict[s
     from belfort.media.models import Segment
 
     _, body = add(client, admin, main_url="rtsp://10.1.2.3/live")
-    moved = client.patch(f"/api/cameras/{body['id']}", json={"organisation": CITY}, headers=admin)
-    assert moved.status_code == 200 and moved.json()["organisation"] == CITY, "no footage yet: it may move"
+    by_page = client.patch(f"/api/cameras/{body['id']}", json={"organisation": CITY}, headers=admin)
+    assert by_page.status_code == 403 and "command line" in by_page.json()["detail"]
+    with services.db.session() as session:
+        moved = services.cameras.update(session, SYSTEM, body["id"], CameraSpec(organisation=CITY))
+        assert moved.organisation.name == CITY, "no footage yet: it may move"
     with services.db.session() as session:
         now = services.clock()
         session.add(
@@ -217,6 +234,7 @@ def test_a_camera_with_footage_keeps_its_owner(client: TestClient, admin: dict[s
                 height=1,
             )
         )
-    refused = client.patch(f"/api/cameras/{body['id']}", json={"organisation": POLICE}, headers=admin)
-    assert refused.status_code == 409 and "stays theirs" in refused.json()["detail"]
-    assert client.get(f"/api/cameras/{body['id']}", headers=admin).json()["organisation"] == CITY
+    with pytest.raises(Conflict, match="stays theirs"), services.db.session() as session:
+        services.cameras.update(session, SYSTEM, body["id"], CameraSpec(organisation=POLICE))
+    with services.db.session() as session:
+        assert services.cameras.find(session, body["id"]).organisation.name == CITY  # type: ignore[union-attr]

@@ -2,7 +2,7 @@
 
 A partner and an operator are refused the audit log through the API first, so the log
 holds refusals from two organisations. A supervisor (team chief of PZ Test) sees only
-their own organisation's records; the data protection officer sees everyone's.
+their own organisation's records; the platform auditor sees everyone's.
 """
 
 from __future__ import annotations
@@ -110,12 +110,14 @@ def test_supervisor_signs_in_and_filters_the_audit_log(page: Page, live_server: 
     expect(audit_rows(page)).to_have_text(["No records match these filters."])
 
 
-def test_dpo_sees_every_organisation_and_verifies_the_chain(page: Page, live_server: str, refusals: Refusals) -> None:
+def test_the_auditor_sees_every_organisation_and_verifies_the_chain(
+    page: Page, live_server: str, refusals: Refusals
+) -> None:
     page.goto(live_server + "/audit")
     expect(page).to_have_url(f"{live_server}/login?next=%2Faudit")
-    sign_in(page, "dpo")
+    sign_in(page, "auditor")
     expect(page).to_have_url(f"{live_server}/audit")
-    expect(page.get_by_test_id("whoami")).to_have_text("dpo")
+    expect(page.get_by_test_id("whoami")).to_have_text("auditor")
 
     apply_filters(page, "partner", "refused")
     expect(audit_rows(page)).to_have_count(1)
@@ -126,7 +128,7 @@ def test_dpo_sees_every_organisation_and_verifies_the_chain(page: Page, live_ser
     result = page.locator("#verify-result")
     expect(result).to_have_text(re.compile(r"^Chain intact: [1-9]\d* records\.$"))
     expect(result).to_have_class("ok")
-    page.screenshot(path=artifact("audit-page-dpo.png"), full_page=True)
+    page.screenshot(path=artifact("audit-page-auditor.png"), full_page=True)
 
 
 @pytest.mark.usefixtures("population")
