@@ -369,3 +369,32 @@ def test_four_cameras_play_back_together_and_return_to_live(
         played = session.scalars(select(AuditRecord).where(AuditRecord.action == "recording.view")).all()
     assert {json.loads(r.resources)[0]["label"] for r in played} == set(NAMES)
     assert {(r.outcome, r.justification) for r in played} == {("granted", JUSTIFICATION)}
+
+
+def test_a_group_narrows_the_tree_fills_the_wall_and_makes_a_tour(
+    live_server: str, cameras: dict[str, str], page: Page
+) -> None:
+    with httpx.Client(base_url=live_server, timeout=10) as admin:
+        login = admin.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+        admin.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        made = admin.post("/api/groups", json={"name": "Station side", "rule": "area", "value": "Station"})
+        assert made.status_code == 201, made.text
+    open_wall(page, live_server)
+    tree = page.get_by_test_id("camera-tree")
+    expect(tree.locator(".tree-camera")).to_have_count(4)
+    page.get_by_test_id("camera-group").select_option("Station side")
+    expect(tree.locator(".tree-camera .cam-name")).to_have_text([NAMES[3], NAMES[1]])  # by name
+
+    page.get_by_test_id("group-to-wall").click()
+    expect(tile(page, 0).locator(".tile-name")).to_have_text(NAMES[3])  # in the tree's order
+    expect(tile(page, 1).locator(".tile-name")).to_have_text(NAMES[1])
+    expect(tile(page, 2)).to_have_class(re.compile(r"\bempty\b"))
+    expect(page.locator("#wall-message")).to_contain_text("Group 'Station side' on the wall: 2 cameras.")
+
+    form = page.locator("#tour-form")
+    form.get_by_label("Tour name").fill("Station side loop")
+    page.get_by_test_id("tour-source").select_option("Station side")
+    form.get_by_role("button", name="Save tour").click()
+    expect(page.locator("#tour-list li", has_text="Station side loop")).to_contain_text("2 cameras, 20 s")
+    page.get_by_test_id("camera-group").select_option("")
+    expect(tree.locator(".tree-camera")).to_have_count(4)

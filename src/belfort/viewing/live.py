@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from belfort.auth.service import AccountService
 from belfort.cameras.grants import lapsed
-from belfort.cameras.models import Camera
+from belfort.cameras.models import Camera, CameraGroup, CameraGroupMember
 from belfort.cameras.service import CameraService, ListedCamera
 from belfort.db import Database
 from belfort.errors import Refusal, Unavailable
@@ -39,6 +39,16 @@ class TreeCamera(NamedTuple):
     camera: ListedCamera
     state: str
     """`online`, `offline`, `connecting` or `not streaming`."""
+    groups: tuple[str, ...] = ()
+    """The names of the viewer's organisation's groups that hold the camera."""
+
+
+class TreeGroup(NamedTuple):
+    """One of the viewer's organisation's camera groups, as the camera tree offers it."""
+
+    id: uuid.UUID
+    name: str
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -131,11 +141,44 @@ class LiveViewing:
         """The enabled cameras the actor may watch live (its own, and others' granted for live
         viewing now), with whether each streams now, by owner, area and name. Read as plain
         columns (`CameraService.listed`): a tree of thousands of granted cameras loads no camera."""
+        cameras = self.cameras.listed(session, actor, right=Right.LIVE, enabled_only=True)
+        groups = self._memberships(session, actor) if cameras else {}
         rows = []
-        for camera in self.cameras.listed(session, actor, right=Right.LIVE, enabled_only=True):
+        for camera in cameras:
             feed = self.hub.get(str(camera.id))
-            rows.append(TreeCamera(camera, feed.state if feed else "not streaming"))
+            rows.append(TreeCamera(camera, feed.state if feed else "not streaming", groups.get(camera.id, ())))
         return sorted(rows, key=lambda row: (row.camera.organisation.name, row.camera.area, row.camera.name))
+
+    @staticmethod
+    def _memberships(session: Session, actor: Actor) -> dict[uuid.UUID, tuple[str, ...]]:
+        """The names of the groups of the actor's organisation each camera belongs to, in one
+        query. A group may hold cameras the actor may not watch: the tree shows only those it
+        lists, so such members never appear."""
+        if actor.organisation_id is None:
+            return {}
+        statement = (
+            select(CameraGroupMember.camera_id, CameraGroup.name)
+            .join(CameraGroup, CameraGroup.id == CameraGroupMember.group_id)
+            .where(CameraGroup.organisation_id == actor.organisation_id)
+            .order_by(CameraGroup.name)
+        )
+        found: dict[uuid.UUID, tuple[str, ...]] = {}
+        for camera_id, name in session.execute(statement):
+            found[camera_id] = (*found.get(camera_id, ()), name)
+        return found
+
+    def tree_groups(self, session: Session, actor: Actor) -> list[TreeGroup]:
+        """The groups of the actor's organisation, by name, to narrow the camera tree with. The
+        tree is the organisation's own grouping of what the actor may watch, so reading it needs
+        no right beyond the tree's: a group's cameras come with the tree (`TreeCamera.groups`)."""
+        if actor.organisation_id is None:
+            return []
+        statement = (
+            select(CameraGroup.id, CameraGroup.name, CameraGroup.rule)
+            .where(CameraGroup.organisation_id == actor.organisation_id)
+            .order_by(CameraGroup.name)
+        )
+        return [TreeGroup(group_id, name, rule) for group_id, name, rule in session.execute(statement)]
 
     def _look(
         self,

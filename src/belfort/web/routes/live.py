@@ -39,7 +39,7 @@ from belfort.web.deps import (
     get_services,
 )
 from belfort.web.rendering import say
-from belfort.web.routes.schemas import LiveCameraOut, LivePurposeOut, PurposeIn, WatchingOut
+from belfort.web.routes.schemas import LiveCameraOut, LiveGroupOut, LivePurposeOut, PurposeIn, WatchingOut
 from belfort.web.transport import SCOPE_KEY
 
 router = APIRouter(tags=["live"])
@@ -121,8 +121,25 @@ def camera_tree(
             state=row.state,
             may_watch=may_watch,
             shared=row.camera.organisation_id != actor.organisation_id,
+            groups=list(row.groups),
         )
         for row in services.live.camera_tree(session, actor)
+    ]
+
+
+@router.get(
+    "/api/live/groups",
+    response_model=list[LiveGroupOut],
+    summary="Your organisation's camera groups, to narrow the camera tree with (each camera lists its groups)",
+)
+def tree_groups(
+    actor: Actor = Depends(current_actor),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
+) -> list[LiveGroupOut]:
+    return [
+        LiveGroupOut(id=str(group.id), name=group.name, rule=group.rule)
+        for group in services.live.tree_groups(session, actor)
     ]
 
 

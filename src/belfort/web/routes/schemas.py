@@ -420,6 +420,17 @@ class LiveCameraOut(BaseModel):
     may_watch: bool
     shared: bool = False
     """Another organisation's camera, open to yours through its grant: `organisation` owns it."""
+    groups: list[str] = []
+    """The names of your organisation's camera groups that hold it (see `/api/live/groups`)."""
+
+
+class LiveGroupOut(BaseModel):
+    """One of your organisation's camera groups, to narrow the camera tree or fill the wall with."""
+
+    id: str
+    name: str
+    rule: str
+    """`picked`, `area`, `street` or `owner`."""
 
 
 class WatchingOut(BaseModel):

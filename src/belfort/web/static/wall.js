@@ -13,6 +13,7 @@ import { HitsPanel } from "./anpr-hits.js";
 import { api } from "./api.js";
 import { _, ngettext } from "./i18n.js";
 import { LivePlayer } from "./live.js";
+import { fillTiles, groupChoices, inGroup } from "./wall-groups.js";
 import { WallPlayback } from "./wall-playback.js";
 
 // The layouts the page offers: name -> { tiles, columns }, in the order of the keys 1, 2, …
@@ -29,6 +30,9 @@ const csrf = page.dataset.csrf;
 const wall = document.getElementById("wall");
 const tree = document.getElementById("camera-tree");
 const search = document.getElementById("camera-search");
+const groupFilter = document.getElementById("camera-group");
+const groupToWall = document.getElementById("group-to-wall");
+const tourSource = document.getElementById("tour-source");
 const message = document.getElementById("wall-message");
 const purposeDialog = document.getElementById("purpose-dialog");
 const purposeForm = document.getElementById("purpose-form");
@@ -52,6 +56,7 @@ const state = {
   tiles: [],
   selected: 0,
   cameras: new Map(),
+  groups: [],
   purpose: null,
   tour: null,
   layouts: [],
@@ -267,13 +272,17 @@ function placeCamera(cameraId) {
 
 async function loadCameras() {
   let cameras;
+  let groups;
   try {
-    cameras = await api("/api/live/cameras");
+    // A failure to read the groups leaves the tree whole, only without its group choice.
+    [cameras, groups] = await Promise.all([api("/api/live/cameras"), api("/api/live/groups").catch(() => null)]);
   } catch (error) {
     say(_("Could not load the cameras: {reason}", { reason: error.message }), true);
     return;
   }
   state.cameras = new Map(cameras.map((c) => [c.id, c]));
+  if (groups) state.groups = groups;
+  renderGroups();
   renderTree();
   state.tiles.forEach((t) => {
     const camera = t.cameraId && state.cameras.get(t.cameraId);
@@ -286,10 +295,53 @@ function cameraTitle(camera) {
   return camera.shared ? `${camera.name} · ${camera.organisation}` : camera.name;
 }
 
+/** The group choices (tree filter and tour source) after the cameras or groups changed. */
+function renderGroups() {
+  const choices = groupChoices(state.groups, state.cameras.values());
+  for (const [select, first] of [
+    [groupFilter, _("All cameras")],
+    [tourSource, _("The wall's cameras")],
+  ]) {
+    const chosen = select.value;
+    select.replaceChildren(new Option(first, ""));
+    for (const { name, count } of choices) select.appendChild(new Option(`${name} (${count})`, name));
+    select.value = choices.some((c) => c.name === chosen) ? chosen : "";
+  }
+  groupFilter.closest(".group-filter").hidden = !choices.length;
+  tourSource.closest("label").hidden = !choices.length;
+  groupToWall.disabled = !groupFilter.value;
+}
+
+/** The ids of the chosen group's cameras the viewer may watch, in the tree's order. */
+function groupCameraIds(group) {
+  return inGroup(state.cameras.values(), group).map((camera) => camera.id);
+}
+
+/** Fill the wall's tiles with the chosen group's first cameras, one a tile; tiles left over are cleared. */
+function showGroupOnWall() {
+  const group = groupFilter.value;
+  if (!group) return;
+  const ids = groupCameraIds(group);
+  if (!ids.length) return say(_("Group '{group}' has no camera you may watch.", { group }), true);
+  playback.exit();
+  stopTour();
+  fillTiles(ids, state.tiles.length).forEach((cameraId, index) =>
+    cameraId ? showCamera(index, cameraId) : clearTile(index),
+  );
+  select(0);
+  const values = { group, shown: state.tiles.length, count: ids.length };
+  say(
+    ids.length > state.tiles.length
+      ? _("Group '{group}' on the wall: its first {shown} of {count} cameras.", values)
+      : ngettext("Group '{group}' on the wall: {count} camera.", "Group '{group}' on the wall: {count} cameras.", ids.length, values),
+  );
+}
+
 function renderTree() {
   const needle = search.value.trim().toLowerCase();
+  const group = groupFilter.value;
   const groups = new Map();
-  for (const camera of state.cameras.values()) {
+  for (const camera of inGroup(state.cameras.values(), group)) {
     const haystack = `${camera.name} ${camera.street} ${camera.area} ${camera.organisation}`.toLowerCase();
     if (needle && !haystack.includes(needle)) continue;
     const org = groups.get(camera.organisation) || new Map();
@@ -301,7 +353,11 @@ function renderTree() {
   if (!groups.size) {
     const empty = document.createElement("p");
     empty.classList.add("muted", "small");
-    empty.textContent = needle ? _("No camera matches.") : _("No cameras you may watch.");
+    empty.textContent = needle
+      ? _("No camera matches.")
+      : group
+        ? _("No camera of group '{group}' you may watch.", { group })
+        : _("No cameras you may watch.");
     tree.appendChild(empty);
     return;
   }
@@ -535,7 +591,9 @@ function stopTour() {
 document.getElementById("tour-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target.elements;
-  const cameras = state.tiles.map((t) => t.cameraId).filter(Boolean);
+  const group = form.source.value;
+  const cameras = group ? groupCameraIds(group) : state.tiles.map((t) => t.cameraId).filter(Boolean);
+  if (group && !cameras.length) return say(_("Group '{group}' has no camera you may watch.", { group }), true);
   if (!cameras.length) return say(_("Put the tour's cameras on the wall first, in the order to visit them."), true);
   try {
     await api("/api/wall/tours/" + encodeURIComponent(form.name.value), {
@@ -662,6 +720,11 @@ document.querySelectorAll(".layouts [data-layout]").forEach((button) => {
 });
 document.getElementById("help-button").addEventListener("click", () => helpDialog.showModal());
 search.addEventListener("input", renderTree);
+groupFilter.addEventListener("change", () => {
+  groupToWall.disabled = !groupFilter.value;
+  renderTree();
+});
+groupToWall.addEventListener("click", showGroupOnWall);
 
 setInterval(() => {
   for (const tile of state.tiles) {
