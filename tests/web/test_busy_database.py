@@ -67,7 +67,7 @@ def test_a_locked_database_answers_503_with_retry_after_then_serves_again(
 
 
 def test_no_free_connection_answers_503(services: Services, client: TestClient, population: object) -> None:
-    headers = bearer(client, "admin")
+    headers = bearer(client, "platform_admin")
     held = []
     try:
         while True:
