@@ -6,8 +6,15 @@ receive their collaborators as arguments. Start-up applies database migrations.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
+from belfort.alarms.incidents import IncidentService
+from belfort.alarms.intake import AlarmIntake
+from belfort.alarms.motion import MotionAlarms
+from belfort.alarms.premises import PremisesService
+from belfort.alarms.receiver import AlarmReceiver, SupervisionWatch
+from belfort.alarms.status import ReceiverReports
 from belfort.anpr.camera_reader import reader_factory
 from belfort.anpr.service import AnprService
 from belfort.anpr.webhooks import WebhookSender
@@ -59,8 +66,14 @@ class Services:
     grants: GrantService
     camera_use: UseService
     requests: RequestService
+    premises: PremisesService
+    incidents: IncidentService
+    intake: AlarmIntake
+    alarm_status: ReceiverReports
     sweeper: RetentionSweeper | None = None
     lapsed_streams: LapsedStreamWatch | None = None
+    receiver: AlarmReceiver | None = None
+    supervision: SupervisionWatch | None = None
 
     def start_recording(self) -> None:
         """Open storage, recover after a crash, record every enabled camera and sweep retention."""
@@ -74,7 +87,25 @@ class Services:
         self.lapsed_streams = LapsedStreamWatch(self.db, self.live)
         self.lapsed_streams.start()
 
+    def start_alarms(self) -> None:
+        """Listen for DC-09 alarms (when configured) and watch supervision and incidents' grants."""
+        alarms = self.settings.alarms
+        if alarms.receiver:
+            self.receiver = AlarmReceiver(
+                alarms.host, alarms.tcp_port, alarms.udp_port, self.premises, self.intake, self.clock
+            )
+            with contextlib.suppress(OSError):  # the status page and the log say why; the rest serves on
+                self.receiver.start()
+        self.supervision = SupervisionWatch(
+            self.intake, alarms.supervision_grace_seconds, alarms.receipt_days, alarms.check_seconds
+        )
+        self.supervision.start()
+
     def close(self) -> None:
+        if self.receiver is not None:
+            self.receiver.stop()
+        if self.supervision is not None:
+            self.supervision.stop()
         self.exports.stop()
         self.requests.webhooks.stop()
         self.anpr.stop()
@@ -142,6 +173,9 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     requests = RequestService(
         gate, groups, grants, exports, bus, webhooks, settings.policy.administrative_consult_days, clock
     )
+    premises = PremisesService(gate, cameras, CredentialBox(settings.data_dir), db, clock)
+    incidents = IncidentService(gate, premises, bus, live.stop_under_grant, clock)
+    media.analysers.append(MotionAlarms(db, incidents).for_camera)
     services = Services(
         settings=settings,
         db=db,
@@ -164,6 +198,10 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         grants=grants,
         camera_use=UseService(gate, live),
         requests=requests,
+        premises=premises,
+        incidents=incidents,
+        intake=AlarmIntake(db, gate, premises, incidents, clock),
+        alarm_status=ReceiverReports(gate, premises),
     )
     services.media.load_storage_areas()
     return services

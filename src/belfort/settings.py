@@ -179,6 +179,22 @@ class SharingSettings(_Section):
         return AnprSettings._web_addresses(value)
 
 
+class AlarmSettings(_Section):
+    receiver: bool = True
+    """Listen for DC-09 alarm messages when the platform serves."""
+    host: str = "127.0.0.1"
+    """The address the DC-09 receiver listens on (0.0.0.0: every interface)."""
+    tcp_port: Annotated[int, Field(ge=0, le=65535)] = 12000
+    """0: any free port (tests)."""
+    udp_port: Annotated[int, Field(ge=0, le=65535)] = 12000
+    supervision_grace_seconds: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    """How long past its polling interval a supervised premises may stay silent before a fault."""
+    check_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    """How often supervision and the end of incidents' live views are checked."""
+    receipt_days: Annotated[int, Field(ge=1, le=365)] = 90
+    """How long the receiver's log of messages (accepted or not) is kept."""
+
+
 TILE_HOST = re.compile(r"(?:\{[a-z]\}\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*")
 """A tile server's host name; its first label may be a placeholder such as `{s}`."""
 
@@ -241,6 +257,7 @@ class Settings(_Section):
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
     anpr: AnprSettings = Field(default_factory=AnprSettings)
     sharing: SharingSettings = Field(default_factory=SharingSettings)
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
     map: MapSettings = Field(default_factory=MapSettings)
 
     @field_validator("language")

@@ -36,6 +36,12 @@ class Camera(Base):
     retention_min_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     council_consent_ref: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    motion_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    """Whether motion on the decoded sub-stream raises incidents in the owner's queue."""
+    motion_sensitivity: Mapped[int] = mapped_column(Integer, nullable=False, default=50, server_default="50")
+    """1 (only large, sustained changes) to 100 (the slightest change)."""
+    motion_zones: Mapped[str] = mapped_column(Text, nullable=False, default="[]", server_default="[]")
+    """JSON list of rectangles `[x, y, w, h]` in fractions of the picture; empty: the whole picture."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -10,14 +10,17 @@ configured maximum (365 days), camera law at most 30 days; bodycams keep their f
 least 30 days. A police camera cannot be enabled without the reference of the municipal
 council's consent. Stream URLs are stored without credentials (`belfort.streamurl`); the
 password is encrypted (`belfort.keys.CredentialBox`) and never leaves this package except
-inside the connection URL handed to the recorder.
+inside the connection URL handed to the recorder. Motion detection (on or off, sensitivity
+1-100, up to 16 zones inside the picture) is set like any other field: same gate, same audit.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -60,6 +63,52 @@ KINDS = ("fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr")
 TRANSPORTS = ("tcp", "udp")
 BODYCAM_MIN_DAYS = 30
 NAME_RE = re.compile(r"^[\w][\w .,'()/&+-]{1,119}$", re.UNICODE)
+MAX_MOTION_ZONES = 16
+EDGE_SLACK = 1e-9
+"""A zone may end this far past the picture's edge (0.3 + 0.7 is 0.9999999999999999 or 1.0000000000000002)."""
+
+MotionZone = tuple[float, float, float, float]
+"""x, y, width, height as fractions of the picture, from its top left corner."""
+
+
+def motion_zones_of(camera: Camera) -> list[MotionZone]:
+    """The camera's stored motion zones (validated when they were set); empty: the whole picture."""
+    return [(float(x), float(y), float(w), float(h)) for x, y, w, h in json.loads(camera.motion_zones or "[]")]
+
+
+def checked_motion_zones(zones: Sequence[Sequence[float]]) -> list[MotionZone]:
+    """`zones` as stored, or InvalidInput naming the rectangle at fault: at most 16 rectangles
+    of four finite numbers, each inside the picture and not empty."""
+    if len(zones) > MAX_MOTION_ZONES:
+        raise InvalidInput(
+            _n(
+                "motion_zones: at most {count} rectangle",
+                "motion_zones: at most {count} rectangles",
+                MAX_MOTION_ZONES,
+            )
+        )
+    checked: list[MotionZone] = []
+    for number, zone in enumerate(zones, start=1):
+        if (
+            not isinstance(zone, Sequence)
+            or isinstance(zone, (str, bytes))
+            or len(zone) != 4
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in zone)
+        ):
+            raise InvalidInput(
+                _("motion_zones: rectangle {number} must be four numbers: x, y, width, height", number=number)
+            )
+        x, y, w, h = (float(value) for value in zone)
+        if not (x >= 0 and y >= 0 and w > 0 and h > 0 and x + w <= 1 + EDGE_SLACK and y + h <= 1 + EDGE_SLACK):
+            raise InvalidInput(
+                _(
+                    "motion_zones: rectangle {number} must lie inside the picture: x and y at least 0, "
+                    "width and height above 0, x + width and y + height at most the picture's edge (1)",
+                    number=number,
+                )
+            )
+        checked.append((x, y, w, h))
+    return checked
 
 
 def redact_url(url: str) -> str:
@@ -161,6 +210,12 @@ class CameraSpec:
     council_consent_ref: str | None = None
     enabled: bool | None = None
     clear_position: bool = False
+    motion_enabled: bool | None = None
+    """Whether the camera's own motion opens incidents in its owner's queue."""
+    motion_sensitivity: int | None = None
+    """1 (only large, sustained changes) to 100 (the slightest)."""
+    motion_zones: Sequence[Sequence[float]] | None = None
+    """Rectangles [x, y, width, height] in fractions of the picture; empty: the whole picture."""
 
     def named(self) -> list[str]:
         """The fields this spec sets, for the audit record (never their values)."""
@@ -450,6 +505,7 @@ class CameraService:
                 raise InvalidInput(_("council consent reference must be at most 200 characters"))
             put("council_consent_ref", spec.council_consent_ref.strip())
         self._apply_retention(camera, spec, put)
+        self._apply_motion(spec, put)
         if spec.enabled is not None:
             if spec.enabled and camera.legal_regime == LegalRegime.POLICE and not camera.council_consent_ref:
                 raise InvalidInput(
@@ -512,6 +568,18 @@ class CameraService:
                 raise InvalidInput(_("latitude must be within -90..90 and longitude within -180..180"))
             put("latitude", spec.latitude)
             put("longitude", spec.longitude)
+
+    @staticmethod
+    def _apply_motion(spec: CameraSpec, put: Callable[[str, Any], None]) -> None:
+        if spec.motion_enabled is not None:
+            put("motion_enabled", bool(spec.motion_enabled))
+        if spec.motion_sensitivity is not None:
+            sensitivity = spec.motion_sensitivity
+            if isinstance(sensitivity, bool) or not isinstance(sensitivity, int) or not 1 <= sensitivity <= 100:
+                raise InvalidInput(_("motion_sensitivity must be a whole number from 1 to 100"))
+            put("motion_sensitivity", sensitivity)
+        if spec.motion_zones is not None:
+            put("motion_zones", json.dumps(checked_motion_zones(spec.motion_zones)))
 
     @staticmethod
     def _has_footage(session: Session, camera: Camera) -> bool:
@@ -628,6 +696,24 @@ class CameraService:
         if {"organisation_id", "area", "street"} & set(changed):
             refresh_for(session, camera)
         return camera
+
+    def set_motion(
+        self,
+        session: Session,
+        actor: Actor,
+        ref: str,
+        enabled: bool,
+        sensitivity: int,
+        zones: Sequence[Sequence[float]],
+    ) -> Camera:
+        """Set the camera's motion detection (an `update` of its three fields: the same gate,
+        the same audit record, the same checks); the running camera picks it up within seconds."""
+        return self.update(
+            session,
+            actor,
+            ref,
+            CameraSpec(motion_enabled=enabled, motion_sensitivity=sensitivity, motion_zones=zones),
+        )
 
     def remove(self, session: Session, actor: Actor, ref: str) -> Camera:
         camera = self.require(session, actor, ref, Action.MANAGE_CAMERAS, detail={"change": "remove"})

@@ -3,6 +3,7 @@
 A capability that adds tables imports its models module here.
 """
 
+from belfort.alarms import models as _alarm_models  # noqa: F401
 from belfort.anpr import models as _anpr_models  # noqa: F401
 from belfort.audit import models as _audit_models  # noqa: F401
 from belfort.auth import models as _auth_models  # noqa: F401

@@ -103,6 +103,12 @@ class Action(StrEnum):
     REVIEW_USE = "sharing.use"
     ERASE_RECORDING = "recording.erase"
     ERASE_READS = "anpr.erase"
+    VIEW_INCIDENTS = "alarms.incidents"
+    HANDLE_INCIDENTS = "alarms.handle"
+    VIEW_ALARMS = "alarms.view"
+    MANAGE_PREMISES = "alarms.premises"
+    GIVE_CONSENT = "alarms.consent"
+    SEND_ALARMS = "alarms.send"
 
 
 class ResourceKind(StrEnum):
@@ -123,6 +129,9 @@ class ResourceKind(StrEnum):
     GRANT = "grant"
     GROUP = "camera_group"
     ACCESS_REQUEST = "access_request"
+    PREMISES = "premises"
+    CONSENT = "alarm_consent"
+    INCIDENT = "incident"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from belfort.policy.model import (
     GrantTerm,
     LegalRegime,
     Operation,
+    OrganisationKind,
     Purpose,
     PurposeKind,
     Resource,
@@ -57,6 +58,9 @@ class ActionSpec:
     """Limited to the one person the resource belongs to (`Resource.personal_to`)."""
     personal_for: frozenset[Role] = frozenset()
     """Roles for whom the action is personal (an inspector reads only their own exports)."""
+    organisation_kinds: frozenset[OrganisationKind] = frozenset()
+    """The kinds of organisation whose people may do this (empty: any); roles in `sees_all`
+    pass whatever their organisation (only an alarm centre registers premises)."""
     records_grants: bool = True
     """False for looks at no images, plates or logs (a camera's name and index, the wall's
     layouts): their refusals are recorded, their grants are not, so the log stays a log of
@@ -289,6 +293,52 @@ ACTIONS: dict[Action, ActionSpec] = {
         _("see every use of your cameras by other organisations, and who watches them now"),
         own_organisation_only=True,
     ),
+    Action.VIEW_INCIDENTS: ActionSpec(
+        Operation.CONSULT,
+        _WATCHERS | _INVESTIGATORS,
+        _("See the incident queue: alarms from premises and cameras"),
+        _("see the incident queue"),
+        own_organisation_only=True,
+        records_grants=False,
+    ),
+    Action.HANDLE_INCIDENTS: ActionSpec(
+        Operation.ALTER,
+        _WATCHERS,
+        _("Handle incidents: acknowledge, note, extend or end their live view, close"),
+        _("handle incidents"),
+        own_organisation_only=True,
+    ),
+    Action.VIEW_ALARMS: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.ADMIN, Role.SUPERVISOR, Role.DPO, Role.PARTNER, Role.PLATFORM_ADMIN, Role.AUDITOR}),
+        _("See alarm premises, consents and the alarm receiver's status"),
+        _("see alarm premises, consents and the alarm receiver's status"),
+        records_grants=False,
+    ),
+    Action.MANAGE_PREMISES: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.PLATFORM_ADMIN}),
+        _("Register an alarm centre's premises, their accounts and keys"),
+        _("register alarm premises, their accounts and keys"),
+        own_organisation_only=True,
+        sees_all=frozenset({Role.PLATFORM_ADMIN}),
+        organisation_kinds=frozenset({OrganisationKind.ALARM_CENTRE}),
+    ),
+    Action.GIVE_CONSENT: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.PARTNER}),
+        _("Consent that your cameras are forwarded to the police when an alarm goes off"),
+        _("consent that your cameras are forwarded to the police on an alarm"),
+        own_organisation_only=True,
+    ),
+    Action.SEND_ALARMS: ActionSpec(
+        Operation.ALTER,
+        frozenset(),
+        _("Send alarms from an alarm centre"),
+        _("send alarms"),
+        scope="alarms:send",
+        own_organisation_only=True,
+    ),
     Action.ERASE_RECORDING: ActionSpec(
         Operation.ERASE, frozenset(), _("Erase recordings past retention"), _("erase recordings past retention")
     ),
@@ -354,6 +404,9 @@ NOUNS: dict[ResourceKind, Message] = {
     ResourceKind.GRANT: _("grant"),
     ResourceKind.GROUP: _("camera group"),
     ResourceKind.ACCESS_REQUEST: _("access request"),
+    ResourceKind.PREMISES: _("premises"),
+    ResourceKind.CONSENT: _("consent"),
+    ResourceKind.INCIDENT: _("incident"),
 }
 """What a person calls each kind of resource, for refusals."""
 
@@ -402,6 +455,11 @@ def _check_actor(actor: Actor, action: Action, spec: ActionSpec) -> Decision | N
             reason = _("This API token may not {action} (only people may do this).", action=spec.doing)
         return _refuse(action, "scope", reason)
     if actor.role is not None and actor.role in spec.roles:
+        outside = spec.organisation_kinds and actor.organisation_kind not in spec.organisation_kinds
+        if outside and actor.role not in spec.sees_all:
+            return _refuse(
+                action, "organisation_kind", _("Only an alarm centre's people may {action}.", action=spec.doing)
+            )
         return None
     who = ROLE_SUBJECTS[actor.role] if actor.role is not None else _("This account")
     return _refuse(action, "role", _("{role} may not {action}.", role=who, action=spec.doing))
