@@ -29,6 +29,8 @@ POLICE = "PZ Test"
 CITY = "City Test"
 SHOP = "Shop Test"
 PLATFORM = "Platform Test"
+CENTRE = "Alarm Test"
+"""An alarm centre; its administrator is the user `centre`."""
 TEMPLATE_DB = "belfort_template"
 
 SYSTEM = system_actor("test-setup")
@@ -83,6 +85,7 @@ class Population:
     police_id: str
     city_id: str
     shop_id: str
+    centre_id: str
 
 
 @pytest.fixture
@@ -93,12 +96,14 @@ def population(services: Services) -> Population:
         city = accounts.add_organisation(session, SYSTEM, CITY, "city")
         shop = accounts.add_organisation(session, SYSTEM, SHOP, "business")
         accounts.add_organisation(session, SYSTEM, PLATFORM, "other")
+        centre = accounts.add_organisation(session, SYSTEM, CENTRE, "alarm_centre")
+        accounts.add_user(session, SYSTEM, username="centre", role="admin", organisation=CENTRE, password=PASSWORD)
         for role in Role:
             org = SHOP if role is Role.PARTNER else PLATFORM if role in PLATFORM_ROLES else POLICE
             accounts.add_user(
                 session, SYSTEM, username=role.value, role=role.value, organisation=org, password=PASSWORD
             )
-        return Population(str(police.id), str(city.id), str(shop.id))
+        return Population(str(police.id), str(city.id), str(shop.id), str(centre.id))
 
 
 @pytest.fixture

@@ -115,6 +115,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     with opened(settings) as services:
         if settings.recording.autostart:
             services.start_recording()
+        services.start_alarms()
         _serve(services, host or settings.server.host, port or settings.server.port)
 
 
@@ -141,6 +142,7 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
         if no_serve:
             return
         services.start_recording()
+        services.start_alarms()
         click.echo(f"Recording {len(services.media.running_cameras())} simulated cameras into {settings.storage_dir}")
         click.echo(f"Open {address} and sign in with one of the accounts above.")
         _serve(services, host or settings.server.host, port or settings.server.port)
@@ -1219,3 +1221,367 @@ def request_refuse(settings: Settings, request_id: str, reason: str) -> None:
         actor = _acting_for(session, str(found.owner_organisation_id)) if found is not None else cli_actor()
         refused = services.requests.refuse(session, actor, request_id, reason)
         click.echo(f"request {refused.id} of {refused.requester_organisation.name} refused")
+
+
+@main.group()
+def premises() -> None:
+    """Alarm premises: an alarm centre's subscribers, their DC-09 accounts and keys, and camera consents."""
+
+
+def _zones(values: tuple[str, ...]) -> dict[str, str] | None:
+    """`--zone 3="Shop window"` options as a zone map; None when none was given."""
+    if not values:
+        return None
+    zones = {}
+    for value in values:
+        number, sep, name = value.partition("=")
+        if not sep or not number.strip() or not name.strip():
+            fail(f"--zone: write a zone as NUMBER=NAME, such as 3=Shop window (not '{value[:40]}')", 2)
+        zones[number.strip()] = name.strip()
+    return zones
+
+
+def _premises_line(settings: Settings, item: Any) -> str:
+    from belfort.timeutil import local_text
+
+    key = f"key AES-{item.key_bits} {item.key_fingerprint}" if item.key_bits else "no key"
+    if item.supervision_seconds <= 0:
+        supervision = "unsupervised"
+    elif item.fault_since is not None:
+        supervision = f"FAULT since {local_text(item.fault_since, settings.zone)}"
+    else:
+        supervision = f"polled every {item.supervision_seconds} s"
+    heard = local_text(item.last_message_at, settings.zone) if item.last_message_at else "never"
+    return "  ".join(
+        [
+            f"{item.id}  {item.name}",
+            f"account {item.prefix}:{item.account}",
+            f"{item.centre.name} -> {item.police.name}",
+            item.address,
+            key,
+            supervision,
+            f"last message {heard}",
+        ]
+    )
+
+
+def _premises_actor(services: Any, session: Any, ref: str) -> Actor:
+    """The command line's operator acting for the alarm centre of premises `ref`."""
+    view = services.premises.view(session, cli_actor(), ref)
+    return _acting_for(session, str(view.premises.centre_organisation_id))
+
+
+@premises.command("add")
+@data_options
+@click.argument("name")
+@click.option("--centre", required=True, help="The alarm centre the premises belongs to (name or id).")
+@click.option("--subscriber", required=True, help="Who the alarm centre's contract is with.")
+@click.option("--address", required=True, help="Where the premises is.")
+@click.option("--municipality", default="", help="Its municipality.")
+@click.option("--contact", default="", help="Whom the police call (key holder, phone).")
+@click.option("--police", required=True, help="The police zone that intervenes (name or id).")
+@click.option("--prefix", default="0", show_default=True, help="DC-09 account prefix (L), hexadecimal.")
+@click.option("--account", required=True, help="DC-09 account number (#), 3 to 16 hexadecimal characters.")
+@click.option("--zone", "zones", multiple=True, help="An alarm zone as NUMBER=NAME; repeat for several.")
+@click.option("--supervision", type=int, default=0, help="Seconds between supervision polls (0: not supervised).")
+@click.option("--live-minutes", type=int, default=60, show_default=True, help="How long an alarm opens live view.")
+@click.option("--prealarm", type=int, default=120, show_default=True, help="Seconds before the alarm to play back.")
+@click.option(
+    "--key-bits", type=click.Choice(["0", "128", "192", "256"]), default="0", help="Make an AES key (shown once)."
+)
+def premises_add(settings: Settings, name: str, centre: str, key_bits: str, **fields: Any) -> None:
+    """Register a premises of an alarm centre; with --key-bits its new key is printed once."""
+    from belfort.alarms.premises import PremisesSpec
+
+    spec = PremisesSpec(
+        name=name,
+        subscriber=fields["subscriber"],
+        address=fields["address"],
+        municipality=fields["municipality"],
+        contact=fields["contact"],
+        police=fields["police"],
+        prefix=fields["prefix"],
+        account=fields["account"],
+        zones=_zones(fields["zones"]) or {},
+        supervision_seconds=fields["supervision"],
+        live_minutes=fields["live_minutes"],
+        prealarm_seconds=fields["prealarm"],
+    )
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, centre)
+        made, key = services.premises.add(session, actor, spec, int(key_bits))
+        click.echo(_premises_line(settings, made))
+        if key:
+            click.echo(f"key {key}  (shown this once: program it into the transmitter now)")
+
+
+@premises.command("list")
+@data_options
+@click.option(
+    "--org", "organisation", default=None, help="Only those this alarm centre runs or this police zone intervenes at."
+)
+def premises_list(settings: Settings, organisation: str | None) -> None:
+    """List premises: account, centre -> police zone, key, supervision; one line each."""
+    with opened(settings) as services, services.db.session() as session:
+        org = _acting_for(session, organisation).organisation_id if organisation else None
+        for item in services.premises.visible(session, cli_actor()):
+            if org is None or org in (item.centre_organisation_id, item.police_organisation_id):
+                click.echo(_premises_line(settings, item))
+
+
+@premises.command("show")
+@data_options
+@click.argument("ref")
+def premises_show(settings: Settings, ref: str) -> None:
+    """One premises with its zones and the consents given for it (never its key)."""
+    from belfort.timeutil import local_text
+
+    with opened(settings) as services, services.db.session() as session:
+        view = services.premises.view(session, cli_actor(), ref)
+        item = view.premises
+        click.echo(_premises_line(settings, item))
+        click.echo(
+            f"subscriber {item.subscriber}  municipality {item.municipality or '-'}  contact {item.contact or '-'}"
+        )
+        click.echo(f"live view {item.live_minutes} min  playback from {item.prealarm_seconds} s before the alarm")
+        for number, label in sorted(services.premises.zones_of(item).items(), key=lambda z: int(z[0])):
+            click.echo(f"zone {number}: {label}")
+        now = services.clock()
+        for consent in view.consents:
+            if consent.withdrawn_at is not None:
+                state = f"withdrawn {local_text(consent.withdrawn_at, settings.zone)}: {consent.withdraw_reason}"
+            elif consent.valid_until is not None and consent.valid_until <= now:
+                state = "ended"
+            else:
+                until = local_text(consent.valid_until, settings.zone) if consent.valid_until else "withdrawn"
+                state = f"holds until {until}"
+            scope = ",".join(s for s, on in (("live", consent.live), ("prealarm", consent.prealarm)) if on)
+            click.echo(
+                f"consent {consent.id}  camera {consent.camera.name} of {consent.owner.name}  {scope}  {state}"
+                + (f"  ref {consent.reference}" if consent.reference else "")
+            )
+
+
+@premises.command("key")
+@data_options
+@click.argument("ref")
+@click.option("--bits", type=click.Choice(["0", "128", "192", "256"]), default=None, help="Make a new key (0: none).")
+@click.option("--hex", "key_hex", default=None, help="Use this key (hexadecimal), already in the transmitter.")
+def premises_key(settings: Settings, ref: str, bits: str | None, key_hex: str | None) -> None:
+    """Replace a premises' AES key: a new one is printed once, or set the one the transmitter uses."""
+    if (bits is None) == (key_hex is None):
+        fail("give either --bits (a new key is made) or --hex (the key the transmitter uses)", 2)
+    with opened(settings) as services, services.db.session() as session:
+        actor = _premises_actor(services, session, ref)
+        if key_hex is not None:
+            item = services.premises.set_key(session, actor, ref, key_hex)
+            click.echo(_premises_line(settings, item))
+            return
+        item, key = services.premises.new_key(session, actor, ref, int(bits or 0))
+        click.echo(_premises_line(settings, item))
+        if key:
+            click.echo(f"key {key}  (shown this once: program it into the transmitter now)")
+
+
+@premises.command("remove")
+@data_options
+@click.argument("ref")
+def premises_remove(settings: Settings, ref: str) -> None:
+    """Remove a premises: its alarms are no longer accepted; its incidents stay."""
+    with opened(settings) as services, services.db.session() as session:
+        actor = _premises_actor(services, session, ref)
+        item = services.premises.remove(session, actor, ref)
+        click.echo(f"premises {item.name} ({item.prefix}:{item.account}) removed")
+
+
+@premises.command("consent")
+@data_options
+@click.argument("ref")
+@click.option("--camera", required=True, help="The camera (name or id); its owner gives the consent.")
+@click.option("--no-live", is_flag=True, help="Not for live view.")
+@click.option("--no-prealarm", is_flag=True, help="Not for playback of the minutes before the alarm.")
+@click.option("--until", "valid_until", default=None, help="When the consent ends (default: until withdrawn).")
+@click.option("--reference", default="", help="The signed form or contract the consent rests on.")
+def premises_consent(
+    settings: Settings,
+    ref: str,
+    camera: str,
+    no_live: bool,
+    no_prealarm: bool,
+    valid_until: str | None,
+    reference: str,
+) -> None:
+    """The camera owner's consent that the camera is forwarded to the premises' police zone on an alarm."""
+    from belfort.alarms.premises import ConsentSpec
+
+    spec = ConsentSpec(
+        camera=camera,
+        live=not no_live,
+        prealarm=not no_prealarm,
+        valid_until=_local_moment(settings, "--until", valid_until),
+        reference=reference,
+    )
+    with opened(settings) as services, services.db.session() as session:
+        found = services.cameras.find(session, camera)
+        actor = _acting_for(session, str(found.organisation_id)) if found is not None else cli_actor()
+        given = services.premises.consent(session, actor, ref, spec)
+        click.echo(
+            f"consent {given.id}: camera {given.camera.name} of {given.owner.name} to "
+            f"{given.premises.police.name} on alarms at {given.premises.name}"
+        )
+
+
+@premises.command("withdraw-consent")
+@data_options
+@click.argument("consent_id")
+@click.option("--reason", required=True, help="Why the consent ends (at least 10 characters).")
+def premises_withdraw_consent(settings: Settings, consent_id: str, reason: str) -> None:
+    """End a consent now, as the camera's owner: later alarms no longer forward the camera."""
+    import uuid
+
+    from belfort.alarms.models import Consent
+
+    with opened(settings) as services, services.db.session() as session:
+        try:
+            found = session.get(Consent, uuid.UUID(consent_id.strip()))
+        except ValueError:
+            found = None
+        actor = _acting_for(session, str(found.owner_organisation_id)) if found is not None else cli_actor()
+        withdrawn = services.premises.withdraw(session, actor, consent_id, reason)
+        click.echo(f"consent {withdrawn.id} for camera {withdrawn.camera.name} withdrawn")
+
+
+@main.group()
+def incidents() -> None:
+    """The incident queues: alarms from premises and cameras, and how they were handled."""
+
+
+def _incident_line(settings: Settings, item: Any) -> str:
+    from belfort.timeutil import local_text
+
+    where = (
+        f"{item.premises.name} ({item.premises.address})"
+        if item.premises
+        else (f"camera {item.camera.name}" if item.camera else "")
+    )
+    parts = [
+        f"#{item.number}",
+        f"{item.state:<12}",
+        item.category,
+        where,
+        f"alarm {local_text(item.alarm_at, settings.zone)}",
+    ]
+    if item.zone:
+        parts.append(f"zone {item.zone}" + (f" {item.zone_name}" if item.zone_name else ""))
+    if item.live_until is not None:
+        parts.append(f"live until {local_text(item.live_until, settings.zone)}")
+    if item.outcome:
+        parts.append(f"outcome {item.outcome}")
+    return "  ".join(part for part in parts if part)
+
+
+def _incident_actor(services: Any, session: Any, ref: str) -> Actor:
+    """The command line's operator acting for the organisation whose queue holds incident `ref`."""
+    view = services.incidents.view(session, cli_actor(), ref)
+    return _acting_for(session, str(view.incident.organisation_id))
+
+
+@incidents.command("list")
+@data_options
+@click.option("--org", "organisation", default=None, help="Only this organisation's queue (name or id).")
+@click.option("--all", "include_closed", is_flag=True, help="Include closed incidents.")
+def incidents_list(settings: Settings, organisation: str | None, include_closed: bool) -> None:
+    """List incidents, newest first: one line each, times local to the site."""
+    with opened(settings) as services, services.db.session() as session:
+        refs = (
+            [organisation]
+            if organisation
+            else [str(item.id) for item in services.accounts.list_organisations(session, cli_actor())]
+        )
+        found = []
+        for ref in refs:
+            found += services.incidents.queue(session, _acting_for(session, ref), include_closed=include_closed)
+        found.sort(key=lambda item: item.opened_at, reverse=True)
+        for item in found:
+            click.echo(_incident_line(settings, item))
+
+
+@incidents.command("show")
+@data_options
+@click.argument("ref")
+def incidents_show(settings: Settings, ref: str) -> None:
+    """One incident: its premises, cameras and timeline."""
+    from belfort.timeutil import local_text
+
+    with opened(settings) as services, services.db.session() as session:
+        view = services.incidents.view(session, _incident_actor(services, session, ref), ref)
+        item = view.incident
+        click.echo(_incident_line(settings, item))
+        if item.premises is not None:
+            found = item.premises
+            click.echo(
+                f"premises {found.name}, {found.address}  subscriber {found.subscriber}  centre {found.centre.name}"
+            )
+            if found.contact:
+                click.echo(f"contact {found.contact}")
+        for camera in view.cameras:
+            until = local_text(camera.live_until, settings.zone) if camera.live_until else "-"
+            click.echo(f"camera {camera.name} of {camera.owner}  {'ended' if camera.ended else 'live'} until {until}")
+        for entry in view.entries:
+            text = f": {entry.text}" if entry.text else ""
+            click.echo(f"{local_text(entry.at, settings.zone)}  {entry.kind}  {entry.actor}{text}")
+
+
+@incidents.command("ack")
+@data_options
+@click.argument("ref")
+def incidents_ack(settings: Settings, ref: str) -> None:
+    """Acknowledge an incident: it is taken in hand."""
+    with opened(settings) as services:
+        with services.db.session() as session:
+            item = services.incidents.acknowledge(session, _incident_actor(services, session, ref), ref)
+            changed = _incident_change(item)
+            line = _incident_line(settings, item)
+        services.incidents.announce([changed])
+        click.echo(line)
+
+
+@incidents.command("note")
+@data_options
+@click.argument("ref")
+@click.option("--text", required=True, help="What was dispatched or found.")
+def incidents_note(settings: Settings, ref: str, text: str) -> None:
+    """Add a note to an incident's timeline."""
+    with opened(settings) as services:
+        with services.db.session() as session:
+            item = services.incidents.note(session, _incident_actor(services, session, ref), ref, text)
+            changed = _incident_change(item)
+            line = _incident_line(settings, item)
+        services.incidents.announce([changed])
+        click.echo(line)
+
+
+@incidents.command("close")
+@data_options
+@click.argument("ref")
+@click.option(
+    "--outcome",
+    required=True,
+    help="intervention, arrest, false_alarm, cancelled, no_trace or other.",
+)
+@click.option("--note", default="", help="A closing note.")
+def incidents_close(settings: Settings, ref: str, outcome: str, note: str) -> None:
+    """Close an incident with its outcome; its live view ends."""
+    with opened(settings) as services:
+        with services.db.session() as session:
+            item = services.incidents.close(session, _incident_actor(services, session, ref), ref, outcome, note)
+            changed = _incident_change(item)
+            line = _incident_line(settings, item)
+        services.incidents.announce([changed])
+        click.echo(line)
+
+
+def _incident_change(item: Any) -> Any:
+    from belfort.alarms.incidents import Change
+
+    return Change(item.organisation_id, item.id, "updated")

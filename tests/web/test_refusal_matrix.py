@@ -8,6 +8,7 @@ request that is not refused leaves no refusal. A route added later fails
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,11 +22,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.websockets import WebSocketDisconnect
 
+from belfort.alarms.intake import HttpAlarm
+from belfort.alarms.premises import ConsentSpec, PremisesSpec
 from belfort.anpr.models import Hit, Hotlist, HotlistRow, PlateRead, SpeedSection
 from belfort.app import Services, build_services
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
-from belfort.auth.service import actor_of_user
+from belfort.auth.service import actor_of_user, find_organisation
 from belfort.cameras.grants import padded
 from belfort.cameras.service import CameraSpec
 from belfort.evidence.models import EvidenceExport
@@ -252,7 +255,42 @@ def _populate(services: Services) -> dict[str, str]:
             start=iso_utc(now - timedelta(hours=1)),
             end=iso_utc(now - timedelta(minutes=59)),
         )
+    _populate_alarms(services, ids)
     return ids
+
+
+ALARM_CENTRE = "Alarm Other"
+"""An alarm centre no caller belongs to: its premises sends alarms to the other police zone."""
+
+
+def _populate_alarms(services: Services, ids: dict[str, str]) -> None:
+    """The other centre's premises, the other zone's consent on its camera, and an incident in
+    the other zone's queue with a live grant on it."""
+    with services.db.session() as session:
+        services.accounts.add_organisation(session, SYSTEM, ALARM_CENTRE, "alarm_centre")
+        centre = replace(
+            SYSTEM,
+            organisation_id=find_organisation(session, ALARM_CENTRE).id,
+            organisation_name=ALARM_CENTRE,
+            organisation_kind=OrganisationKind.ALARM_CENTRE,
+        )
+        other_zone = replace(
+            SYSTEM,
+            organisation_id=uuid.UUID(ids[OTHER]),
+            organisation_name=OTHER,
+            organisation_kind=OrganisationKind.POLICE_ZONE,
+        )
+        premises, _key = services.premises.add(
+            session,
+            centre,
+            PremisesSpec(
+                name="Other premises", subscriber="Other shop", address="Markt 9", police=OTHER, account="9F9F"
+            ),
+        )
+        consent = services.premises.consent(session, other_zone, str(premises.id), ConsentSpec(camera=ids["camera"]))
+        ids.update(premises=str(premises.id), consent=str(consent.id))
+    taken = services.intake.http(SYSTEM, HttpAlarm(account="9F9F", code="BA", zone="1"), "matrix")
+    ids["incident"] = str(taken.changes[0].incident_id)
 
 
 Request = dict[str, Any]
@@ -271,7 +309,43 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
     clip = {"camera": camera, "start": start, "end": end, "grant": playback}
     unique = f"matrix-{actor}"
     grant = {"grantee": OTHER, "rights": ["live"], "reason": "To follow the robbery from both zones"}
+    account = hashlib.sha256(actor.encode()).hexdigest()[:8].upper()
+    premises, incident = f"/api/alarms/premises/{ids['premises']}", f"/api/incidents/{ids['incident']}"
+    new_premises = {
+        "name": f"Premises {unique}",
+        "subscriber": "Shop",
+        "address": "Markt 1",
+        "police": OTHER,
+        "account": account,
+        "centre": ALARM_CENTRE,
+    }
+    live_reason = {"reason": "The patrol is on site now"}
     return {
+        ("GET", "/api/alarms/premises"): {},
+        ("POST", "/api/alarms/premises"): {"json": new_premises},
+        ("GET", "/api/alarms/premises/{ref}"): {"path": premises},
+        ("PATCH", "/api/alarms/premises/{ref}"): {"path": premises, "json": {"contact": "Key holder 0470 00 00 00"}},
+        ("DELETE", "/api/alarms/premises/{ref}"): {"path": premises},
+        ("POST", "/api/alarms/premises/{ref}/key"): {"path": f"{premises}/key", "json": {"key_bits": 128}},
+        ("POST", "/api/alarms/premises/{ref}/consents"): {"path": f"{premises}/consents", "json": {"camera": camera}},
+        ("POST", "/api/alarms/consents/{consent_id}/withdraw"): {
+            "path": f"/api/alarms/consents/{ids['consent']}/withdraw",
+            "json": {"reason": "The shop closed for good"},
+        },
+        ("POST", "/api/alarms/events"): {"json": {"account": "9F9F", "code": "BA"}},
+        ("POST", "/api/alarms/polls"): {"json": {"account": "9F9F"}},
+        ("GET", "/api/alarms/receiver"): {},
+        ("GET", "/api/incidents"): {},
+        ("GET", "/api/incidents/{ref}"): {"path": incident},
+        ("POST", "/api/incidents/{ref}/acknowledge"): {"path": f"{incident}/acknowledge"},
+        ("POST", "/api/incidents/{ref}/notes"): {"path": f"{incident}/notes", "json": {"text": "Patrol 12 sent"}},
+        ("POST", "/api/incidents/{ref}/extend"): {
+            "path": f"{incident}/extend",
+            "json": {"minutes": 10, "reason": "Suspects still inside"},
+        },
+        ("POST", "/api/incidents/{ref}/end-live"): {"path": f"{incident}/end-live", "json": live_reason},
+        ("POST", "/api/incidents/{ref}/close"): {"path": f"{incident}/close", "json": {"outcome": "no_trace"}},
+        ("POST", "/api/incidents/{ref}/wall"): {"path": f"{incident}/wall"},
         ("GET", "/"): {},
         ("GET", "/account"): {},
         ("POST", "/account/language"): {"data": {"language": "en"}},
@@ -682,7 +756,7 @@ def test_the_matrix_refuses_something_on_every_route(world: World) -> None:
 @pytest.mark.parametrize("actor", ACTORS)
 def test_websocket_refusals_are_recorded_once(world: World, actor: str) -> None:
     services = world.services
-    for path in (f"/api/live/{world.ids['camera']}/ws?kind=judicial", "/api/anpr/hits/ws"):
+    for path in (f"/api/live/{world.ids['camera']}/ws?kind=judicial", "/api/anpr/hits/ws", "/api/incidents/ws"):
         before = refusals(services)
         with world.client.websocket_connect(path, headers=world.headers[actor]) as socket:
             message = socket.receive_json()

@@ -44,6 +44,8 @@ from belfort.web.routes import (
     account_pages,
     admin,
     admin_pages,
+    alarm_pages,
+    alarms,
     anpr,
     anpr_pages,
     audit,
@@ -253,6 +255,8 @@ def create_app(services: Services) -> FastAPI:
         sharing_pages.router,
         requests.router,
         requests_pages.router,
+        alarms.router,
+        alarm_pages.router,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")

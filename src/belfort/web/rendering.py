@@ -143,6 +143,10 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
         links.append((_("ANPR"), "/anpr/hits"))
     elif may(actor, Action.SEARCH_PLATES) or may(actor, Action.MANAGE_CAMERAS):
         links.append((_("ANPR"), "/anpr/search" if may(actor, Action.SEARCH_PLATES) else "/anpr/sections"))
+    if may(actor, Action.VIEW_INCIDENTS):
+        links.append((_("Incidents"), "/incidents"))
+    if may(actor, Action.VIEW_ALARMS) or may(actor, Action.MANAGE_PREMISES):
+        links.append((_("Alarms"), "/alarms/premises"))
     if may(actor, Action.VIEW_SHARING):
         links.append((_("Sharing"), "/sharing/grants"))
     if may(actor, Action.VIEW_SHARING) or may(actor, Action.ASK_ACCESS):

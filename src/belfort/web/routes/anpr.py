@@ -8,13 +8,11 @@ or search results the person was allowed to see, bound to that person and that r
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Body, Depends, Query, Request, WebSocket
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +24,7 @@ from belfort.anpr.reads import hit_message, hits_topic, organisation_of, reads_r
 from belfort.anpr.search import SearchQuery, camera_names
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.errors import BelfortError, InvalidInput
+from belfort.errors import InvalidInput
 from belfort.policy import Actor
 from belfort.timeutil import as_utc, iso_utc
 from belfort.web.anpr_shapes import (
@@ -54,8 +52,8 @@ from belfort.web.anpr_shapes import (
     purpose_of,
     read_out,
 )
-from belfort.web.deps import NotAuthenticated, connection_identity, current_actor, db_session, get_services, release
-from belfort.web.rendering import say
+from belfort.web.deps import current_actor, db_session, get_services, release
+from belfort.web.feeds import serve_feed
 
 router = APIRouter(prefix="/api/anpr", tags=["anpr"])
 
@@ -173,46 +171,19 @@ def _shape(services: Services, actor: Actor, message: dict[str, Any]) -> dict[st
         return shaped
 
 
+def _open_feed(services: Services, identity: Identity) -> tuple[str, dict[str, Any]]:
+    recent = _open_hits(services, identity)
+    return hits_topic(organisation_of(identity.actor)), {"type": "hello", "recent": recent}
+
+
+def _hit_message(services: Services, identity: Identity, message: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "hit", "hit": _shape(services, identity.actor, message)}
+
+
 @router.websocket("/hits/ws")
 async def hits_stream(websocket: WebSocket) -> None:
     """New hits and hit decisions of your organisation, as JSON text messages, as they happen."""
-    services: Services = websocket.app.state.services
-    await websocket.accept()
-    try:
-        identity = await connection_identity(websocket, services)
-        recent = await run_in_threadpool(_open_hits, services, identity)
-    except NotAuthenticated as exc:
-        await _close(websocket, 401, say(websocket, exc.message))  # type: ignore[arg-type]
-        return
-    except BelfortError as exc:
-        await _close(websocket, exc.status_code, say(websocket, exc.message))  # type: ignore[arg-type]
-        return
-    actor = identity.actor
-    async with services.bus.subscribe(hits_topic(organisation_of(actor))) as subscription:
-        receiving = asyncio.ensure_future(websocket.receive())
-        try:
-            await websocket.send_text(json.dumps({"type": "hello", "recent": recent}))
-            while True:
-                getting = asyncio.ensure_future(subscription.get())
-                done, _pending = await asyncio.wait({receiving, getting}, return_when=asyncio.FIRST_COMPLETED)
-                if receiving in done:
-                    getting.cancel()
-                    if receiving.result()["type"] == "websocket.disconnect":
-                        break
-                    receiving = asyncio.ensure_future(websocket.receive())
-                    continue
-                shaped = await run_in_threadpool(_shape, services, actor, getting.result())
-                await websocket.send_text(json.dumps({"type": "hit", "hit": shaped}))
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            receiving.cancel()
-
-
-async def _close(websocket: WebSocket, status: int, detail: str) -> None:
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        await websocket.send_text(json.dumps({"type": "error", "status": status, "detail": detail}))
-        await websocket.close(code=4000 + status, reason=detail[:120])
+    await serve_feed(websocket, _open_feed, _hit_message)
 
 
 # -- search ---------------------------------------------------------------------------------

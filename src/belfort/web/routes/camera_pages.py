@@ -1,5 +1,6 @@
 """Camera pages: the list, a camera's page (timeline and player), and the administrator's
-forms to register and edit cameras.
+forms to register and edit cameras (motion detection with them: zones are typed or drawn as
+rectangles in percent of the picture, one a line).
 
 Thin over `belfort.cameras.service` and `belfort.viewing.playback`: the list is the
 actor's `visible` cameras; a camera's page is a `camera.view` the gate decides (a camera
@@ -20,7 +21,15 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
-from belfort.cameras.service import KINDS, TRANSPORTS, CameraSpec, redact_url
+from belfort.cameras.service import (
+    KINDS,
+    MAX_MOTION_ZONES,
+    TRANSPORTS,
+    CameraSpec,
+    MotionZone,
+    motion_zones_of,
+    redact_url,
+)
 from belfort.errors import BelfortError, InvalidInput
 from belfort.i18n import Message, _
 from belfort.policy import Action, LegalRegime, may, sees_exact_position
@@ -46,6 +55,7 @@ CAMERA_FIELDS = (
     "retention_min_days",
     "council_consent_ref",
 )
+MOTION_FIELDS = ("motion_enabled", "motion_sensitivity", "motion_zones")
 
 
 def _render_list(
@@ -172,6 +182,45 @@ def cameras_state(
     return _saved(request, services, session, change, failed, "/cameras")
 
 
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.2f}".rstrip("0").rstrip(".")
+
+
+def zones_text(zones: list[MotionZone]) -> str:
+    """Motion zones as the form shows them: one rectangle a line, `left top width height` in %."""
+    return "\n".join(" ".join(_percent(value) for value in zone) for zone in zones)
+
+
+def zones_from_text(text: str) -> list[MotionZone]:
+    """The form's motion zones as fractions of the picture (a decimal comma is accepted); the
+    camera service checks that each lies inside the picture."""
+    if len(text) > 2000:
+        raise InvalidInput(_("{field}: at most {count} characters", field=_("motion zones"), count=2000))
+    zones: list[MotionZone] = []
+    for number, line in enumerate((line for line in text.splitlines() if line.strip()), start=1):
+        parts = line.replace(";", " ").split()
+        try:
+            x, y, w, h = (float(part.replace(",", ".")) / 100 for part in parts)
+        except ValueError:
+            raise InvalidInput(
+                _(
+                    "motion zones, line {number}: give four numbers separated by spaces: "
+                    "left, top, width and height in percent of the picture",
+                    number=number,
+                )
+            ) from None
+        zones.append((x, y, w, h))
+    return zones
+
+
+def _motion_sensitivity(value: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise InvalidInput(_("motion_sensitivity must be a whole number from 1 to 100"))
+    return int(value)
+
+
 def _form_values(camera: Camera) -> dict[str, str]:
     values = {
         field: "" if getattr(camera, field, None) is None else str(getattr(camera, field)) for field in CAMERA_FIELDS
@@ -179,6 +228,9 @@ def _form_values(camera: Camera) -> dict[str, str]:
     values["organisation"] = camera.organisation.name
     values["main_url"] = redact_url(camera.main_url)
     values["sub_url"] = redact_url(camera.sub_url)
+    values["motion_enabled"] = "1" if camera.motion_enabled else ""
+    values["motion_sensitivity"] = str(camera.motion_sensitivity)
+    values["motion_zones"] = zones_text(motion_zones_of(camera))
     return values
 
 
@@ -191,12 +243,15 @@ def _render_edit(
     status_code: int = 200,
     error: str = "",
 ) -> HTMLResponse:
+    status = services.media.status(camera.id)
     return render(
         request,
         "camera_edit.html",
         status_code=status_code,
         camera=camera,
         values=values,
+        picture_size=(status.get("width") or 16, status.get("height") or 9),
+        max_zones=MAX_MOTION_ZONES,
         credentials=services.cameras.has_credentials(camera),
         organisations=[org.name for org in services.accounts.own_organisation(session, request.state.identity.actor)],
         kinds=KINDS,
@@ -227,7 +282,7 @@ async def camera_edit_submit(
     session: Session = Depends(db_session),
 ) -> Response:
     form = await request.form()
-    extra = ("username", "password", "clear_credentials", "enabled")
+    extra = ("username", "password", "clear_credentials", "enabled", *MOTION_FIELDS)
     values = {field: str(form.get(field, "")) for field in (*CAMERA_FIELDS, *extra)}
     camera = services.cameras.find(session, ref)
 
@@ -262,6 +317,9 @@ async def camera_edit_submit(
             retention_min_days=_optional_int(values["retention_min_days"], _("retention (minimum)")),
             council_consent_ref=values["council_consent_ref"],
             enabled=bool(values["enabled"]),
+            motion_enabled=bool(values["motion_enabled"]),
+            motion_sensitivity=_motion_sensitivity(values["motion_sensitivity"]),
+            motion_zones=zones_from_text(values["motion_zones"]),
         )
         changed = services.cameras.update(session, identity.actor, ref, spec)
         return _("Camera '{name}' saved.", name=changed.name)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from belfort.app import Services
 from belfort.cameras.models import Camera
-from belfort.cameras.service import CameraSpec, redact_url
+from belfort.cameras.service import CameraSpec, motion_zones_of, redact_url
 from belfort.policy import Actor, sees_exact_position, sees_stream_addresses
 from belfort.web.deps import camera_in_view, current_actor, db_session, get_services
 from belfort.web.routes.schemas import CameraIn, CameraOut, CameraPatch, CameraStatusOut
@@ -41,6 +41,9 @@ def camera_out(camera: Camera, actor: Actor, services: Services) -> CameraOut:
         retention_min_days=camera.retention_min_days,
         council_consent_ref=camera.council_consent_ref,
         enabled=camera.enabled,
+        motion_enabled=camera.motion_enabled,
+        motion_sensitivity=camera.motion_sensitivity,
+        motion_zones=[list(zone) for zone in motion_zones_of(camera)],
         removed=camera.removed_at is not None,
         created_at=camera.created_at,
         updated_at=camera.updated_at,

@@ -177,6 +177,11 @@ class VerifyOut(BaseModel):
     head_hash: str
 
 
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+MotionZone = Annotated[list[Fraction], Field(min_length=4, max_length=4)]
+"""x, y, width, height as fractions of the picture, from its top left corner."""
+
+
 class CameraIn(StrictBody):
     """A new camera. Credentials go in `username` and `password` (or, percent-encoded, in the
     URL, from which they are taken out); they are never shown back."""
@@ -222,6 +227,12 @@ class CameraPatch(StrictBody):
     retention_min_days: Days | None = None
     council_consent_ref: Annotated[str, StringConstraints(max_length=200)] | None = None
     enabled: bool | None = None
+    motion_enabled: bool | None = None
+    """Whether the camera's own motion opens incidents in its owner's queue (while it records)."""
+    motion_sensitivity: Annotated[int, Field(ge=1, le=100)] | None = None
+    """1: only large, sustained changes; 100: the slightest."""
+    motion_zones: Annotated[list[MotionZone], Field(max_length=16)] | None = None
+    """Watched rectangles [x, y, width, height] in fractions of the picture; [] watches all of it."""
 
 
 class CameraStatusOut(BaseModel):
@@ -253,6 +264,9 @@ class CameraOut(BaseModel):
     retention_min_days: int
     council_consent_ref: str
     enabled: bool
+    motion_enabled: bool
+    motion_sensitivity: int
+    motion_zones: list[list[float]]
     removed: bool
     created_at: datetime
     updated_at: datetime
@@ -442,3 +456,292 @@ class WatchingOut(BaseModel):
     justification: str
     since: datetime
     seconds: float
+
+
+# -- alarms: premises, consents, incidents, the HTTP alarm API, the receiver ------------------
+
+AlarmRef = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+IncidentRef = Annotated[str, StringConstraints(pattern=r"^(#?[0-9]{1,9}|[0-9A-Fa-f-]{32,36})$")]
+"""An incident by its number (`12` or `#12`) or its id."""
+Reason = Annotated[str, StringConstraints(max_length=1000)]
+ZoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,8}$")]
+ZoneName = Annotated[str, StringConstraints(max_length=120)]
+KeyBits = Literal[0, 128, 192, 256]
+
+
+class PremisesPatch(StrictBody):
+    """Fields to change; omitted fields stay as they are."""
+
+    name: Annotated[str, StringConstraints(max_length=120)] | None = None
+    subscriber: Annotated[str, StringConstraints(max_length=200)] | None = None
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    municipality: Annotated[str, StringConstraints(max_length=120)] | None = None
+    contact: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    police: AlarmRef | None = None
+    """The police zone that intervenes and receives the incidents (name or id)."""
+    prefix: Annotated[str, StringConstraints(max_length=6)] | None = None
+    """The DC-09 account prefix (`L`), hexadecimal; "0" when the transmitter sends none."""
+    account: Annotated[str, StringConstraints(max_length=16)] | None = None
+    """The DC-09 account number (`#`), 3 to 16 hexadecimal characters."""
+    zones: Annotated[dict[ZoneNumber, ZoneName], Field(max_length=500)] | None = None
+    """Alarm zone number, as the panel sends it, to its name."""
+    supervision_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
+    """How often the transmitter polls; 0: not supervised."""
+    live_minutes: Annotated[int, Field(ge=1, le=240)] | None = None
+    """How long an alarm opens the consented cameras live to the police."""
+    prealarm_seconds: Annotated[int, Field(ge=0, le=900)] | None = None
+    """How far before the alarm the police may play the consented cameras back."""
+
+
+class PremisesIn(PremisesPatch):
+    name: Annotated[str, StringConstraints(max_length=120)]
+    subscriber: Annotated[str, StringConstraints(max_length=200)]
+    address: Annotated[str, StringConstraints(max_length=300)]
+    police: AlarmRef
+    account: Annotated[str, StringConstraints(max_length=16)]
+    key_bits: KeyBits = 0
+    """128, 192 or 256: make an AES key, answered this once; 0: plain messages only."""
+    centre: AlarmRef | None = None
+    """For the platform administrator only: the alarm centre the premises belongs to."""
+
+
+class PremisesKeyIn(StrictBody):
+    """Either `key_bits` (a new key is made and answered once) or `key` (the one your
+    transmitters already use, hexadecimal)."""
+
+    key_bits: KeyBits | None = None
+    """0 removes the key: the premises may then send plain messages only."""
+    key: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class ConsentOut(BaseModel):
+    id: str
+    premises_id: str
+    premises: str
+    camera_id: str
+    camera: str
+    owner: str
+    live: bool
+    prealarm: bool
+    """Whether the minutes before the alarm may be played back too."""
+    reference: str
+    given_by: str
+    given_at: datetime
+    valid_until: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_by: str
+    withdraw_reason: str
+    holds: bool
+    """Whether an alarm now would forward the camera under this consent."""
+
+
+class PremisesOut(BaseModel):
+    id: str
+    name: str
+    subscriber: str
+    address: str
+    municipality: str
+    contact: str
+    centre: str
+    police: str
+    prefix: str
+    account: str
+    zones: dict[str, str]
+    key_bits: int
+    """0: plain messages; the key itself is never answered again after it was made."""
+    key_fingerprint: str
+    supervision_seconds: int
+    live_minutes: int
+    prealarm_seconds: int
+    last_message_at: datetime | None
+    fault_since: datetime | None
+    """Set while supervision polls are missing."""
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PremisesKeyed(PremisesOut):
+    key: str | None = None
+    """The new AES key (hexadecimal), answered this once: program it into the transmitter now."""
+
+
+class PremisesDetailOut(PremisesOut):
+    consents: list[ConsentOut]
+
+
+class ConsentIn(StrictBody):
+    camera: AlarmRef
+    """One of your organisation's cameras (name or id)."""
+    live: bool = True
+    prealarm: bool = True
+    valid_until: UtcDateTime | None = None
+    """Until withdrawn when left out."""
+    reference: Annotated[str, StringConstraints(max_length=200)] = ""
+    """The signed form or contract the consent rests on."""
+
+
+class WithdrawIn(StrictBody):
+    reason: Reason
+
+
+class IncidentNoteIn(StrictBody):
+    text: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class IncidentExtendIn(StrictBody):
+    minutes: Annotated[int, Field(ge=1, le=240)]
+    reason: Reason
+
+
+class IncidentEndLiveIn(StrictBody):
+    reason: Reason
+
+
+class IncidentCloseIn(StrictBody):
+    outcome: Annotated[str, StringConstraints(max_length=20)]
+    """intervention, arrest, false_alarm, cancelled, no_trace or other."""
+    note: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class IncidentPremisesOut(BaseModel):
+    id: str
+    name: str
+    subscriber: str
+    address: str
+    municipality: str
+    contact: str
+    centre: str
+
+
+class IncidentCameraOut(BaseModel):
+    id: str
+    name: str
+    owner: str
+    live_until: str | None
+    """When its grant ends (UTC); null for the owner's own camera."""
+    playback_from: str | None
+    ended: bool
+
+
+class IncidentEntryOut(BaseModel):
+    at: str | None
+    kind: str
+    actor: str
+    text: str
+
+
+class IncidentOut(BaseModel):
+    """An incident as the queue's API and its WebSocket send it; moments are UTC (ISO 8601)."""
+
+    id: str
+    number: int
+    state: str
+    """open, acknowledged or closed."""
+    category: str
+    source: str
+    code: str
+    zone: str
+    zone_name: str
+    text: str
+    alarm_at: str | None
+    opened_at: str | None
+    live_until: str | None
+    acknowledged_by: str
+    restored_at: str | None
+    cancelled_at: str | None
+    closed_at: str | None
+    outcome: str
+    premises: IncidentPremisesOut | None
+    cameras: list[IncidentCameraOut]
+    timeline: list[IncidentEntryOut]
+
+
+class WallOut(BaseModel):
+    camera_ids: list[str]
+    """The incident's cameras whose live view holds, to open on the wall."""
+    cameras: list[IncidentCameraOut]
+
+
+class AlarmIn(StrictBody):
+    """One alarm event of a premises, as an alarm centre posts it."""
+
+    account: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+    prefix: Annotated[str, StringConstraints(max_length=6)] = "0"
+    format: Literal["SIA-DCS", "ADM-CID"] = "SIA-DCS"
+    code: Annotated[str, StringConstraints(max_length=3)]
+    """SIA-DCS: two letters (BA burglary, HA hold-up, ...); ADM-CID: three digits (130, ...)."""
+    qualifier: Annotated[str, StringConstraints(max_length=1)] = ""
+    """SIA-DCS: N (new, default) or O (old); ADM-CID: 1 (new), 3 (restore) or 6 (previously reported)."""
+    zone: Annotated[str, StringConstraints(max_length=8)] = ""
+    text: Annotated[str, StringConstraints(max_length=300)] = ""
+    time: UtcDateTime | None = None
+    """When the alarm went off (at most an hour ago); now when left out."""
+
+
+class PollIn(StrictBody):
+    """A supervision poll: the premises' transmitter is alive."""
+
+    account: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+    prefix: Annotated[str, StringConstraints(max_length=6)] = "0"
+
+
+class IncidentChangeOut(BaseModel):
+    id: str
+    number: int
+    change: str
+    """opened or updated."""
+
+
+class AlarmTakenOut(BaseModel):
+    premises: str
+    incidents: list[IncidentChangeOut]
+
+
+class ListenerOut(BaseModel):
+    listening: bool
+    tcp: str
+    """`host:port`, or empty when TCP is not listened on."""
+    udp: str
+    error: str
+    started_at: datetime | None
+    connections: int
+    replies: dict[str, int]
+    """How many frames got each reply (ACK, NAK, DUH, none) since the start."""
+    last_message_at: datetime | None
+
+
+class PremisesHealthOut(BaseModel):
+    id: str
+    name: str
+    centre: str
+    account: str
+    supervision_seconds: int
+    last_message_at: datetime | None
+    fault_since: datetime | None
+    state: str
+    """ok, fault or unsupervised."""
+
+
+class ReceiptOut(BaseModel):
+    at: datetime
+    transport: str
+    peer: str
+    account: str
+    premises: str
+    token: str
+    seq: str
+    codes: str
+    reply: str
+    reason: str
+    duplicate: bool
+
+
+class ReceiverOut(BaseModel):
+    receiver: ListenerOut | None
+    """Null when this process does not listen for DC-09 (the HTTP alarm API works regardless)."""
+    premises: list[PremisesHealthOut]
+    receipts: list[ReceiptOut]
+    """The newest messages the receiver got, accepted or not: every one for the platform's
+    administrator and auditor, an alarm centre's own premises' otherwise."""
+    all_receipts: bool

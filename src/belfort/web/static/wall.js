@@ -11,6 +11,7 @@
 
 import { HitsPanel } from "./anpr-hits.js";
 import { api } from "./api.js";
+import { purposeOf } from "./incident.js";
 import { _, ngettext } from "./i18n.js";
 import { LivePlayer } from "./live.js";
 import { fillTiles, groupChoices, inGroup } from "./wall-groups.js";
@@ -50,6 +51,22 @@ const STATES = {
   paused: _("PAUSED"),
 };
 const CAMERA = _("Camera");
+
+// From an incident ("On the wall" on /incidents): ?incident=<id> opens the wall with the
+// incident's cameras whose live view holds, each watched for the incident's purpose instead of
+// the shift's. Both come from the server's incident, never from the link itself.
+let incidentCameras = [];
+let incidentPurpose = null;
+const incidentRef = new URLSearchParams(location.search).get("incident");
+if (incidentRef) {
+  try {
+    const incident = await api("/api/incidents/" + encodeURIComponent(incidentRef));
+    incidentCameras = incident.cameras.filter((camera) => !camera.ended).map((camera) => camera.id).slice(0, 36);
+    incidentPurpose = purposeOf(incident);
+  } catch (error) {
+    say(error.message, true);
+  }
+}
 
 const state = {
   layout: "2x2",
@@ -190,7 +207,8 @@ function setTile(index, cameraId) {
   tile.cameraId = cameraId;
   tile.video.removeAttribute("src");
   const purposeLine = tile.el.querySelector(".tile-purpose");
-  if (!state.purpose) {
+  const own = incidentPurpose && incidentCameras.includes(cameraId) ? incidentPurpose : null;
+  if (!state.purpose && !own) {
     renderTile(tile, { state: "waiting", reason: WAITING });
     purposeLine.textContent = WAITING;
     askPurpose();
@@ -213,7 +231,7 @@ function setTile(index, cameraId) {
         askPurpose();
       }
     },
-  });
+  }, own);
 }
 
 /** Put `cameraId` on a tile unless it already shows it: a stream is opened only for a change. */
@@ -424,7 +442,7 @@ async function loadPurpose() {
     say(error.message, true);
   }
   showPurpose();
-  if (!state.purpose) askPurpose();
+  if (!state.purpose && !incidentCameras.length) askPurpose();
 }
 
 purposeForm.addEventListener("change", () => {
@@ -738,7 +756,12 @@ setInterval(loadCameras, 15000);
 
 await loadCameras();
 await loadPurpose();
-await loadLayouts(true);
+await loadLayouts(!incidentCameras.length);
+if (incidentCameras.length) {
+  const layout = ORDER.find((name) => LAYOUTS.get(name).tiles >= incidentCameras.length) || ORDER[ORDER.length - 1];
+  buildWall(layout, incidentCameras);
+  if (incidentPurpose) say(_("The incident's cameras are on the wall, watched for: {justification}", incidentPurpose));
+}
 await loadTours();
 if (document.getElementById("wall-hits")) {
   new HitsPanel(document.getElementById("wall-hits"), {
