@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from belfort.alarms.premises import ConsentSpec, PremisesSpec
 from belfort.anpr.hotlists import parse_csv
 from belfort.anpr.models import Hotlist
 from belfort.anpr.render import car_scene
@@ -29,7 +30,7 @@ from belfort.auth.models import User
 from belfort.auth.service import actor_of_user, generate_password
 from belfort.cameras.service import CameraSpec
 from belfort.media.simulated import DEMO_CLIPS, encode_clip, encode_frames
-from belfort.policy import Role
+from belfort.policy import Actor, Role
 from belfort.policy.model import OrganisationKind, system_actor
 from belfort.sharing.grants import GrantSpec
 
@@ -39,8 +40,15 @@ POLICE = "Politiezone Demo"
 CITY = "Stad Demo"
 SHOP = "Juwelier Demo"
 PLATFORM = "Belfort Platform"
+CENTRE = "Alarmcentrale Demo"
 
-ORGANISATIONS = [(POLICE, "police_zone"), (CITY, "city"), (SHOP, "business"), (PLATFORM, "other")]
+ORGANISATIONS = [
+    (POLICE, "police_zone"),
+    (CITY, "city"),
+    (SHOP, "business"),
+    (PLATFORM, "other"),
+    (CENTRE, "alarm_centre"),
+]
 
 USERS: list[tuple[str, Role, str, str]] = [
     ("operator", Role.OPERATOR, POLICE, "Olivia Operator"),
@@ -52,7 +60,21 @@ USERS: list[tuple[str, Role, str, str]] = [
     ("city", Role.PARTNER, CITY, "Charlotte City"),
     ("platform", Role.PLATFORM_ADMIN, PLATFORM, "Pieter Platform"),
     ("auditor", Role.AUDITOR, PLATFORM, "Anna Auditor"),
+    ("centre", Role.ADMIN, CENTRE, "Chris Centre"),
 ]
+
+DEMO_PREMISES = PremisesSpec(
+    name="Juwelier Demo, Ring Noord",
+    subscriber=SHOP,
+    address="Ring Noord 12",
+    municipality="Hasselt",
+    contact="Sam Shopowner, +32 11 00 00 00",
+    police=POLICE,
+    prefix="0",
+    account="1234",
+    zones={"1": "Entrance", "3": "Shop window"},
+)
+"""A premises of the demo's alarm centre, sending plain DC-09 to 127.0.0.1:12000 (docs/alarms.md)."""
 
 # owner, camera, rights, reason: what the city and the shop open to the police zone
 GRANTS: list[tuple[str, str, tuple[str, ...], str]] = [
@@ -172,6 +194,32 @@ def _seed_grants(services: Services, session: Session) -> None:
         services.grants.add(session, acting, GrantSpec(grantee=POLICE, rights=rights, reason=reason, cameras=[camera]))
 
 
+def _seed_alarms(services: Services, session: Session) -> None:
+    """The alarm centre's premises at the jeweller's, whose entrance camera the shop consented
+    to forward to the police on an alarm; once."""
+    organisations = {org.name: org for org in services.accounts.list_organisations(session, DEMO_ACTOR)}
+
+    def acting(name: str, role: Role) -> Actor:
+        org = organisations[name]
+        return replace(
+            DEMO_ACTOR,
+            organisation_id=org.id,
+            organisation_name=org.name,
+            organisation_kind=OrganisationKind(org.kind),
+            role=role,
+        )
+
+    if services.premises.visible(session, acting(CENTRE, Role.ADMIN)):
+        return
+    premises, _key = services.premises.add(session, acting(CENTRE, Role.ADMIN), DEMO_PREMISES)
+    services.premises.consent(
+        session,
+        acting(SHOP, Role.PARTNER),
+        str(premises.id),
+        ConsentSpec(camera="Juwelier ingang", reference="LV-2026-001"),
+    )
+
+
 def _load_credentials(path: Path) -> dict[str, str]:
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -227,6 +275,7 @@ def seed_demo(services: Services) -> list[DemoAccount]:
                     ),
                 )
         _seed_grants(services, session)
+        _seed_alarms(services, session)
         _seed_wall(services, session)
         _seed_anpr(services, session)
     _save_credentials(path, credentials)

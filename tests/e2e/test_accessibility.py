@@ -53,6 +53,9 @@ SUPERVISOR_PAGES = [
     "/audit",
     "/map",
     "/account",
+    "/incidents",
+    "/alarms/premises",
+    "/alarms/receiver",
 ]
 ADMIN_PAGES = ["/admin"]
 # The wall and the camera page: test_screens.py holds them to every control in view.
