@@ -22,6 +22,9 @@ class Role(StrEnum):
     PARTNER = "partner"
     PLATFORM_ADMIN = "platform_admin"
     AUDITOR = "auditor"
+    SECURITY_GUARD = "security_guard"
+    """A private security guard in the control room: watches live under a supervising
+    inspector, never plays back, exports or searches."""
 
 
 class OrganisationKind(StrEnum):
@@ -109,6 +112,19 @@ class Action(StrEnum):
     MANAGE_PREMISES = "alarms.premises"
     GIVE_CONSENT = "alarms.consent"
     SEND_ALARMS = "alarms.send"
+    EDIT_TRANSPARENCY = "transparency.profile"
+    VIEW_PROCESSING_REGISTER = "transparency.ropa.view"
+    EDIT_PROCESSING_REGISTER = "transparency.ropa.edit"
+    VIEW_ANNUAL_REPORT = "transparency.report"
+    DESIGNATE_VIEWERS = "staff.designate"
+    MANAGE_SHIFTS = "staff.shifts"
+    SUPERVISE_VIEWING = "staff.supervise"
+    MANAGE_AUTHORISATIONS = "judicial.authorisations"
+    LOG_DRONE_MISSIONS = "drone.log"
+    VIEW_DRONE_MISSIONS = "drone.view"
+    HANDLE_SUBJECT_REQUESTS = "dpo.subject_requests"
+    IDENTIFY_FACES = "faces.identify"
+    """Face recognition, face search, biometric matching: no role has it, the law forbids it."""
 
 
 class ResourceKind(StrEnum):
@@ -132,6 +148,14 @@ class ResourceKind(StrEnum):
     PREMISES = "premises"
     CONSENT = "alarm_consent"
     INCIDENT = "incident"
+    TRANSPARENCY_PROFILE = "transparency_profile"
+    PROCESSING_REGISTER = "processing_register"
+    ANNUAL_REPORT = "annual_report"
+    DESIGNATION = "designation"
+    SHIFT = "shift"
+    AUTHORISATION = "judicial_authorisation"
+    DRONE_MISSION = "drone_mission"
+    SUBJECT_REQUEST = "subject_request"
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,14 @@ class ActionSpec:
     """False for looks at no images, plates or logs (a camera's name and index, the wall's
     layouts): their refusals are recorded, their grants are not, so the log stays a log of
     consultations. Every refusal is recorded, whatever this says."""
+    forbidden_by_law: Message | None = None
+    """Set for what no one may do on this platform, whoever asks (face recognition): the
+    sentence that names the law. Refused even for Belfort itself, and recorded."""
 
 
 _WATCHERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.PARTNER})
+_LIVE_WATCHERS = _WATCHERS | {Role.SECURITY_GUARD}
+"""Who may watch live: a security guard too, under a supervising inspector (never playback)."""
 _INVESTIGATORS = frozenset({Role.INSPECTOR, Role.SUPERVISOR})
 PLATFORM_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.AUDITOR})
 """The platform operator's people: they run the platform and audit it, and see no camera."""
@@ -85,14 +90,14 @@ ACTIONS: dict[Action, ActionSpec] = {
     ),
     Action.USE_WALL: ActionSpec(
         Operation.CONSULT,
-        _WATCHERS,
+        _LIVE_WATCHERS,
         _("Use the video wall: layouts, tours and the shift's purpose"),
         _("use the video wall: layouts, tours and the shift's purpose"),
         records_grants=False,
     ),
     Action.VIEW_LIVE: ActionSpec(
         Operation.CONSULT,
-        _WATCHERS,
+        _LIVE_WATCHERS,
         _("Watch cameras live on the video wall"),
         _("watch cameras live on the video wall"),
         needs_purpose=True,
@@ -339,6 +344,99 @@ ACTIONS: dict[Action, ActionSpec] = {
         scope="alarms:send",
         own_organisation_only=True,
     ),
+    Action.EDIT_TRANSPARENCY: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.DPO}),
+        _("Edit what the public register says of your organisation and which cameras it lists"),
+        _("edit the public register's entry of your organisation"),
+        own_organisation_only=True,
+    ),
+    Action.VIEW_PROCESSING_REGISTER: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.DPO, Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR}),
+        _("Read the register of processing activities"),
+        _("read the register of processing activities"),
+        own_organisation_only=True,
+        sees_all=frozenset({Role.AUDITOR}),
+        records_grants=False,
+    ),
+    Action.EDIT_PROCESSING_REGISTER: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.DPO}),
+        _("Edit the register of processing activities"),
+        _("edit the register of processing activities"),
+        own_organisation_only=True,
+    ),
+    Action.VIEW_ANNUAL_REPORT: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.ADMIN, Role.DPO, Role.SUPERVISOR, Role.AUDITOR}),
+        _("Read the annual report: cameras, consultations, exports, drone missions"),
+        _("read the annual report"),
+        own_organisation_only=True,
+        sees_all=frozenset({Role.AUDITOR}),
+    ),
+    Action.DESIGNATE_VIEWERS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN}),
+        _("Designate who may watch live, with their training and its expiry"),
+        _("designate who may watch live"),
+        own_organisation_only=True,
+    ),
+    Action.MANAGE_SHIFTS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.ADMIN, Role.SUPERVISOR}),
+        _("Plan shifts and name the team chief on duty"),
+        _("plan shifts"),
+        own_organisation_only=True,
+    ),
+    Action.SUPERVISE_VIEWING: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.SUPERVISOR, Role.DPO, Role.ADMIN}),
+        _("See who is watching which camera now, and why"),
+        _("see who is watching which camera now"),
+        own_organisation_only=True,
+    ),
+    Action.MANAGE_AUTHORISATIONS: ActionSpec(
+        Operation.ALTER,
+        _INVESTIGATORS | {Role.DPO},
+        _("Register a prosecutor's decision or an investigating judge's order"),
+        _("register judicial authorisations"),
+        own_organisation_only=True,
+    ),
+    Action.LOG_DRONE_MISSIONS: ActionSpec(
+        Operation.ALTER,
+        frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}),
+        _("Log drone missions and their justification"),
+        _("log drone missions"),
+        own_organisation_only=True,
+    ),
+    Action.VIEW_DRONE_MISSIONS: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN, Role.DPO, Role.AUDITOR}),
+        _("See the drone missions log"),
+        _("see the drone missions log"),
+        own_organisation_only=True,
+        sees_all=frozenset({Role.AUDITOR}),
+    ),
+    Action.HANDLE_SUBJECT_REQUESTS: ActionSpec(
+        Operation.DISCLOSE,
+        frozenset({Role.DPO}),
+        _("Handle data-subject requests: find, blur and send a person's footage"),
+        _("handle data-subject requests"),
+        own_organisation_only=True,
+    ),
+    Action.IDENTIFY_FACES: ActionSpec(
+        Operation.CONSULT,
+        frozenset(),
+        _("Identify faces (face recognition, face search, biometric matching)"),
+        _("identify faces"),
+        forbidden_by_law=_(
+            "Face recognition is not allowed: neither the Police Function Act nor the camera law of 21 March "
+            "2007 gives a legal basis for identifying people by their face, and biometric data may be processed "
+            "to identify someone only where a law authorises it (GDPR art. 9, Law Enforcement Directive art. 10). "
+            "Belfort has no such function."
+        ),
+    ),
     Action.ERASE_RECORDING: ActionSpec(
         Operation.ERASE, frozenset(), _("Erase recordings past retention"), _("erase recordings past retention")
     ),
@@ -359,6 +457,7 @@ ROLE_TITLES: dict[Role, Message] = {
     Role.PARTNER: _("partner (camera owner)"),
     Role.PLATFORM_ADMIN: _("platform administrator"),
     Role.AUDITOR: _("platform auditor"),
+    Role.SECURITY_GUARD: _("private security guard"),
 }
 """Each role in words, as a list or a label shows it."""
 
@@ -371,6 +470,7 @@ ROLES_WITH_ARTICLE: dict[Role, Message] = {
     Role.PARTNER: _("a partner (camera owner)"),
     Role.PLATFORM_ADMIN: _("a platform administrator"),
     Role.AUDITOR: _("a platform auditor"),
+    Role.SECURITY_GUARD: _("a private security guard"),
 }
 """Each role with its article, inside a sentence ("signed in as an administrator")."""
 
@@ -383,6 +483,7 @@ ROLE_SUBJECTS: dict[Role, Message] = {
     Role.PARTNER: _("A partner (camera owner)"),
     Role.PLATFORM_ADMIN: _("A platform administrator"),
     Role.AUDITOR: _("A platform auditor"),
+    Role.SECURITY_GUARD: _("A private security guard"),
 }
 """Each role as the subject that opens a refusal ("An administrator may not …")."""
 
@@ -407,6 +508,14 @@ NOUNS: dict[ResourceKind, Message] = {
     ResourceKind.PREMISES: _("premises"),
     ResourceKind.CONSENT: _("consent"),
     ResourceKind.INCIDENT: _("incident"),
+    ResourceKind.TRANSPARENCY_PROFILE: _("public register entry"),
+    ResourceKind.PROCESSING_REGISTER: _("register of processing activities"),
+    ResourceKind.ANNUAL_REPORT: _("annual report"),
+    ResourceKind.DESIGNATION: _("designation"),
+    ResourceKind.SHIFT: _("shift"),
+    ResourceKind.AUTHORISATION: _("judicial authorisation"),
+    ResourceKind.DRONE_MISSION: _("drone mission"),
+    ResourceKind.SUBJECT_REQUEST: _("data-subject request"),
 }
 """What a person calls each kind of resource, for refusals."""
 
@@ -444,6 +553,8 @@ def _refuse(action: Action, rule: str, reason: Message, *needs: str) -> Decision
 
 
 def _check_actor(actor: Actor, action: Action, spec: ActionSpec) -> Decision | None:
+    if spec.forbidden_by_law is not None:
+        return _refuse(action, "law", spec.forbidden_by_law)
     if actor.kind is ActorKind.SYSTEM:
         return None
     if actor.kind is ActorKind.MACHINE:
