@@ -20,6 +20,8 @@ compgen -G "/usr/lib/*/gstreamer-1.0/libgstapp.so" >/dev/null || missing+=(gstre
 compgen -G "/usr/lib/*/gstreamer-1.0/libgstrtp.so" >/dev/null || missing+=(gstreamer1.0-plugins-good)
 compgen -G "/usr/lib/*/gstreamer-1.0/libgstvideoparsersbad.so" >/dev/null || missing+=(gstreamer1.0-plugins-bad)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+# pdftoppm renders the annual report's PDF to pictures (tests/transparency, tests/e2e).
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 # Node for the browser code's tools (eslint, axe-core through npm ci) and tests (node --test).
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)

@@ -27,6 +27,7 @@ from belfort.db import Database
 from belfort.events import EventBus
 from belfort.evidence.service import ExportService
 from belfort.evidence.signing import SigningKey
+from belfort.governance.biometrics import Biometrics
 from belfort.governance.review import AuditReview
 from belfort.keys import CredentialBox, SignedLinks
 from belfort.media.service import MediaService
@@ -58,6 +59,7 @@ class Services:
     live: LiveViewing
     playback: Playback
     review: AuditReview
+    biometrics: Biometrics
     wall: WallService
     exports: ExportService
     bus: EventBus
@@ -190,6 +192,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         live=live,
         playback=Playback(gate, cameras, media, links, settings.policy, clock),
         review=AuditReview(gate, audit, live),
+        biometrics=Biometrics(gate),
         wall=WallService(gate, cameras, clock),
         exports=exports,
         bus=bus,

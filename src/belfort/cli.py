@@ -21,9 +21,9 @@ from sqlalchemy.exc import DBAPIError
 from belfort import __version__
 from belfort.datadir import make_files_private
 from belfort.db.engine import is_busy
-from belfort.errors import BelfortError
+from belfort.errors import BelfortError, Forbidden
 from belfort.policy.model import Action, Actor, system_actor
-from belfort.settings import Settings, SettingsError, load_settings
+from belfort.settings import FaceRecognitionAsked, Settings, SettingsError, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 CAMERA_KINDS = ("fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr")
@@ -59,11 +59,26 @@ def data_options(func: F) -> F:
     def wrapper(*args: Any, config_file: Path | None, data_dir: Path | None, **kwargs: Any) -> Any:
         try:
             settings = load_settings(config_file, data_dir)
+        except FaceRecognitionAsked as exc:
+            record_face_recognition_asked(exc)
+            fail(str(exc), 2)
         except SettingsError as exc:
             fail(str(exc), 2)
         return func(*args, settings=settings, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def record_face_recognition_asked(asked: FaceRecognitionAsked) -> None:
+    """Record in the site's audit log that its configuration asked for face recognition,
+    refused; the command stops after this (the site's data folder is that of the rest of
+    the configuration)."""
+    with opened(asked.settings) as services, services.db.session() as session:
+        for key in asked.keys:
+            try:
+                services.biometrics.refuse(session, system_actor("configuration"), key, "configuration")
+            except Forbidden:
+                continue
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from belfort.i18n import LANGUAGES, is_language
+from belfort.law import FACE_RECOGNITION_FORBIDDEN, asks_for_face_recognition
 
 ENV_PREFIX = "BELFORT_"
 DEFAULT_DATA_DIR = Path("./belfort-data")
@@ -28,6 +29,17 @@ DEFAULT_DATA_DIR = Path("./belfort-data")
 
 class SettingsError(Exception):
     """A configuration problem a person must fix: the message names the key."""
+
+
+class FaceRecognitionAsked(SettingsError):
+    """A configuration that asks for face recognition, face search or biometric matching:
+    refused by law whatever its value. `settings` are the rest of the configuration, valid,
+    so that the command can record the refusal in the site's audit log before it stops."""
+
+    def __init__(self, message: str, keys: list[str], settings: Settings) -> None:
+        super().__init__(message)
+        self.keys = keys
+        self.settings = settings
 
 
 class _Section(BaseModel):
@@ -348,9 +360,41 @@ def load_settings(
     raw = _merge(raw, _env_overrides(env))
     if data_dir is not None:
         raw["data_dir"] = str(data_dir)
+    source = f" in {config_file}" if config_file else ""
+    asked = _biometric_keys(raw)
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(_without(raw, asked))
     except ValidationError as exc:
-        source = f" in {config_file}" if config_file else ""
         problems = "; ".join(_describe(error) for error in exc.errors())
         raise SettingsError(f"invalid configuration{source}: {problems}") from None
+    if asked:
+        raise FaceRecognitionAsked(
+            f"refused configuration{source}: {', '.join(asked)}: {FACE_RECOGNITION_FORBIDDEN}", asked, settings
+        )
+    return settings
+
+
+def _biometric_keys(raw: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The dotted keys of `raw` (at any depth) that ask for faces or biometrics."""
+    keys = []
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if asks_for_face_recognition(str(key)):
+            keys.append(dotted)
+        elif isinstance(value, Mapping):
+            keys.extend(_biometric_keys(value, f"{dotted}."))
+    return keys
+
+
+def _without(raw: Mapping[str, Any], dotted: list[str]) -> dict[str, Any]:
+    """`raw` without the keys named in `dotted`."""
+    kept: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in dotted:
+            continue
+        inner = [name.split(".", 1)[1] for name in dotted if name.startswith(f"{key}.")]
+        if not (inner and isinstance(value, Mapping)):
+            kept[key] = value
+        elif rest := _without(value, inner):
+            kept[key] = rest
+    return kept

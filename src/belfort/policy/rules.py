@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from belfort.i18n import Message, _, _n
+from belfort.law import FACE_RECOGNITION_FORBIDDEN
 from belfort.policy.model import (
     Action,
     Actor,
@@ -430,12 +431,7 @@ ACTIONS: dict[Action, ActionSpec] = {
         frozenset(),
         _("Identify faces (face recognition, face search, biometric matching)"),
         _("identify faces (face recognition, face search, biometric matching)"),
-        forbidden_by_law=_(
-            "Face recognition is not allowed: neither the Police Function Act nor the camera law of 21 March "
-            "2007 gives a legal basis for identifying people by their face, and biometric data may be processed "
-            "to identify someone only where a law authorises it (GDPR art. 9, Law Enforcement Directive art. 10). "
-            "Belfort has no such function."
-        ),
+        forbidden_by_law=FACE_RECOGNITION_FORBIDDEN,
     ),
     Action.ERASE_RECORDING: ActionSpec(
         Operation.ERASE, frozenset(), _("Erase recordings past retention"), _("erase recordings past retention")

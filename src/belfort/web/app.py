@@ -54,6 +54,7 @@ from belfort.web.routes import (
     camera_pages,
     cameras,
     evidence,
+    faces,
     holds,
     live,
     login,
@@ -257,6 +258,7 @@ def create_app(services: Services) -> FastAPI:
         requests_pages.router,
         alarms.router,
         alarm_pages.router,
+        faces.router,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")
