@@ -38,6 +38,12 @@ def test_demo_seeds_prints_and_serves(tmp_path: Path) -> None:
         ]
         tours = httpx.get(f"{base}/api/wall/tours", headers=operator).json()
         assert [(tour["name"], len(tour["cameras"])) for tour in tours] == [("Stationsomgeving", 4)]
+        listed = httpx.get(f"{base}/api/register", params={"municipality": "Hasselt"}).json()["rows"]
+        assert {(row["street"], row["owner"]) for row in listed} >= {
+            ("Grote Markt", "Politiezone Demo"),
+            ("Kerkstraat", "Stad Demo"),
+        }
+        assert "Juwelier" not in repr(listed), "the jeweller publishes nothing"
     again = subprocess.run(
         [BELFORT, "demo", "--data", str(data), "--no-serve"], capture_output=True, text=True, env=DEMO_ENV
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from belfort.timeutil import EARLIEST, LATEST, as_utc, parse_iso, utc_in_range
+from belfort.timeutil import EARLIEST, LATEST, as_utc, local_year, parse_iso, utc_in_range
 
 OFFSETS = st.timedeltas(min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59))
 MOMENTS = st.builds(lambda moment, offset: moment.replace(tzinfo=timezone(offset)), st.datetimes(), OFFSETS)
@@ -51,3 +52,12 @@ def test_the_range_ends_are_accepted_and_a_microsecond_beyond_is_not() -> None:
         with pytest.raises(ValueError):
             utc_in_range(beyond)
     assert LATEST + timedelta(days=1) == datetime.max.replace(tzinfo=UTC)
+
+
+@given(st.integers(min_value=1971, max_value=9000))
+def test_a_local_year_starts_at_local_midnight_on_1_january(year: int) -> None:
+    brussels = ZoneInfo("Europe/Brussels")
+    start, end = local_year(year, brussels)
+    assert start.astimezone(brussels) == datetime(year, 1, 1, tzinfo=brussels)
+    assert end.astimezone(brussels) == datetime(year + 1, 1, 1, tzinfo=brussels)
+    assert start.tzinfo is UTC and start.hour == 23 and start.year == year - 1  # winter time: UTC+1

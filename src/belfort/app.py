@@ -24,11 +24,14 @@ from belfort.cameras.groups import GroupService
 from belfort.cameras.service import CameraService
 from belfort.datadir import prepare_data_folders
 from belfort.db import Database
+from belfort.dpo.subject_requests import SubjectRequestService
 from belfort.events import EventBus
 from belfort.evidence.service import ExportService
 from belfort.evidence.signing import SigningKey
 from belfort.governance.biometrics import Biometrics
 from belfort.governance.review import AuditReview
+from belfort.judicial.authorisations import AuthorisationService, find_term
+from belfort.judicial.drones import DroneMissions
 from belfort.keys import CredentialBox, SignedLinks
 from belfort.media.service import MediaService
 from belfort.policy import PolicyGate, PolicyRules
@@ -38,7 +41,13 @@ from belfort.settings import Settings
 from belfort.sharing.grants import GrantService
 from belfort.sharing.requests import RequestService, describe_request
 from belfort.sharing.use import UseService
+from belfort.staffing.designations import DesignationService
+from belfort.staffing.shifts import ShiftService
+from belfort.staffing.supervision import SupervisionService
 from belfort.timeutil import Clock, utcnow
+from belfort.transparency.processing import ProcessingRegister
+from belfort.transparency.register import RegisterService
+from belfort.transparency.report import AnnualReportService
 from belfort.viewing.live import LapsedStreamWatch, LiveViewing
 from belfort.viewing.playback import Playback
 from belfort.wall.service import WallService
@@ -67,11 +76,20 @@ class Services:
     groups: GroupService
     grants: GrantService
     camera_use: UseService
+    authorisations: AuthorisationService
+    drone_missions: DroneMissions
     requests: RequestService
     premises: PremisesService
     incidents: IncidentService
     intake: AlarmIntake
     alarm_status: ReceiverReports
+    designations: DesignationService
+    shifts: ShiftService
+    supervisor_board: SupervisionService
+    register: RegisterService
+    processing_register: ProcessingRegister
+    subject_requests: SubjectRequestService
+    annual_report: AnnualReportService
     sweeper: RetentionSweeper | None = None
     lapsed_streams: LapsedStreamWatch | None = None
     receiver: AlarmReceiver | None = None
@@ -138,7 +156,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     if migrate:
         db.migrate()
     audit = AuditLog(clock)
-    gate = PolicyGate(audit, policy_rules(settings), clock)
+    gate = PolicyGate(audit, policy_rules(settings), clock, authorisations=find_term)
     accounts = AccountService(gate, audit, settings.security, clock)
     cameras = CameraService(gate, settings.policy, CredentialBox(settings.data_dir), clock)
     with db.session() as session:
@@ -146,7 +164,9 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     holds = HoldService(gate, cameras, settings.policy, clock, settings.zone)
     media = MediaService(settings, db, cameras, clock)
     links = SignedLinks(settings.data_dir, clock)
-    live = LiveViewing(gate, cameras, accounts, media.live, clock)
+    designations = DesignationService(gate, settings.staffing, settings.zone, clock)
+    shifts = ShiftService(gate, settings.staffing, settings.zone, clock)
+    live = LiveViewing(gate, cameras, accounts, media.live, designations, clock)
     bus = EventBus()
     anpr = AnprService(settings, db, gate, cameras, bus, links, clock)
     media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
@@ -178,6 +198,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     premises = PremisesService(gate, cameras, CredentialBox(settings.data_dir), db, clock)
     incidents = IncidentService(gate, premises, bus, live.stop_under_grant, clock)
     media.analysers.append(MotionAlarms(db, incidents).for_camera)
+    playback = Playback(gate, cameras, media, links, settings.policy, clock)
     services = Services(
         settings=settings,
         db=db,
@@ -190,7 +211,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         media=media,
         links=links,
         live=live,
-        playback=Playback(gate, cameras, media, links, settings.policy, clock),
+        playback=playback,
         review=AuditReview(gate, audit, live),
         biometrics=Biometrics(gate),
         wall=WallService(gate, cameras, clock),
@@ -200,11 +221,26 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         groups=groups,
         grants=grants,
         camera_use=UseService(gate, live),
+        authorisations=AuthorisationService(gate, cameras, clock),
+        drone_missions=DroneMissions(gate, cameras, media, settings.recording.segment_seconds, clock),
         requests=requests,
         premises=premises,
         incidents=incidents,
         intake=AlarmIntake(db, gate, premises, incidents, clock),
         alarm_status=ReceiverReports(gate, premises),
+        designations=designations,
+        shifts=shifts,
+        supervisor_board=SupervisionService(
+            gate, designations, shifts, live.streams_open, settings.staffing, settings.zone, clock
+        ),
+        register=RegisterService(gate, cameras, clock),
+        processing_register=ProcessingRegister(gate, cameras, settings, settings.zone, clock),
+        subject_requests=SubjectRequestService(
+            gate, cameras, playback, exports, settings.dpo, settings.zone, clock
+        ),
+        annual_report=AnnualReportService(
+            gate, links, settings.policy, settings.anpr, settings.site_name, settings.zone, clock
+        ),
     )
     services.media.load_storage_areas()
     return services

@@ -22,6 +22,7 @@ from belfort import __version__
 from belfort.datadir import make_files_private
 from belfort.db.engine import is_busy
 from belfort.errors import BelfortError, Forbidden
+from belfort.i18n import LANGUAGES
 from belfort.policy.model import Action, Actor, system_actor
 from belfort.settings import FaceRecognitionAsked, Settings, SettingsError, load_settings
 
@@ -230,7 +231,9 @@ def user() -> None:
 @data_options
 @click.option("--username", required=True)
 @click.option(
-    "--role", required=True, type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner"])
+    "--role",
+    required=True,
+    type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner", "security_guard"]),
 )
 @click.option("--org", "organisation", required=True, help="Organisation name or id.")
 @click.option("--full-name", default="")
@@ -279,7 +282,9 @@ def user_list(settings: Settings) -> None:
 @click.argument("username")
 @click.option("--full-name", default=None)
 @click.option(
-    "--role", type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner"]), default=None
+    "--role",
+    type=click.Choice(["operator", "inspector", "supervisor", "dpo", "admin", "partner", "security_guard"]),
+    default=None,
 )
 @click.option("--org", "organisation", default=None, help="Organisation name or id.")
 @click.option(
@@ -395,7 +400,9 @@ def _camera_line(item: Any, status: dict[str, Any]) -> str:
 @data_options
 @click.option("--name", required=True)
 @click.option("--org", "organisation", required=True, help="Owner organisation, name or id.")
-@click.option("--url", "main_url", required=True, help="Main stream, rtsp://host[:port]/path or sim://NAME.")
+@click.option(
+    "--url", "main_url", default="", help="Main stream, rtsp://host[:port]/path or sim://NAME (none for a drone)."
+)
 @click.option("--sub-url", default="", help="Optional sub-stream URL.")
 @click.option("--username", default=None, help="User name of the camera's streams.")
 @click.option(
@@ -1600,3 +1607,697 @@ def _incident_change(item: Any) -> Any:
     from belfort.alarms.incidents import Change
 
     return Change(item.organisation_id, item.id, "updated")
+
+
+# -- public camera register ----------------------------------------------------------------
+
+
+@main.group()
+def register() -> None:
+    """The public camera register: owners' entries, which cameras it lists, and its export."""
+
+
+@register.command("profile")
+@data_options
+@click.option("--org", "organisation", required=True, help="The owner organisation, name or id.")
+@click.option("--slug", default=None, help="Its page's name: /register/<slug> (default: made from the name).")
+@click.option("--name", "public_name", default=None, help="Its name in the register (default: the organisation's).")
+@click.option("--dpo-name", default=None)
+@click.option("--dpo-email", default=None, help="Required the first time.")
+@click.option("--dpo-phone", default=None)
+@click.option("--dpo-address", default=None, help="The DPO's postal address.")
+@click.option("--legal-basis-police", default=None, help="Empty: the law's own words.")
+@click.option("--legal-basis-camera-law", default=None, help="Empty: the law's own words.")
+@click.option("--pictogram", default=None, help="The pictogram's text (empty: the standard wording).")
+@click.option("--website", default=None)
+def register_profile(settings: Settings, organisation: str, **fields: Any) -> None:
+    """Create or change an organisation's entry in the register (options left out keep their value)."""
+    from belfort.transparency.register import ProfileSpec
+
+    with opened(settings) as services, services.db.session() as session:
+        profile = services.register.save_profile(session, _acting_for(session, organisation), ProfileSpec(**fields))
+        click.echo(f"register entry of {profile.public_name}: /register/{profile.slug} (DPO {profile.dpo_email})")
+
+
+@register.command("publish")
+@data_options
+@click.argument("ref")
+@click.option("--municipality", default=None, help="The municipality it films in (required the first time).")
+@click.option("--purpose", default=None, help='Its purpose in public words, e.g. "traffic safety".')
+def register_publish(settings: Settings, ref: str, municipality: str | None, purpose: str | None) -> None:
+    """List a camera (by id or name) in the public register."""
+    from belfort.transparency.register import PublicationSpec
+
+    with opened(settings) as services, services.db.session() as session:
+        spec = PublicationSpec(public=True, municipality=municipality, purpose=purpose)
+        camera = services.register.publish(session, cli_actor(), ref, spec)
+        listed = "listed" if camera.enabled else "listed once it is enabled"
+        click.echo(f"camera {camera.name} public in the register ({listed}): {camera.street or '(no street)'}")
+
+
+@register.command("unpublish")
+@data_options
+@click.argument("ref")
+def register_unpublish(settings: Settings, ref: str) -> None:
+    """Take a camera (by id or name) out of the public register."""
+    from belfort.transparency.register import PublicationSpec
+
+    with opened(settings) as services, services.db.session() as session:
+        camera = services.register.publish(session, cli_actor(), ref, PublicationSpec(public=False))
+        click.echo(f"camera {camera.name} no longer in the register")
+
+
+@register.command("export")
+@data_options
+@click.option("--format", "form", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--street", default="", help="Only streets named like this.")
+@click.option("--municipality", default="")
+@click.option("--area", default="")
+@click.option("--owner", default="", help="Only this owner's page name.")
+@click.option("--base-url", default="", help="The site's address, for the owners' pages: https://belfort.example.be.")
+def register_export(
+    settings: Settings, form: str, street: str, municipality: str, area: str, owner: str, base_url: str
+) -> None:
+    """Print the register's rows, as anyone may download them (in English)."""
+    import json
+
+    from belfort.transparency.register import RegisterQuery, export_csv, export_record
+
+    with opened(settings) as services, services.db.session() as session:
+        rows = services.register.rows(session, RegisterQuery(street, municipality, area, owner))
+        records = [export_record(row, str, base_url.rstrip("/")) for row in rows]
+    if form == "json":
+        click.echo(json.dumps({"rows": records}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(export_csv(records), nl=False)
+
+
+# -- the annual report ---------------------------------------------------------------------
+
+
+@main.group()
+def report() -> None:
+    """Reports for the council and the DPO: the annual report of an organisation."""
+
+
+@report.command("annual")
+@data_options
+@click.option("--organisation", "--org", "organisation", required=True, help="The organisation, name or id.")
+@click.option("--year", default="", help="The calendar year, local to the site (default: last year).")
+@click.option("--pdf", "pdf_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the PDF document here.")
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="The PDF's language (default: the site's).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON, as the API gives them.")
+def report_annual(
+    settings: Settings, organisation: str, year: str, pdf_file: Path | None, language: str | None, as_json: bool
+) -> None:
+    """Count an organisation's year: print its figures, or write them as a PDF (audited)."""
+    from pydantic import TypeAdapter
+
+    from belfort.i18n import translate
+    from belfort.transparency.report import AnnualReport
+    from belfort.transparency.report_pdf import pdf
+    from belfort.transparency.report_tables import cell, sections
+
+    with opened(settings) as services, services.db.session() as session:
+        service = services.annual_report
+        chosen = service.year(year) if year.strip() else service.default_year()
+        figures = service.report(session, cli_actor(), organisation, chosen, form="pdf" if pdf_file else "cli")
+        session.commit()
+        if pdf_file is not None:
+            try:
+                pdf_file.write_bytes(pdf(figures, language or settings.language, settings.zone))
+            except OSError as exc:
+                fail(f"cannot write {pdf_file}: {exc.strerror or exc}")
+            click.echo(f"annual report {figures.year} of {figures.organisation} written to {pdf_file}")
+            return
+    if as_json:
+        click.echo(TypeAdapter(AnnualReport).dump_json(figures, indent=2).decode())
+        return
+    click.echo(f"Annual report {figures.year} of {figures.organisation}")
+    for number, part in enumerate(sections(figures), start=1):
+        click.echo(f"\n{number}. {translate(part.title, 'en')}")
+        header = [translate(column, "en") for column in part.columns[1:]]
+        if not part.rows:
+            click.echo("  nothing to count in this year")
+        for row in part.rows:
+            values = ", ".join(
+                f"{name} {cell(value, 'en', settings.zone)}" for name, value in zip(header, row.values, strict=True)
+            )
+            click.echo(f"  {translate(row.label, 'en')}: {values}{'  (needs attention)' if row.flagged else ''}")
+        for note in part.notes:
+            click.echo(f"  {translate(note, 'en')}")
+
+
+def _cli_day(option: str, text: str | None) -> Any:
+    """A day typed as YYYY-MM-DD, or None; a bad one is a usage error."""
+    from datetime import date
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option}: '{text[:40]}' is not a day: write it like 2026-05-01", 2)
+    return None
+
+
+@main.group()
+def ropa() -> None:
+    """The register of processing activities: read it, write it out, keep its parts and declarations."""
+
+
+@ropa.command("show")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation whose register (name or id).")
+def ropa_show(settings: Settings, organisation: str) -> None:
+    """Print the register, drawn from the platform now, as Markdown."""
+    from belfort.transparency.processing_document import markdown
+
+    with opened(settings) as services, services.db.session() as session:
+        view = services.processing_register.read(session, cli_actor(), organisation)
+        click.echo(markdown(view, "en", settings.zone), nl=False)
+
+
+@ropa.command("export")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation whose register (name or id).")
+@click.option("--format", "form", type=click.Choice(["pdf", "markdown"]), default="pdf", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
+@click.option("--language", type=click.Choice(["en", "nl", "fr", "de"]), default=None, help="Default: the site's.")
+def ropa_export(settings: Settings, organisation: str, form: str, output: Path, language: str | None) -> None:
+    """Write the register to a PDF or Markdown file."""
+    from belfort.transparency.processing_document import markdown, pdf
+
+    with opened(settings) as services, services.db.session() as session:
+        view = services.processing_register.read(session, cli_actor(), organisation)
+        spoken = language or settings.language
+        body = pdf(view, spoken, settings.zone) if form == "pdf" else markdown(view, spoken, settings.zone).encode()
+    try:
+        output.write_bytes(body)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"register of processing activities of {view.organisation} written to {output}")
+
+
+@ropa.command("edit")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation whose register (name or id).")
+@click.option(
+    "--section",
+    type=click.Choice(["description", "data_subjects", "recipients", "transfers", "measures"]),
+    required=True,
+)
+@click.option("--text", required=True, help="The new text of the part (the old one is kept in the history).")
+def ropa_edit(settings: Settings, organisation: str, section: str, text: str) -> None:
+    """Replace a free-text part of the register."""
+    with opened(settings) as services, services.db.session() as session:
+        services.processing_register.edit(session, cli_actor(), section, text, organisation)
+        click.echo(f"{section} saved; the earlier text is kept in the history")
+
+
+@ropa.command("declare")
+@data_options
+@click.argument("camera")
+@click.option("--ref", "reference", required=True, help="The declaration's reference.")
+@click.option("--validated", required=True, help="The day it was made or last validated, YYYY-MM-DD.")
+def ropa_declare(settings: Settings, camera: str, reference: str, validated: str) -> None:
+    """Record a camera's declaration to the police services and its last validation."""
+    day = _cli_day("--validated", validated)
+    with opened(settings) as services, services.db.session() as session:
+        services.processing_register.declare(session, cli_actor(), camera, reference, day)
+        click.echo(f"declaration {reference} of {camera} recorded, validated on {day.isoformat()}")
+
+
+def _subject_line(row: Any, service: Any) -> str:
+    urgency = service.urgency_of(row)
+    flag = f" ({urgency.value.replace('_', ' ')})" if urgency and urgency.value != "ok" else ""
+    closed = f" closed {row.closed_on.isoformat()}" if row.closed_on else ""
+    return (
+        f"{row.reference}  {row.status:<9} received {row.received_on.isoformat()}  "
+        f"answer by {row.due_on.isoformat()}{flag}{closed}  {row.requester_name}"
+    )
+
+
+@main.group("subject-request")
+def subject_request() -> None:
+    """Data-subject requests: a person asks for the footage of themselves; the DPO answers in time."""
+
+
+@subject_request.command("add")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation that received it (name or id).")
+@click.option("--name", required=True, help="The requester's name.")
+@click.option("--contact", required=True, help="How to reach the requester.")
+@click.option("--identity-check", required=True, help="How the identity was checked, e.g. 'ID card seen at the desk'.")
+@click.option("--checked-by", required=True, help="Who checked the identity.")
+@click.option("--from", "start", required=True, help="Start of the footage asked for, local time of the site.")
+@click.option("--until", "end", required=True, help="End of the footage asked for (at most 24 hours later).")
+@click.option("--received", default=None, help="The day of receipt, YYYY-MM-DD (default: today).")
+@click.option("--camera", "cameras", multiple=True, help="A camera of the organisation; repeat for several.")
+@click.option("--place", default="", help="The street or area, to find the cameras when none is named.")
+@click.option("--description", default="", help="How to recognise the person: clothes, what they carried.")
+def subject_request_add(settings: Settings, organisation: str, **fields: Any) -> None:
+    """Record a request whose requester's identity was checked."""
+    from belfort.dpo.subject_requests import SubjectRequestSpec
+
+    spec = SubjectRequestSpec(
+        requester_name=fields["name"],
+        requester_contact=fields["contact"],
+        identity_check=fields["identity_check"],
+        identity_checked_by=fields["checked_by"],
+        period_start=_local_moment(settings, "--from", fields["start"]),
+        period_end=_local_moment(settings, "--until", fields["end"]),
+        received_on=_cli_day("--received", fields["received"]),
+        cameras=_words(fields["cameras"]),
+        place=fields["place"],
+        description=fields["description"],
+    )
+    with opened(settings) as services, services.db.session() as session:
+        row = services.subject_requests.record(session, _acting_for(session, organisation), spec)
+        click.echo(_subject_line(row, services.subject_requests))
+
+
+@subject_request.command("list")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--open", "open_only", is_flag=True, help="Only the requests still to answer.")
+def subject_request_list(settings: Settings, organisation: str, open_only: bool) -> None:
+    """List the requests: open ones by deadline, then the closed ones."""
+    with opened(settings) as services, services.db.session() as session:
+        service = services.subject_requests
+        for row in service.listed(session, _acting_for(session, organisation), open_only):
+            click.echo(_subject_line(row, service))
+
+
+@subject_request.command("extend")
+@data_options
+@click.argument("reference")
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--reason", required=True, help="Why more time is needed (told to the requester).")
+@click.option("--informed", is_flag=True, help="The requester was told of the extension and its reason.")
+def subject_request_extend(settings: Settings, reference: str, organisation: str, reason: str, informed: bool) -> None:
+    """Extend a request's deadline once."""
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, organisation)
+        row = services.subject_requests.extend(session, actor, reference, reason, informed)
+        click.echo(_subject_line(row, services.subject_requests))
+
+
+@subject_request.command("answer")
+@data_options
+@click.argument("reference")
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--outcome", required=True, help="The answer given.")
+@click.option("--sent", required=True, help="What was sent to the requester, and how.")
+@click.option("--on", "answered_on", default=None, help="The day it was answered, YYYY-MM-DD (default: today).")
+def subject_request_answer(
+    settings: Settings, reference: str, organisation: str, outcome: str, sent: str, answered_on: str | None
+) -> None:
+    """Close a request as answered."""
+    day = _cli_day("--on", answered_on)
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, organisation)
+        row = services.subject_requests.answer(session, actor, reference, outcome, sent, day)
+        click.echo(_subject_line(row, services.subject_requests))
+
+
+@subject_request.command("refuse")
+@data_options
+@click.argument("reference")
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--reason", required=True, help="Why it is refused (told to the requester).")
+def subject_request_refuse(settings: Settings, reference: str, organisation: str, reason: str) -> None:
+    """Close a request as refused."""
+    with opened(settings) as services, services.db.session() as session:
+        row = services.subject_requests.refuse(session, _acting_for(session, organisation), reference, reason)
+        click.echo(_subject_line(row, services.subject_requests))
+
+
+@main.group()
+def designation() -> None:
+    """Designations to watch live: who the chief designated, trained when, until when."""
+
+
+def _designation_line(row: Any) -> str:
+    item = row.designation
+    supervisor = f" under {item.supervisor.username}" if item.supervisor else ""
+    ended = f" revoked {item.revoked_at:%Y-%m-%d} by {item.revoked_by}: {item.revoke_reason}" if item.revoked_at else ""
+    return (
+        f"{item.id}  {item.person.username:<16} trained {item.trained_on}  valid until {item.valid_until}"
+        f"{supervisor}  {row.standing.value}{ended}"
+    )
+
+
+@designation.command("add")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation whose person this is (name or id).")
+@click.option("--user", "person", required=True, help="The person designated (user name or id).")
+@click.option("--trained", "trained_on", required=True, help="The day of the training, YYYY-MM-DD.")
+@click.option("--valid-until", "valid_until", required=True, help="The last day the designation holds, YYYY-MM-DD.")
+@click.option("--training", default="", help="Which training: a course, a certificate number.")
+@click.option("--supervisor", default="", help="A private security guard's supervising inspector (user name).")
+def designation_add(
+    settings: Settings,
+    organisation: str,
+    person: str,
+    trained_on: str,
+    valid_until: str,
+    training: str,
+    supervisor: str,
+) -> None:
+    """Designate a person to watch live (replaces their designation in force)."""
+    from belfort.staffing.designations import DesignationRow, DesignationSpec, standing
+
+    spec = DesignationSpec(
+        person, _cli_day("--trained", trained_on), _cli_day("--valid-until", valid_until), training, supervisor
+    )
+    with opened(settings) as services, services.db.session() as session:
+        made = services.designations.add(session, _acting_for(session, organisation), spec)
+        state = standing(made, services.designations.today(), settings.staffing.designation_warning_days)
+        click.echo(_designation_line(DesignationRow(made, state)))
+
+
+@designation.command("list")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--all", "include_ended", is_flag=True, help="Include expired, revoked and replaced designations.")
+def designation_list(settings: Settings, organisation: str, include_ended: bool) -> None:
+    """List an organisation's designations, and whether it requires them."""
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, organisation)
+        required = services.designations.required(session, actor)
+        click.echo(f"live view {'needs' if required else 'does not need'} a designation in {actor.organisation_name}")
+        for row in services.designations.listed(session, actor, include_ended=include_ended):
+            click.echo(_designation_line(row))
+
+
+@designation.command("revoke")
+@data_options
+@click.argument("designation_id")
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--reason", required=True, help="Why the designation ends.")
+def designation_revoke(settings: Settings, designation_id: str, organisation: str, reason: str) -> None:
+    """Revoke a designation now."""
+    with opened(settings) as services, services.db.session() as session:
+        item = services.designations.revoke(session, _acting_for(session, organisation), designation_id, reason)
+        click.echo(f"designation of {item.person.username} revoked; live view is refused to them from now on")
+
+
+@designation.command("require")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--on/--off", "required", required=True, help="Whether only designated people watch live.")
+def designation_require(settings: Settings, organisation: str, required: bool) -> None:
+    """Switch on (or off) that only designated people watch live in an organisation."""
+    with opened(settings) as services, services.db.session() as session:
+        org = services.designations.set_required(session, _acting_for(session, organisation), required)
+        click.echo(f"live view {'needs' if required else 'no longer needs'} a designation in {org.name}")
+
+
+@main.group()
+def shift() -> None:
+    """Planned shifts in the control room and the team chief on duty."""
+
+
+def _shift_line(settings: Settings, item: Any) -> str:
+    from belfort.timeutil import local_text
+
+    chief = "  team chief" if item.team_chief else ""
+    state = f"  cancelled by {item.cancelled_by}" if item.cancelled_at else ""
+    start, end = local_text(item.starts_at, settings.zone), local_text(item.ends_at, settings.zone)
+    return f"{item.id}  {item.person.username:<16} {start} → {end}{chief}{state}"
+
+
+@shift.command("add")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--user", "person", required=True, help="The person on duty (user name or id).")
+@click.option("--start", required=True, help="Local time, like 2026-05-01T07:00 (or with its offset).")
+@click.option("--end", required=True, help="Local time; the shift ends just before it.")
+@click.option("--team-chief", is_flag=True, help="The team chief on duty (a person with the team chief's role).")
+def shift_add(settings: Settings, organisation: str, person: str, start: str, end: str, team_chief: bool) -> None:
+    """Plan a shift."""
+    from belfort.staffing.shifts import ShiftSpec
+
+    spec = ShiftSpec(
+        person, _local_moment(settings, "--start", start), _local_moment(settings, "--end", end), team_chief
+    )
+    with opened(settings) as services, services.db.session() as session:
+        click.echo(_shift_line(settings, services.shifts.add(session, _acting_for(session, organisation), spec)))
+
+
+@shift.command("list")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--from", "since", default=None, help="Local time (default: now).")
+@click.option("--days", default=7, type=click.IntRange(1, 62), help="How many days from then (default 7).")
+def shift_list(settings: Settings, organisation: str, since: str | None, days: int) -> None:
+    """List the shifts of an organisation, cancelled ones too."""
+    from datetime import timedelta
+
+    with opened(settings) as services, services.db.session() as session:
+        start = _local_moment(settings, "--from", since) or services.clock()
+        actor = _acting_for(session, organisation)
+        for item in services.shifts.listed(session, actor, start, start + timedelta(days=days)):
+            click.echo(_shift_line(settings, item))
+
+
+@shift.command("cancel")
+@data_options
+@click.argument("shift_id")
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+def shift_cancel(settings: Settings, shift_id: str, organisation: str) -> None:
+    """Cancel a shift still to come or under way."""
+    with opened(settings) as services, services.db.session() as session:
+        item = services.shifts.cancel(session, _acting_for(session, organisation), shift_id)
+        click.echo(f"shift of {item.person.username} cancelled")
+
+
+def _authorisation_line(settings: Settings, row: Any, now: Any) -> str:
+    """One judicial authorisation on one line: id, state, reference, kind, case, scope, expiry."""
+    from belfort.timeutil import local_text
+
+    zone = settings.zone
+    if row.revoked_at is not None:
+        state = "revoked"
+    elif row.expires_at <= now:
+        state = "expired"
+    else:
+        state = "in-force"
+    cameras = "all cameras" if row.all_cameras else ", ".join(camera.name for camera in row.cameras)
+    parts = [
+        f"{row.id}  {state:<8} {row.organisation.name}: {row.reference} ({row.kind}, {row.decided_on.isoformat()})",
+        f"case {row.case_number}, {row.magistrate}",
+        f"cameras {cameras}",
+        f"footage {local_text(row.footage_from, zone)} to {local_text(row.footage_until, zone)}",
+        f"expires {local_text(row.expires_at, zone)}",
+    ]
+    if row.revoked_at is not None:
+        parts.append(f"revoked {local_text(row.revoked_at, zone)} by {row.revoked_by}: {row.revoke_reason}")
+    return "  ".join(parts)
+
+
+@main.group()
+def authorisation() -> None:
+    """Judicial authorisations: a prosecutor's decision or an investigating judge's order, cited by reference."""
+
+
+@authorisation.command("add")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation whose case it is (name or id).")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["prosecutor_decision", "investigating_judge_order"]),
+    help="Who decided.",
+)
+@click.option("--reference", required=True, help="The decision's reference, cited on purpose forms.")
+@click.option("--date", "decided_on", required=True, help="The date of the decision, YYYY-MM-DD.")
+@click.option("--magistrate", required=True, help="The magistrate or office that decided.")
+@click.option("--case", "case_number", required=True, help="The case number.")
+@click.option("--camera", "cameras", multiple=True, help="A camera it covers (name or id); repeat for several.")
+@click.option("--all-cameras", is_flag=True, help="It covers every camera the organisation may consult.")
+@click.option("--footage-from", required=True, help="Oldest footage it opens (local time or with offset).")
+@click.option("--footage-until", required=True, help="End of the footage it opens, exclusive (local time or offset).")
+@click.option("--expires", required=True, help="From this moment on it opens nothing (local time or with offset).")
+def authorisation_add(
+    settings: Settings,
+    organisation: str,
+    kind: str,
+    reference: str,
+    decided_on: str,
+    magistrate: str,
+    case_number: str,
+    cameras: tuple[str, ...],
+    all_cameras: bool,
+    footage_from: str,
+    footage_until: str,
+    expires: str,
+) -> None:
+    """Register a judicial authorisation (audited)."""
+    from datetime import date
+
+    from belfort.judicial.authorisations import AuthorisationSpec
+
+    try:
+        day = date.fromisoformat(decided_on.strip())
+    except ValueError:
+        fail(f"--date: '{decided_on[:40]}' is not a date: write it like 2026-11-02", 2)
+    spec = AuthorisationSpec(
+        kind=kind,
+        reference=reference,
+        decided_on=day,
+        magistrate=magistrate,
+        case_number=case_number,
+        footage_from=_local_moment(settings, "--footage-from", footage_from),
+        footage_until=_local_moment(settings, "--footage-until", footage_until),
+        expires_at=_local_moment(settings, "--expires", expires),
+        cameras=cameras,
+        all_cameras=all_cameras,
+    )
+    with opened(settings) as services, services.db.session() as session:
+        row = services.authorisations.register(session, _acting_for(session, organisation), spec)
+        click.echo(_authorisation_line(settings, row, services.clock()))
+
+
+@authorisation.command("list")
+@data_options
+@click.option("--org", "organisation", default=None, help="Only this organisation's (name or id).")
+@click.option("--ended", is_flag=True, help="Include revoked and expired authorisations.")
+def authorisation_list(settings: Settings, organisation: str | None, ended: bool) -> None:
+    """List judicial authorisations, newest decision first: one line each, times local to the site."""
+    with opened(settings) as services, services.db.session() as session:
+        actor = _acting_for(session, organisation) if organisation else cli_actor()
+        now = services.clock()
+        for row in services.authorisations.listed(session, actor, include_ended=ended):
+            click.echo(_authorisation_line(settings, row, now))
+
+
+@authorisation.command("revoke")
+@data_options
+@click.argument("ref")
+@click.option("--org", "organisation", required=True, help="The organisation that registered it (name or id).")
+@click.option("--reason", required=True, help="Why it is no longer used (at least 10 characters).")
+def authorisation_revoke(settings: Settings, ref: str, organisation: str, reason: str) -> None:
+    """Revoke an authorisation (its id or reference): looks citing it are refused from now on."""
+    with opened(settings) as services, services.db.session() as session:
+        row = services.authorisations.revoke(session, _acting_for(session, organisation), ref, reason)
+        click.echo(f"authorisation {row.reference} of {row.organisation.name} revoked")
+
+
+def _mission_line(settings: Settings, row: Any) -> str:
+    """One drone mission on one line: id, take-off, minutes, regime, area, purpose, footage."""
+    from belfort.timeutil import local_text
+
+    mission = row.mission
+    minutes = round(row.duration.total_seconds() / 60)
+    authorised = f" under {mission.authorisation.reference}" if mission.authorisation else ""
+    return (
+        f"{mission.id}  {local_text(mission.started_at, settings.zone)}  {minutes} min  {mission.regime}{authorised}  "
+        f"{mission.area}: {mission.purpose}  drone {mission.camera.name}, {row.segments} recording(s), "
+        f"{round(row.footage_seconds)} s of footage"
+    )
+
+
+@main.group()
+def drone() -> None:
+    """The drone missions log, its videos and the yearly report to the council."""
+
+
+@drone.command("log")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation that flew (name or id).")
+@click.option("--drone", "camera", required=True, help="The drone: a camera of kind drone (name or id).")
+@click.option("--regime", required=True, type=click.Choice(["administrative", "judicial"]))
+@click.option("--authorisation", default="", help="Judicial: the reference of the authorisation it flew under.")
+@click.option("--requested-by", "requesting", required=True, help="The officer who asked for the flight.")
+@click.option("--responsible", required=True, help="The officer responsible for it.")
+@click.option("--purpose", required=True, help="What the flight was for.")
+@click.option("--proportionality", required=True, help="Why flying was proportionate (40+ characters, 6+ words).")
+@click.option("--subsidiarity", required=True, help="Why less intrusive means would not have done (same rule).")
+@click.option("--area", required=True, help="The area flown over.")
+@click.option("--take-off", "started", required=True, help="Local time or with offset.")
+@click.option("--landing", "ended", required=True, help="Local time or with offset.")
+@click.option(
+    "--video",
+    "videos",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A video file the drone recorded (MP4 or MKV), starting at take-off; repeat for several.",
+)
+def drone_log(
+    settings: Settings,
+    organisation: str,
+    camera: str,
+    regime: str,
+    authorisation: str,
+    requesting: str,
+    responsible: str,
+    purpose: str,
+    proportionality: str,
+    subsidiarity: str,
+    area: str,
+    started: str,
+    ended: str,
+    videos: tuple[Path, ...],
+) -> None:
+    """Log a drone flight (audited): refused without a justification of substance."""
+    from belfort.judicial.drones import MissionSpec, Video
+
+    spec = MissionSpec(
+        regime=regime,
+        camera=camera,
+        requesting_officer=requesting,
+        responsible_officer=responsible,
+        purpose=purpose,
+        proportionality=proportionality,
+        subsidiarity=subsidiarity,
+        area=area,
+        started_at=_local_moment(settings, "--take-off", started),
+        ended_at=_local_moment(settings, "--landing", ended),
+        authorisation=authorisation,
+    )
+    with opened(settings) as services, services.db.session() as session:
+        row = services.drone_missions.log(session, _acting_for(session, organisation), spec, [Video(v) for v in videos])
+        click.echo(_mission_line(settings, row))
+
+
+@drone.command("video")
+@data_options
+@click.argument("mission_id")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--org", "organisation", required=True, help="The organisation that flew (name or id).")
+@click.option("--start", default=None, help="When the recording started, local time (default: take-off).")
+def drone_video(settings: Settings, mission_id: str, path: Path, organisation: str, start: str | None) -> None:
+    """Import one more video of a logged mission as its drone's footage (audited)."""
+    from belfort.judicial.drones import Video
+
+    video = Video(path, _local_moment(settings, "--start", start))
+    with opened(settings) as services, services.db.session() as session:
+        row = services.drone_missions.add_video(session, _acting_for(session, organisation), mission_id, video)
+        click.echo(_mission_line(settings, row))
+
+
+@drone.command("report")
+@data_options
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+@click.option("--year", required=True, type=click.IntRange(2000, 2999), help="The calendar year, local time.")
+@click.option("--csv", "as_csv", is_flag=True, help="Write the council's CSV instead of one line per mission.")
+def drone_report(settings: Settings, organisation: str, year: int, as_csv: bool) -> None:
+    """The year's drone missions, as reported to the council (a recorded consultation)."""
+    from belfort.judicial.drones import report_csv
+
+    with opened(settings) as services, services.db.session() as session:
+        report = services.drone_missions.report(session, _acting_for(session, organisation), year)
+        if as_csv:
+            click.echo(report_csv(report, settings.zone), nl=False)
+            return
+        for row in report.missions:
+            click.echo(_mission_line(settings, row))
+        minutes = round(report.flight_time.total_seconds() / 60)
+        click.echo(f"{len(report.missions)} mission(s) in {year}: {minutes} min of flight")

@@ -2,7 +2,9 @@
 seven simulated cameras (four police cameras, an ANPR camera on the ring road, a city
 camera and a shop camera). The operator's video wall opens on the four police cameras,
 and a tour of them is ready. Cars with Belgian plates pass the ANPR camera; one of them
-is on the demo hotlist as stolen, so a hit reaches the wall within a minute.
+is on the demo hotlist as stolen, so a hit reaches the wall within a minute. Only people
+the zone's chief designated watch live: the operator, the team chief and a private security
+guard (under the inspector); a shift of the operator and the team chief is under way.
 
 Seeding is idempotent: a second `belfort demo` on the same folder reuses what is there.
 Passwords are generated on first run and kept in `<data>/demo-credentials.txt` (mode
@@ -15,6 +17,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,9 @@ from belfort.media.simulated import DEMO_CLIPS, encode_clip, encode_frames
 from belfort.policy import Actor, Role
 from belfort.policy.model import OrganisationKind, system_actor
 from belfort.sharing.grants import GrantSpec
+from belfort.staffing.designations import DesignationSpec
+from belfort.staffing.shifts import ShiftSpec
+from belfort.transparency.register import ProfileSpec, PublicationSpec
 
 DEMO_ACTOR = system_actor("demo-seed")
 
@@ -56,6 +62,7 @@ USERS: list[tuple[str, Role, str, str]] = [
     ("supervisor", Role.SUPERVISOR, POLICE, "Sofie Supervisor"),
     ("dpo", Role.DPO, POLICE, "Daan DPO"),
     ("admin", Role.ADMIN, POLICE, "Ada Admin"),
+    ("guard", Role.SECURITY_GUARD, POLICE, "Gert Guard"),
     ("shop", Role.PARTNER, SHOP, "Sam Shopowner"),
     ("city", Role.PARTNER, CITY, "Charlotte City"),
     ("platform", Role.PLATFORM_ADMIN, PLATFORM, "Pieter Platform"),
@@ -108,6 +115,33 @@ CAMERAS: list[tuple[str, str, str, str, str, str, str, float, float]] = [
 
 
 WALL_CAMERAS = ["Grote Markt", "Stationsplein", "Kolonel Dusartplein", "Havermarkt"]
+
+# owner: its entry in the public camera register (demo contacts, on example.be addresses)
+REGISTER_PROFILES: dict[str, ProfileSpec] = {
+    POLICE: ProfileSpec(
+        slug="politiezone-demo",
+        dpo_name="Daan DPO",
+        dpo_email="dpo@politiezone-demo.example",
+        dpo_phone="+32 11 00 00 01",
+        dpo_address="Demostraat 1, 3500 Hasselt",
+        website="https://politiezone-demo.example",
+    ),
+    CITY: ProfileSpec(
+        slug="stad-demo",
+        dpo_name="Dana Privacy",
+        dpo_email="privacy@stad-demo.example",
+        dpo_address="Stadhuisplein 1, 3500 Hasselt",
+    ),
+}
+# camera, municipality, purpose: what the register lists (the jeweller publishes nothing)
+PUBLISHED: list[tuple[str, str, str]] = [
+    ("Grote Markt", "Hasselt", "openbare orde en veiligheid"),
+    ("Stationsplein", "Hasselt", "openbare orde en veiligheid"),
+    ("Kolonel Dusartplein", "Hasselt", "voorkomen van overlast"),
+    ("Havermarkt", "Hasselt", "voorkomen van overlast"),
+    ("Ring Noord ANPR", "Hasselt", "verkeersveiligheid en opsporing van gezochte voertuigen"),
+    ("Kerkstraat (stad)", "Hasselt", "voorkomen van overlast"),
+]
 
 ANPR_CARS = ["1-GZK-731", "2-HAV-118", "1-TRB-604", "1-XKL-052"]
 """The plates that pass the ANPR camera, one every nine seconds; the first is on the hotlist."""
@@ -194,6 +228,26 @@ def _seed_grants(services: Services, session: Session) -> None:
         services.grants.add(session, acting, GrantSpec(grantee=POLICE, rights=rights, reason=reason, cameras=[camera]))
 
 
+def _seed_register(services: Services, session: Session) -> None:
+    """The police zone's and the city's entries in the public register, and their published
+    cameras; once (an owner's later changes are kept)."""
+    organisations = {org.name: org for org in services.accounts.list_organisations(session, DEMO_ACTOR)}
+    for name, spec in REGISTER_PROFILES.items():
+        org = organisations[name]
+        if services.register.profile_of(session, org.id) is None:
+            acting = replace(
+                DEMO_ACTOR,
+                organisation_id=org.id,
+                organisation_name=org.name,
+                organisation_kind=OrganisationKind(org.kind),
+            )
+            services.register.save_profile(session, acting, spec)
+    for camera, municipality, purpose in PUBLISHED:
+        found = services.cameras.find(session, camera)
+        if found is not None and services.register.publication_of(session, found.id) is None:
+            services.register.publish(session, DEMO_ACTOR, camera, PublicationSpec(True, municipality, purpose))
+
+
 def _seed_alarms(services: Services, session: Session) -> None:
     """The alarm centre's premises at the jeweller's, whose entrance camera the shop consented
     to forward to the police on an alarm; once."""
@@ -218,6 +272,39 @@ def _seed_alarms(services: Services, session: Session) -> None:
         str(premises.id),
         ConsentSpec(camera="Juwelier ingang", reference="LV-2026-001"),
     )
+
+
+DESIGNATED = (("operator", ""), ("supervisor", ""), ("guard", "inspector"))
+"""Who the zone's chief designated to watch live, and the guard's supervising inspector."""
+
+
+def _seed_staffing(services: Services, session: Session) -> None:
+    """Only designated people watch live in the police zone: the operator, the team chief and
+    the security guard (under the inspector) are designated; if no shift is under way, the
+    operator and the team chief start one now."""
+    org = next(o for o in services.accounts.list_organisations(session, DEMO_ACTOR) if o.name == POLICE)
+    chief = replace(
+        DEMO_ACTOR, organisation_id=org.id, organisation_name=org.name, organisation_kind=OrganisationKind(org.kind)
+    )
+    if not org.live_designation_required:
+        services.designations.set_required(session, chief, True)
+    today = services.designations.today()
+    for username, supervisor in DESIGNATED:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        found = services.designations.current(session, org.id, user.id) if user is not None else None
+        if user is not None and (found is None or found.revoked_at is not None or found.valid_until < today):
+            spec = DesignationSpec(
+                username,
+                today - timedelta(days=30),
+                today + timedelta(days=365),
+                "Demo: camera operator course",
+                supervisor,
+            )
+            services.designations.add(session, chief, spec)
+    if not services.shifts.on_duty(session, org.id):
+        now = services.clock()
+        for username, team_chief in (("supervisor", True), ("operator", False)):
+            services.shifts.add(session, chief, ShiftSpec(username, now, now + timedelta(hours=8), team_chief))
 
 
 def _load_credentials(path: Path) -> dict[str, str]:
@@ -278,6 +365,8 @@ def seed_demo(services: Services) -> list[DemoAccount]:
         _seed_alarms(services, session)
         _seed_wall(services, session)
         _seed_anpr(services, session)
+        _seed_register(services, session)
+        _seed_staffing(services, session)
     _save_credentials(path, credentials)
     for spec in DEMO_CLIPS:
         encode_clip(spec, services.media.clip_path(spec.name))

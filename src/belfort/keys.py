@@ -52,6 +52,8 @@ class LinkKind(StrEnum):
     """A camera's recordings in a time range, for one person."""
     READ_PICTURE = "read-picture"
     """The pictures of one plate read, for one person."""
+    ANNUAL_REPORT = "annual-report"
+    """The charts of one organisation's annual report of one year, for one person."""
 
 
 class BadLink(Exception):

@@ -207,6 +207,52 @@ class AlarmSettings(_Section):
     """How long the receiver's log of messages (accepted or not) is kept."""
 
 
+class RegisterSettings(_Section):
+    requests_per_minute: Annotated[float, Field(gt=0, le=6000)] = 30.0
+    """How many pages, searches and exports of the public camera register one client address
+    may ask for a minute, on average (an IPv6 client: its /64 network)."""
+    burst: Annotated[int, Field(ge=1, le=1000)] = 10
+    """How many it may ask for at once before the average applies; then it is answered 429."""
+    max_clients: Annotated[int, Field(ge=100, le=1_000_000)] = 10_000
+    """How many client addresses are remembered; beyond, the longest quiet ones are forgotten."""
+
+
+class DpoSettings(_Section):
+    subject_answer_months: Annotated[int, Field(ge=1, le=3)] = 1
+    """A data-subject request is answered within this many months of receipt (GDPR art. 12(3)):
+    to the same day of the month, or the month's last day, moved to the next working day when
+    it falls on a weekend or a Belgian public holiday (Regulation 1182/71, art. 3)."""
+    subject_extension_months: Annotated[int, Field(ge=0, le=2)] = 2
+    """How many further months an extension gives, with a reason told to the requester
+    (GDPR art. 12(3): at most two)."""
+    subject_reminder_days: Annotated[int, Field(ge=1, le=60)] = 7
+    """A request still open this many days before its deadline is shown as due soon."""
+    declaration_valid_months: Annotated[int, Field(ge=1, le=24)] = 12
+    """A camera-law declaration is validated again this many months after its last validation
+    (the camera law of 21 March 2007 asks for a yearly validation)."""
+    declaration_reminder_days: Annotated[int, Field(ge=1, le=180)] = 30
+    """A declaration whose validation falls due within this many days is shown as due soon."""
+
+
+class StaffingSettings(_Section):
+    designation_warning_days: Annotated[int, Field(ge=1, le=365)] = 30
+    """A designation to watch live that ends within this many days is listed as expiring soon."""
+    max_shift_hours: Annotated[int, Field(ge=1, le=48)] = 24
+    """The longest shift that may be planned."""
+    anomaly_hours: Annotated[int, Field(ge=1, le=168)] = 12
+    """How far back the supervisor dashboard looks for viewings outside a shift and long sessions."""
+    refusals_per_hour: Annotated[int, Field(ge=1, le=1000)] = 5
+    """A person refused this many times in the last hour is flagged."""
+    long_session_minutes: Annotated[int, Field(ge=1, le=1440)] = 120
+    """One person watching one camera live longer than this without a break is flagged."""
+    volume_min_cameras: Annotated[int, Field(ge=2, le=10_000)] = 15
+    """A person flagged for unusual volume watched at least this many distinct cameras in the last hour..."""
+    volume_factor: Annotated[float, Field(ge=1, le=100)] = 3.0
+    """... and more than this many times their usual: the median of distinct cameras per hour over
+    the hours they watched in the previous `volume_baseline_days` days."""
+    volume_baseline_days: Annotated[int, Field(ge=1, le=90)] = 14
+
+
 TILE_HOST = re.compile(r"(?:\{[a-z]\}\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*")
 """A tile server's host name; its first label may be a placeholder such as `{s}`."""
 
@@ -254,6 +300,8 @@ class MapSettings(_Section):
 
 
 class Settings(_Section):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, serialize_by_alias=True)
+
     data_dir: Path = DEFAULT_DATA_DIR
     site_name: Annotated[str, Field(min_length=1, max_length=100)] = "Belfort"
     language: str = "en"
@@ -271,6 +319,10 @@ class Settings(_Section):
     sharing: SharingSettings = Field(default_factory=SharingSettings)
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
     map: MapSettings = Field(default_factory=MapSettings)
+    dpo: DpoSettings = Field(default_factory=DpoSettings)
+    public_register: RegisterSettings = Field(default_factory=RegisterSettings, alias="register")
+    """The `[register]` section (named apart in Python: `register` is a method of every model class)."""
+    staffing: StaffingSettings = Field(default_factory=StaffingSettings)
 
     @field_validator("language")
     @classmethod

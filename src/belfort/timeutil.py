@@ -106,6 +106,12 @@ def local_day(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
     return as_utc(start), as_utc(end)
 
 
+def local_year(year: int, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The UTC bounds [start, end) of a calendar year in `zone`: from local midnight on
+    1 January to local midnight on the next 1 January (23:00 UTC the day before in Brussels)."""
+    return local_day(date(year, 1, 1), zone)[0], local_day(date(year + 1, 1, 1), zone)[0]
+
+
 def local_text(moment: datetime, zone: tzinfo) -> str:
     """A moment as a person reads it in a message: `2026-12-22 13:00+01:00`, local to `zone`."""
     return moment.astimezone(zone).isoformat(sep=" ", timespec="minutes")

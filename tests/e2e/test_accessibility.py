@@ -56,8 +56,16 @@ SUPERVISOR_PAGES = [
     "/incidents",
     "/alarms/premises",
     "/alarms/receiver",
+    "/reports/annual",
+    "/staffing/supervision",
+    "/staffing/shifts",
+    "/authorisations",
+    "/drones",
+    "/drones/report",
 ]
-ADMIN_PAGES = ["/admin"]
+ADMIN_PAGES = ["/admin", "/register/profile", "/staffing/designations"]
+VISITOR_PAGES = ["/login", "/register"]
+"""Pages for anyone, without signing in."""
 # The wall and the camera page: test_screens.py holds them to every control in view.
 OWN_SCREEN_TEST = frozenset({"/wall", "/cameras/{camera}"})
 SCREENS = [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}]
@@ -105,7 +113,7 @@ def walk(
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `make install` (npm ci)", pytrace=False)
     people: list[tuple[str | None, list[str]]] = [
-        (None, ["/login"]),
+        (None, [path for path in VISITOR_PAGES if path not in leave]),
         ("supervisor", [path.format(**site) for path in SUPERVISOR_PAGES if path not in leave]),
         ("admin", [path for path in ADMIN_PAGES if path not in leave]),
     ]
@@ -184,7 +192,7 @@ def test_the_main_pages_have_no_serious_accessibility_violation_and_show_the_foc
     artifact("accessibility.json").write_text(json.dumps(every, indent=1, ensure_ascii=False))
     blocking = {path: [v for v in violations if v["impact"] in BLOCKING] for path, violations in every.items()}
     blocking = {path: violations for path, violations in blocking.items() if violations}
-    assert len(every) == 1 + len(SUPERVISOR_PAGES) + len(ADMIN_PAGES)
+    assert len(every) == len(VISITOR_PAGES) + len(SUPERVISOR_PAGES) + len(ADMIN_PAGES)
     assert not blocking, "serious or critical accessibility violations:\n" + describe(blocking)
     assert not unseen, "the keyboard's focus is not shown on:\n" + "\n".join(unseen)
 
@@ -206,7 +214,8 @@ def test_no_main_page_scrolls_sideways_on_a_laptop_or_a_desk_screen(
                 name = f"{path.strip('/').replace('/', '-') or 'home'}-{screen['width']}x{screen['height']}"
                 page.screenshot(path=artifact(f"sideways-{name}.png"))
                 wider.append(f"{path} at {screen['width']}x{screen['height']}: {width['scroll']} px wide")
-    assert checked == len(SCREENS) * (1 + len(SUPERVISOR_PAGES) + len(ADMIN_PAGES) - len(OWN_SCREEN_TEST))
+    pages = len(VISITOR_PAGES) + len(SUPERVISOR_PAGES) + len(ADMIN_PAGES) - len(OWN_SCREEN_TEST)
+    assert checked == len(SCREENS) * pages
     assert not wider, "pages wider than the window:\n" + "\n".join(wider)
 
 

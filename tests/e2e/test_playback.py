@@ -28,6 +28,7 @@ from tests.conftest import PASSWORD, Population
 from tests.e2e.conftest import artifact, record_police_camera
 from tests.e2e.screens import controls_out_of_view
 from tests.e2e.test_audit_page import sign_in
+from tests.support.judicial import register_authorisation
 
 RECORDED_SECONDS = 8
 
@@ -252,6 +253,7 @@ def test_old_police_footage_asks_for_the_prosecutors_reference(
     services.media.stop()  # the footage so far becomes a closed segment, then a month passes
     assert isinstance(services.clock, ShiftedClock)
     services.clock.offset = timedelta(days=31)
+    register_authorisation(services, "OR Hasselt 2026/1234", kind="investigating_judge_order")
     open_timeline(page, live_server, recording, "inspector")
     first, _ = footage(services, recording)
     page.mouse.click(*x_of(page, first + 2000))
@@ -260,13 +262,17 @@ def test_old_police_footage_asks_for_the_prosecutors_reference(
     expect(page.locator("#purpose-dialog input[value=judicial]")).to_be_checked()
     page.screenshot(path=artifact("playback-judicial-reference.png"))
     state_purpose(page, "judicial", "Assault, case PV 2026/4411", "PK Hasselt 2026/1234")
+    expect(page.locator("#purpose-error")).to_contain_text("'PK Hasselt 2026/1234' is registered for your organisation")
+    state_purpose(page, "judicial", "Assault, case PV 2026/4411", "OR Hasselt 2026/1234")
     wait_until_playing(page)
     with services.db.session() as session:
         records = services.audit.query(session, AuditFilter(person="inspector", action="recording.view"))
     assert [(r.outcome, r.purpose, r.legal_basis_ref) for r in reversed(records)] == [
         ("refused", "administrative", ""),
-        ("granted", "judicial", "PK Hasselt 2026/1234"),
+        ("refused", "judicial", "PK Hasselt 2026/1234"),
+        ("granted", "judicial", "OR Hasselt 2026/1234"),
     ]
+    assert "under the investigating judge's order OR Hasselt 2026/1234" in records[0].reason
 
 
 def test_a_clip_being_read_does_not_hold_up_other_requests(

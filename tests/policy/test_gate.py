@@ -15,6 +15,7 @@ from belfort.errors import Forbidden, Unavailable
 from belfort.policy import Action, LegalRegime, Purpose, PurposeKind, Resource, ResourceKind
 from belfort.timeutil import FrozenClock
 from tests.conftest import Population
+from tests.support.judicial import register_authorisation
 
 
 def recording(population: Population, clock: FrozenClock, age_days: int) -> Resource:
@@ -32,6 +33,7 @@ def recording(population: Population, clock: FrozenClock, age_days: int) -> Reso
 
 
 def test_31_day_old_police_footage(services: Services, population: Population, clock: FrozenClock) -> None:
+    register_authorisation(services)
     resource = recording(population, clock, 31)
     administrative = Purpose(PurposeKind.ADMINISTRATIVE, "Check of a reported traffic accident")
     judicial = Purpose(PurposeKind.JUDICIAL, "Investigation of armed robbery", "KO.21.L7.000123/26")
@@ -47,6 +49,8 @@ def test_31_day_old_police_footage(services: Services, population: Population, c
         assert [r.outcome for r in records] == ["granted", "refused"]
         newest, oldest = records
         assert newest.purpose == "judicial" and newest.legal_basis_ref == "KO.21.L7.000123/26"
+        assert newest.reason == "Allowed: play back recordings under the prosecutor's decision KO.21.L7.000123/26."
+        assert '"authorisation": "prosecutor_decision ' in newest.detail
         assert newest.justification == "Investigation of armed robbery"
         assert newest.range_start == resource.start and newest.range_end == resource.end
         assert newest.op == "consult" and newest.role == "inspector" and newest.organisation_name == "PZ Test"
@@ -73,6 +77,7 @@ def test_one_record_per_decision(services: Services, population: Population, clo
 def test_require_raises_the_refusal_and_its_record_is_kept(
     services: Services, population: Population, clock: FrozenClock
 ) -> None:
+    register_authorisation(services)
     resource = recording(population, clock, 31)
     administrative = Purpose(PurposeKind.ADMINISTRATIVE, "Check of a reported traffic accident")
     judicial = Purpose(PurposeKind.JUDICIAL, "Investigation of armed robbery", "KO.21.L7.000123/26")

@@ -4,6 +4,7 @@ purposes and the 30-day rule for police recordings."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,9 @@ from belfort.policy import (
     Action,
     Actor,
     ActorKind,
+    AuthorisationKind,
+    AuthorisationTerm,
+    DesignationTerm,
     GrantTerm,
     LegalRegime,
     OrganisationKind,
@@ -102,6 +106,7 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.MANAGE_AUTHORISATIONS,
         Action.VIEW_DRONE_MISSIONS,
         Action.HANDLE_SUBJECT_REQUESTS,
+        Action.VIEW_SUBJECT_FOOTAGE,
     },
     Role.ADMIN: {
         Action.VIEW_CAMERA,
@@ -157,8 +162,12 @@ EXPECTED: dict[Role, set[Action]] = {
 
 
 def person(role: Role, org: uuid.UUID = POLICE_ORG) -> Actor:
+    """A person of `role`; a security guard designated under a supervising inspector, as
+    they must be to watch live (tests/policy/test_designation_rule.py)."""
     kind = OrganisationKind.BUSINESS if org == SHOP_ORG else OrganisationKind.POLICE_ZONE
-    return Actor(ActorKind.USER, uuid.uuid4(), role.value, role, org, "org", kind)
+    guard = DesignationTerm("d-1", NOW.date() + timedelta(days=90), supervisor="inspector")
+    designation = guard if role is Role.SECURITY_GUARD else None
+    return Actor(ActorKind.USER, uuid.uuid4(), role.value, role, org, "org", kind, designation=designation)
 
 
 def machine(*scopes: str) -> Actor:
@@ -269,12 +278,24 @@ def test_administrative_purpose_after_30_days_is_refused_and_says_what_is_needed
     assert decision.needs == ("judicial_reference",)
 
 
-def test_judicial_purpose_after_30_days_needs_the_prosecutors_reference() -> None:
+def test_judicial_purpose_after_30_days_needs_a_registered_authorisations_reference() -> None:
     without = Purpose(PurposeKind.JUDICIAL, "Burglary investigation 2026/123")
     refused = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), without, RULES, NOW)
     assert not refused.granted and refused.needs == ("judicial_reference",)
-    with_ref = Purpose(PurposeKind.JUDICIAL, "Burglary investigation 2026/123", "KO.12.L7.004512/26")
-    granted = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), with_ref, RULES, NOW)
+    unregistered = Purpose(PurposeKind.JUDICIAL, "Burglary investigation 2026/123", "KO.12.L7.004512/26")
+    refused = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), unregistered, RULES, NOW)
+    assert not refused.granted and "registered" in refused.reason
+    term = AuthorisationTerm(
+        "a-1",
+        POLICE_ORG,
+        AuthorisationKind.PROSECUTOR_DECISION,
+        "KO.12.L7.004512/26",
+        NOW - timedelta(days=60),
+        NOW,
+        NOW + timedelta(days=30),
+    )
+    registered = replace(unregistered, authorisation=term)
+    granted = decide(person(Role.INSPECTOR), Action.VIEW_RECORDING, camera_recording(40), registered, RULES, NOW)
     assert granted.granted and "prosecutor" in granted.reason
 
 
@@ -410,7 +431,16 @@ def test_every_reason_is_one_marked_sentence_with_named_fields() -> None:
     words, so a translator can reorder it; the English stays the words the audit log keeps."""
     short = Purpose(PurposeKind.ADMINISTRATIVE, "x")
     judicial_without_reference = Purpose(PurposeKind.JUDICIAL, "Cold case review 2025/77")
-    judicial = Purpose(PurposeKind.JUDICIAL, "Cold case review 2025/77", "KO.1")
+    term = AuthorisationTerm(
+        "a-1",
+        POLICE_ORG,
+        AuthorisationKind.INVESTIGATING_JUDGE_ORDER,
+        "KO.1",
+        NOW - timedelta(days=400),
+        NOW,
+        NOW + timedelta(days=1),
+    )
+    judicial = Purpose(PurposeKind.JUDICIAL, "Cold case review 2025/77", "KO.1", term)
     foreign = camera_recording(1, owner=SHOP_ORG)
     cases = [
         (person(Role.OPERATOR), Action.MANAGE_USERS, Resource(ResourceKind.USER), None),
@@ -440,7 +470,7 @@ def test_every_reason_is_one_marked_sentence_with_named_fields() -> None:
     assert reasons[5].startswith("The justification is too short: describe the reason in at least 10 characters")
     assert reasons[6].startswith("This footage is more than 30 days old. Police recordings older than 30 days")
     assert reasons[8].startswith("Police recordings are kept at most 365 days;")
-    assert reasons[9] == "Allowed: play back recordings under the prosecutor's decision."
+    assert reasons[9] == "Allowed: play back recordings under the investigating judge's order KO.1."
 
 
 def test_each_action_has_a_menu_line_and_words_for_a_sentence() -> None:

@@ -24,6 +24,7 @@ from belfort.policy import Purpose, PurposeKind
 from belfort.retention.sweeper import RetentionSweeper
 from belfort.timeutil import FrozenClock
 from tests.conftest import SYSTEM, Population
+from tests.support.judicial import register_authorisation
 
 
 @pytest.fixture
@@ -111,6 +112,7 @@ def test_evidence_hold_survives_the_sweeper(
     held = segment(services, storage, cam, clock() - timedelta(days=40))
     free = segment(services, storage, cam, clock() - timedelta(days=40, minutes=5))
     purpose = Purpose(PurposeKind.JUDICIAL, "Armed robbery at the jeweller's", "KO.21.L7.000123/26")
+    register_authorisation(services, "KO.21.L7.000123/26")
     with services.db.session() as session:
         inspector = actor_of_user(services.accounts.user_by_name(session, "inspector"))
         hold, _ = services.holds.place(

@@ -37,6 +37,7 @@ from belfort.policy import Action, Actor, Purpose, PurposeKind
 from belfort.sharing.requests import Approval, RequestSpec
 from belfort.timeutil import FrozenClock
 from tests.conftest import CITY, PASSWORD, POLICE, SYSTEM, Population
+from tests.support.judicial import register_authorisation
 from tests.support.recordings import open_recordings, record_with_gap, small_clip
 
 ASKED = ("Stadhuis", "Korenmarkt")
@@ -210,7 +211,16 @@ def test_an_old_judicial_range_needs_the_prosecutors_reference(
         ask(services, clock, [ASKED[0]], purpose=judicial)
     assert no_pv.value.message.startswith("PV number:")
     with_ref = Purpose(PurposeKind.JUDICIAL, judicial.justification, "Parket Gent 26/1234")
-    assert ask(services, clock, [ASKED[0]], purpose=with_ref, pv_number="HA.12.LB.000123/2026", **old)
+    with pytest.raises(InvalidInput) as unregistered:
+        ask(services, clock, [ASKED[0]], purpose=with_ref, pv_number="HA.12.LB.000123/2026", **old)
+    assert unregistered.value.message.startswith("legal basis reference: no prosecutor's decision")
+    register_authorisation(services, "Parket Gent 26/1234", footage_until=clock() - timedelta(days=39, hours=1))
+    with pytest.raises(InvalidInput) as outside:
+        ask(services, clock, [ASKED[0]], purpose=with_ref, pv_number="HA.12.LB.000123/2026", **old)
+    assert outside.value.message.startswith("footage: 'Parket Gent 26/1234' covers footage from")
+    with_order = Purpose(PurposeKind.JUDICIAL, judicial.justification, "JO Gent 26/77")
+    register_authorisation(services, "JO Gent 26/77", kind="investigating_judge_order")
+    assert ask(services, clock, [ASKED[0]], purpose=with_order, pv_number="HA.12.LB.000123/2026", **old)
     with pytest.raises(InvalidInput) as unknown:
         ask(services, clock, ["Belfort tower"])
     assert unknown.value.message.startswith("cameras:") and CITY in unknown.value.message

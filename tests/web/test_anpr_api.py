@@ -22,6 +22,7 @@ from belfort.audit import AuditFilter
 from belfort.cameras.service import CameraSpec
 from belfort.timeutil import FrozenClock, iso_utc
 from tests.conftest import POLICE, SYSTEM, Population, bearer
+from tests.support.judicial import register_authorisation
 
 JUDICIAL = {"kind": "judicial", "justification": "Car used in a robbery, case PV 2026/0815", "legal_basis_ref": "PK 77"}
 ADMINISTRATIVE = {"kind": "administrative", "justification": "Stolen car reported this morning"}
@@ -250,6 +251,7 @@ def test_searching_old_reads_needs_a_judicial_purpose(
     assert isinstance(services.clock, FrozenClock)
     start = services.clock() - timedelta(days=40)
     body = {"query": "1ABC234", "start": iso_utc(start), "purpose": ADMINISTRATIVE}
+    register_authorisation(services, "PK 77")
     refused = client.post("/api/anpr/search", json=body, headers=bearer(client, "inspector"))
     assert refused.status_code == 403 and refused.json()["needs"] == ["judicial_reference"]
     granted = client.post("/api/anpr/search", json={**body, "purpose": JUDICIAL}, headers=bearer(client, "inspector"))

@@ -17,6 +17,7 @@ from belfort.cameras.service import CameraSpec
 from belfort.policy import Action
 from belfort.policy.model import system_actor
 from tests.conftest import POLICE, SYSTEM, Population
+from tests.support.judicial import register_authorisation
 from tests.web.test_pages import sign_in
 
 JUSTIFICATION = "Hit-and-run on the ring road"
@@ -199,6 +200,7 @@ def test_the_search_page_reads_times_in_local_time_across_the_clock_changes(
         "2026-10-25 02:30:00 +02:00",
     ], "a datetime-local value is local too; the night's 02:00 to 03:00 lasts two hours"
 
+    register_authorisation(services, "PK 2026/77")
     judicial = {"kind": "judicial", "legal_basis_ref": "PK 2026/77"}  # March is past the 30 days
     assert found("2026-03-29 01:59", "2026-03-29 03:00", **judicial) == ["2026-03-29 01:59:00 +01:00"], (
         "from 01:59 to 03:00 is one minute: the read at 03:00 is the end, left out"

@@ -29,6 +29,7 @@ from belfort.media.models import Segment
 from belfort.retention.models import Hold
 from belfort.timeutil import FrozenClock, iso_utc, parse_iso
 from tests.conftest import Population, bearer
+from tests.support.judicial import register_authorisation
 from tests.support.recordings import (
     face_clip,
     open_recordings,
@@ -153,6 +154,7 @@ def test_old_police_footage_needs_a_judicial_purpose_and_refusals_are_audited(
 ) -> None:
     assert isinstance(services.clock, FrozenClock)
     services.clock.now = recorded[0].start_time + timedelta(days=31)
+    register_authorisation(services, "PK 2026/77")
     headers = bearer(client, "inspector")
     items = [(camera, recorded[0].start_time, recorded[-1].end_time)]
     refused = export(client, headers, items, purpose=ADMINISTRATIVE)

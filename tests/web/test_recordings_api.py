@@ -20,6 +20,7 @@ from belfort.audit import AuditFilter
 from belfort.media.models import Segment
 from belfort.timeutil import FrozenClock, iso_utc, parse_iso
 from tests.conftest import Population, bearer
+from tests.support.judicial import register_authorisation
 from tests.support.recordings import open_recordings, police_camera, record_with_gap, small_clip
 
 ADMINISTRATIVE = {"kind": "administrative", "justification": "Fight reported on the market square"}
@@ -115,6 +116,9 @@ def test_the_30_day_rule_on_backdated_footage(
     start, end = recorded[0].start_time, recorded[-1].end_time
     services.clock.now = start + timedelta(days=31)
     headers = bearer(client, "inspector")
+    unregistered = play(client, headers, camera, start, end, JUDICIAL)
+    assert unregistered.status_code == 403 and "'PK 2026/77' is registered" in unregistered.json()["detail"]
+    register_authorisation(services, "PK 2026/77")
     refused = play(client, headers, camera, start, end, ADMINISTRATIVE)
     assert refused.status_code == 403
     assert "more than 30 days old" in refused.json()["detail"]
@@ -122,7 +126,7 @@ def test_the_30_day_rule_on_backdated_footage(
     no_reference = play(client, headers, camera, start, end, {**JUDICIAL, "legal_basis_ref": ""})
     assert no_reference.status_code == 403 and "reference" in no_reference.json()["detail"]
     granted = play(client, headers, camera, start, end, JUDICIAL)
-    assert granted.status_code == 200 and "prosecutor's decision" in granted.json()["reason"]
+    assert granted.status_code == 200 and "prosecutor's decision PK 2026/77" in granted.json()["reason"]
     with services.db.session() as session:
         records = services.audit.query(session, AuditFilter(person="inspector", action="recording.view"))
     outcomes = sorted((r.outcome, r.purpose, r.legal_basis_ref) for r in records)
@@ -130,6 +134,7 @@ def test_the_30_day_rule_on_backdated_footage(
         ("granted", "judicial", "PK 2026/77"),
         ("refused", "administrative", ""),
         ("refused", "judicial", ""),
+        ("refused", "judicial", "PK 2026/77"),
     ]
     fresh = start + timedelta(days=29)
     services.clock.now = fresh

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,10 @@ from belfort.audit.models import AuditRecord
 from belfort.auth.service import actor_of_user, find_organisation
 from belfort.cameras.grants import padded
 from belfort.cameras.service import CameraSpec
+from belfort.dpo.models import SubjectRequest
 from belfort.evidence.models import EvidenceExport
+from belfort.judicial.authorisations import AuthorisationSpec
+from belfort.judicial.drones import MissionSpec
 from belfort.keys import LinkKind
 from belfort.media.models import Segment
 from belfort.policy import PLATFORM_ROLES, OrganisationKind, Purpose, PurposeKind, Role
@@ -39,6 +42,8 @@ from belfort.policy.model import system_actor
 from belfort.settings import load_settings
 from belfort.sharing.grants import GrantSpec
 from belfort.sharing.models import AccessRequest
+from belfort.staffing.designations import DesignationSpec
+from belfort.staffing.shifts import ShiftSpec
 from belfort.timeutil import iso_utc
 from belfort.wall.models import CameraTour, WallLayout
 from belfort.web.app import create_app
@@ -256,6 +261,9 @@ def _populate(services: Services) -> dict[str, str]:
             end=iso_utc(now - timedelta(minutes=59)),
         )
     _populate_alarms(services, ids)
+    _populate_dpo(services, ids)
+    _populate_staffing(services, ids)
+    _populate_judicial(services, ids)
     return ids
 
 
@@ -293,7 +301,280 @@ def _populate_alarms(services: Services, ids: dict[str, str]) -> None:
     ids["incident"] = str(taken.changes[0].incident_id)
 
 
+def _populate_dpo(services: Services, ids: dict[str, str]) -> None:
+    """A data-subject request the other police zone's DPO recorded, on its camera."""
+    now = services.clock()
+    with services.db.session() as session:
+        row = SubjectRequest(
+            organisation_id=uuid.UUID(ids[OTHER]),
+            reference="SR-2026-0001",
+            requester_name="Other requester",
+            requester_contact="requester@example.org",
+            identity_check="ID card seen at the desk",
+            identity_checked_by="Other DPO",
+            received_on=now.date(),
+            period_start=now - timedelta(hours=1),
+            period_end=now - timedelta(minutes=59),
+            cameras=padded([ids["camera"]]),
+            status="received",
+            due_on=now.date() + timedelta(days=30),
+            created_at=now,
+            created_by="other-dpo",
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        ids["subject_request"] = str(row.id)
+
+
+def _dpo_requests(ids: dict[str, str], unique: str) -> dict[tuple[str, str], Request]:
+    """The register of processing activities and data-subject requests, aimed at the other
+    zone's camera and request (the platform auditor reads the other zone's register)."""
+    camera, start, end = ids["camera"], ids["start"], ids["end"]
+    other = {"params": {"organisation": OTHER}}
+    asked = f"/api/subject-requests/{ids['subject_request']}"
+    page = f"/subject-requests/{ids['subject_request']}"
+    new = {
+        "requester_name": "Anna Peeters",
+        "requester_contact": "anna@example.org",
+        "identity_check": "ID card seen at the desk",
+        "identity_checked_by": "Desk officer",
+        "period_start": start,
+        "period_end": end,
+        "place": f"Nowhere {unique}",
+    }
+    form = {**new, "period_start": start[:19], "period_end": end[:19]}
+    answer = {"outcome": "Footage found and sent", "sent": "Package by registered mail"}
+    refuse = {"reason": "Manifestly unfounded, repeated"}
+    return {
+        ("GET", "/api/processing-register"): other,
+        ("GET", "/api/processing-register/document"): {"params": {"organisation": OTHER, "format": "markdown"}},
+        ("PUT", "/api/processing-register/texts/{section}"): {
+            "path": "/api/processing-register/texts/transfers",
+            "json": {"text": f"API {unique}"},
+        },
+        ("PUT", "/api/processing-register/declarations/{camera}"): {
+            "path": f"/api/processing-register/declarations/{camera}",
+            "json": {"reference": "DECL-1", "validated_on": "2026-01-05"},
+        },
+        ("GET", "/processing"): other,
+        ("POST", "/processing/texts"): {"data": {"section": "measures", "text": f"Page {unique}"}},
+        ("POST", "/processing/declarations"): {
+            "data": {"camera": camera, "reference": "DECL-1", "validated_on": "2026-01-05"}
+        },
+        ("GET", "/api/subject-requests"): {},
+        ("POST", "/api/subject-requests"): {"json": new},
+        ("GET", "/api/subject-requests/{ref}"): {"path": asked},
+        ("POST", "/api/subject-requests/{ref}/footage"): {"path": f"{asked}/footage"},
+        ("POST", "/api/subject-requests/{ref}/exports"): {
+            "path": f"{asked}/exports",
+            "json": {"items": [{"camera": camera, "start": start, "end": end}]},
+        },
+        ("POST", "/api/subject-requests/{ref}/extend"): {
+            "path": f"{asked}/extend",
+            "json": {"reason": "Eleven cameras to search", "requester_informed": True},
+        },
+        ("POST", "/api/subject-requests/{ref}/answer"): {"path": f"{asked}/answer", "json": answer},
+        ("POST", "/api/subject-requests/{ref}/refuse"): {"path": f"{asked}/refuse", "json": refuse},
+        ("GET", "/api/subject-requests/{ref}/exports/{export_id}/package"): {
+            "path": f"{asked}/exports/{ids['export']}/package"
+        },
+        ("GET", "/subject-requests"): {},
+        ("POST", "/subject-requests"): {"data": form},
+        ("GET", "/subject-requests/{ref}"): {"path": page},
+        ("POST", "/subject-requests/{ref}/footage"): {"path": f"{page}/footage"},
+        ("POST", "/subject-requests/{ref}/exports"): {
+            "path": f"{page}/exports",
+            "data": {"cameras": camera, "start": start[:19], "end": end[:19]},
+        },
+        ("POST", "/subject-requests/{ref}/extend"): {
+            "path": f"{page}/extend",
+            "data": {"reason": "Eleven cameras to search", "requester_informed": "yes"},
+        },
+        ("POST", "/subject-requests/{ref}/answer"): {"path": f"{page}/answer", "data": answer},
+        ("POST", "/subject-requests/{ref}/refuse"): {"path": f"{page}/refuse", "data": refuse},
+    }
+
+
 Request = dict[str, Any]
+
+
+def _register_requests(ids: dict[str, str]) -> dict[tuple[str, str], Request]:
+    """The owner's side of the public register, aimed at the other zone's camera (its entry
+    is always the caller's own organisation's)."""
+    camera = ids["camera"]
+    return {
+        ("GET", "/api/register/profile"): {},
+        ("PUT", "/api/register/profile"): {"json": {"dpo_email": "dpo@pz.example"}},
+        ("GET", "/api/register/cameras"): {},
+        ("PUT", "/api/register/cameras/{ref}"): {"path": f"/api/register/cameras/{camera}", "json": {"public": False}},
+        ("GET", "/register/profile"): {},
+        ("POST", "/register/profile"): {"data": {"dpo_email": "dpo@pz.example"}},
+        ("POST", "/register/cameras/{ref}"): {"path": f"/register/cameras/{camera}", "data": {"public": ""}},
+    }
+
+
+def _populate_staffing(services: Services, ids: dict[str, str]) -> None:
+    """The other zone's designation of its team chief, and a shift of theirs still to come."""
+    now = services.clock()
+    other_zone = replace(
+        SYSTEM,
+        organisation_id=uuid.UUID(ids[OTHER]),
+        organisation_name=OTHER,
+        organisation_kind=OrganisationKind.POLICE_ZONE,
+    )
+    today = now.astimezone(services.settings.zone).date()
+    with services.db.session() as session:
+        designation = services.designations.add(
+            session, other_zone, DesignationSpec("other-supervisor", today, today + timedelta(days=300))
+        )
+        shift = services.shifts.add(
+            session,
+            other_zone,
+            ShiftSpec("other-supervisor", now + timedelta(days=2), now + timedelta(days=2, hours=8), team_chief=True),
+        )
+        ids.update(designation=str(designation.id), shift=str(shift.id))
+
+
+def _staffing_requests(ids: dict[str, str], now: datetime) -> dict[tuple[str, str], Request]:
+    """Designations, shifts and the supervisor dashboard, aimed at the other zone's people."""
+    today = now.date()
+    designate = {
+        "person": "other-supervisor",
+        "trained_on": today.isoformat(),
+        "valid_until": (today + timedelta(days=200)).isoformat(),
+    }
+    start, end = now + timedelta(days=3), now + timedelta(days=3, hours=8)
+    shift = {"person": "other-supervisor", "start": iso_utc(start), "end": iso_utc(end)}
+    revoke = {"reason": "Left the control room"}
+    return {
+        ("GET", "/api/staffing/designations"): {},
+        ("POST", "/api/staffing/designations"): {"json": designate},
+        ("POST", "/api/staffing/designations/{designation_id}/revoke"): {
+            "path": f"/api/staffing/designations/{ids['designation']}/revoke",
+            "json": revoke,
+        },
+        ("GET", "/api/staffing/designation-rule"): {},
+        ("PUT", "/api/staffing/designation-rule"): {"json": {"required": True}},
+        ("GET", "/api/staffing/shifts"): {},
+        ("POST", "/api/staffing/shifts"): {"json": shift},
+        ("POST", "/api/staffing/shifts/{shift_id}/cancel"): {"path": f"/api/staffing/shifts/{ids['shift']}/cancel"},
+        ("GET", "/api/staffing/supervision"): {},
+        ("GET", "/staffing"): {},
+        ("GET", "/staffing/supervision"): {},
+        ("GET", "/staffing/designations"): {},
+        ("POST", "/staffing/designations"): {"data": designate},
+        ("POST", "/staffing/designations/{designation_id}/revoke"): {
+            "path": f"/staffing/designations/{ids['designation']}/revoke",
+            "data": revoke,
+        },
+        ("POST", "/staffing/designations/rule"): {"data": {"required": "on"}},
+        ("GET", "/staffing/shifts"): {},
+        ("POST", "/staffing/shifts"): {"data": shift},
+        ("POST", "/staffing/shifts/{shift_id}/cancel"): {"path": f"/staffing/shifts/{ids['shift']}/cancel"},
+    }
+
+
+def _populate_judicial(services: Services, ids: dict[str, str]) -> None:
+    """The other zone's investigating judge's order, its drone and one logged flight."""
+    now = services.clock()
+    with services.db.session() as session:
+        drone = services.cameras.add(session, SYSTEM, CameraSpec(name="Other Drone", organisation=OTHER, kind="drone"))
+        authorisation = services.authorisations.register(
+            session,
+            SYSTEM,
+            AuthorisationSpec(
+                kind="investigating_judge_order",
+                reference="JO/OTHER/1",
+                decided_on=now.date(),
+                magistrate="Onderzoeksrechter",
+                case_number="OT.1/26",
+                footage_from=now - timedelta(days=60),
+                footage_until=now,
+                expires_at=now + timedelta(days=60),
+                all_cameras=True,
+                organisation=OTHER,
+            ),
+        )
+        mission = services.drone_missions.log(session, SYSTEM, _flight(str(drone.id), now, organisation=OTHER))
+        ids.update(drone=str(drone.id), authorisation=str(authorisation.id), mission=str(mission.mission.id))
+
+
+def _flight(drone: str, now: datetime, organisation: str = "") -> MissionSpec:
+    return MissionSpec(
+        regime="administrative",
+        camera=drone,
+        requesting_officer="Commissaris",
+        responsible_officer="Pilot",
+        purpose="Search for a missing person in the park",
+        proportionality="Only the park was filmed, for twenty minutes, from sixty metres, at night.",
+        subsidiarity="No fixed camera covers the woods, and a search on foot would take hours in the dark.",
+        area="Park",
+        started_at=now - timedelta(hours=2),
+        ended_at=now - timedelta(hours=1, minutes=40),
+        organisation=organisation,
+    )
+
+
+def _judicial_requests(ids: dict[str, str], now: datetime) -> dict[tuple[str, str], Request]:
+    """Authorisations and drone missions, aimed at the other zone's camera, order, drone and flight."""
+    order = {
+        "kind": "prosecutor_decision",
+        "reference": "PK/MATRIX/1",
+        "decided_on": now.date().isoformat(),
+        "magistrate": "Procureur des Konings",
+        "case_number": "MX.1/26",
+        "footage_from": iso_utc(now - timedelta(days=50)),
+        "footage_until": iso_utc(now - timedelta(days=31)),
+        "expires_at": iso_utc(now + timedelta(days=30)),
+        "cameras": [ids["camera"]],
+    }
+    flight = _flight(ids["drone"], now)
+    mission = {
+        "regime": flight.regime,
+        "drone": flight.camera,
+        "requesting_officer": flight.requesting_officer,
+        "responsible_officer": flight.responsible_officer,
+        "purpose": flight.purpose,
+        "proportionality": flight.proportionality,
+        "subsidiarity": flight.subsidiarity,
+        "area": flight.area,
+        "started_at": iso_utc(now - timedelta(hours=2)),
+        "ended_at": iso_utc(now - timedelta(hours=1, minutes=40)),
+    }
+    video = {"files": {"video": ("flight.mp4", b"not a video", "video/mp4")}}
+    order_times = {"footage_from": "2026-01-01 00:00", "footage_until": "2026-01-31 00:00"}
+    order_times["expires_at"] = "2099-01-01 00:00"
+    flight_times = {"started_at": mission["started_at"][:16], "ended_at": mission["ended_at"][:16]}
+    other_year = {"params": {"year": now.year, "organisation": OTHER}}
+    return {
+        ("GET", "/api/authorisations"): {},
+        ("GET", "/api/authorisations/choices"): {},
+        ("POST", "/api/authorisations"): {"json": order},
+        ("POST", "/api/authorisations/{authorisation_id}/revoke"): {
+            "path": f"/api/authorisations/{ids['authorisation']}/revoke",
+            "json": {"reason": "Case closed by the judge"},
+        },
+        ("GET", "/api/drone-missions"): other_year,
+        ("GET", "/api/drone-missions/report.csv"): other_year,
+        ("GET", "/api/drone-missions/{mission_id}"): {"path": f"/api/drone-missions/{ids['mission']}"},
+        ("POST", "/api/drone-missions"): {"json": mission},
+        ("POST", "/api/drone-missions/{mission_id}/videos"): {
+            "path": f"/api/drone-missions/{ids['mission']}/videos",
+            **video,
+        },
+        ("GET", "/authorisations"): {},
+        ("POST", "/authorisations"): {"data": {**order, **order_times}},
+        ("POST", "/authorisations/{authorisation_id}/revoke"): {
+            "path": f"/authorisations/{ids['authorisation']}/revoke",
+            "data": {"reason": "Case closed by the judge"},
+        },
+        ("GET", "/drones"): {},
+        ("POST", "/drones"): {"data": {**mission, **flight_times}},
+        ("GET", "/drones/report"): {"params": {"organisation": OTHER}},
+        ("GET", "/drones/{mission_id}"): {"path": f"/drones/{ids['mission']}"},
+        ("POST", "/drones/{mission_id}/videos"): {"path": f"/drones/{ids['mission']}/videos", **video},
+    }
 
 
 def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
@@ -306,6 +587,9 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
         {"sub": ids["other_person"], "cam": camera, "s": 0, "e": 4_000_000_000},
     )
     picture = world.link(LinkKind.READ_PICTURE, {"sub": ids["other_person"], "read": ids["read"]})
+    report_chart = world.link(
+        LinkKind.ANNUAL_REPORT, {"sub": ids["other_person"], "org": ids[OTHER], "year": 2025, "at": 0.0}
+    )
     clip = {"camera": camera, "start": start, "end": end, "grant": playback}
     unique = f"matrix-{actor}"
     grant = {"grantee": OTHER, "rights": ["live"], "reason": "To follow the robbery from both zones"}
@@ -653,6 +937,17 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
         },
         ("POST", "/sharing/groups/{group_id}/delete"): {"path": f"/sharing/groups/{ids['group']}/delete"},
         ("GET", "/sharing/use"): {},
+        ("GET", "/api/reports/annual"): {"params": {"organisation": OTHER, "year": "2025"}},
+        ("GET", "/reports/annual"): {"params": {"organisation": OTHER, "year": "2025"}},
+        ("GET", "/reports/annual.pdf"): {"params": {"organisation": OTHER, "year": "2025"}},
+        ("GET", "/reports/annual/charts/{key}.svg"): {
+            "path": "/reports/annual/charts/cameras.svg",
+            "params": {"link": report_chart},
+        },
+        **_dpo_requests(ids, unique),
+        **_staffing_requests(ids, world.services.clock()),
+        **_register_requests(ids),
+        **_judicial_requests(ids, world.services.clock()),
         ("GET", "/wall"): {},
     }
 
@@ -669,6 +964,7 @@ NOTHING_TO_REFUSE = {
     ("GET", "/api/cameras"),
     ("GET", "/api/docs"),
     ("GET", "/api/evidence/key"),
+    ("GET", "/api/authorisations/choices"),
     ("GET", "/api/requests/badge"),
     ("GET", "/api/live/cameras"),
     ("GET", "/api/live/groups"),
@@ -678,6 +974,7 @@ NOTHING_TO_REFUSE = {
     ("GET", "/map/tiles/{z}/{x}/{y}.png"),
     ("GET", "/openapi.json"),
     ("GET", "/sharing"),
+    ("GET", "/staffing"),
     *NAMESPACED,
 }
 """Routes that show only what the caller may see, or touch only the caller's own things."""

@@ -21,6 +21,14 @@ except ImportError:  # pragma: no cover - older FastAPI lists every route direct
 
 
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/login"), ("POST", "/login")}
+PUBLIC |= {
+    ("GET", "/register"),
+    ("GET", "/register/export.csv"),
+    ("GET", "/register/export.json"),
+    ("GET", "/register/{slug}"),
+    ("GET", "/api/register"),
+}
+"""The public camera register: anyone may read it (rate-limited per client address)."""
 
 
 def concrete(path: str) -> str:
@@ -88,6 +96,8 @@ def test_a_bogus_or_expired_token_is_401(client: TestClient) -> None:
 def test_public_routes_answer_without_sign_in(client: TestClient) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
     assert client.get("/login").status_code == 200
+    assert client.get("/register").status_code == 200
+    assert client.get("/api/register").json() == {"rows": []}
     assert client.get("/static/belfort.css").status_code == 200
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
 

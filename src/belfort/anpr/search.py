@@ -37,7 +37,7 @@ from belfort.cameras.models import Camera, Grant
 from belfort.cameras.service import CameraService
 from belfort.errors import InvalidInput
 from belfort.i18n import _
-from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, Right
+from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Right
 from belfort.timeutil import Clock, iso_utc, utcnow
 
 Mode = Literal["auto", "exact", "partial", "fuzzy"]
@@ -116,6 +116,13 @@ def _with_owners(resource: Resource, grants: Sequence[Grant]) -> Resource:
     return replace(resource, extra_ids=resource.extra_ids + refs)
 
 
+def _narrowed(resource: Resource, cameras: Sequence[uuid.UUID]) -> Resource:
+    """The search's resource naming the cameras it is narrowed to: a judicial authorisation
+    that names cameras then opens the search of those."""
+    refs = tuple((ResourceKind.CAMERA.value, str(camera), "") for camera in cameras)
+    return replace(resource, extra_ids=resource.extra_ids + refs)
+
+
 class PlateSearch:
     def __init__(self, gate: PolicyGate, cameras: CameraService, clock: Clock = utcnow) -> None:
         self.gate = gate
@@ -141,7 +148,7 @@ class PlateSearch:
             session,
             actor,
             Action.SEARCH_PLATES,
-            _with_owners(reads_resource(actor.organisation_id, start), grants),
+            _with_owners(_narrowed(reads_resource(actor.organisation_id, start), query.cameras), grants),
             purpose,
             detail={
                 "query": query.text[:40],

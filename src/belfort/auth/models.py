@@ -18,6 +18,12 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    live_designation_required: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    """Whether only the people its chief designated (`belfort.staffing`) watch live. On for a
+    police zone created since designations exist; off for the organisations that were there
+    before, until their administrator switches it on."""
 
 
 class User(Base):

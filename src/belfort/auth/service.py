@@ -146,6 +146,7 @@ def actor_of_user(user: User) -> Actor:
         organisation_id=org.id,
         organisation_name=org.name,
         organisation_kind=OrganisationKind(org.kind),
+        live_designation_required=org.live_designation_required,
     )
 
 
@@ -217,7 +218,11 @@ class AccountService:
     def _require(self, session: Session, actor: Actor, action: Action, resource: Resource, **detail: object) -> None:
         self.gate.require(session, actor, action, resource, detail=detail or None)
 
-    def add_organisation(self, session: Session, actor: Actor, name: str, kind: str) -> Organisation:
+    def add_organisation(
+        self, session: Session, actor: Actor, name: str, kind: str, *, live_designation_required: bool | None = None
+    ) -> Organisation:
+        """A new organisation; only people its chief designates watch live if
+        `live_designation_required`, which is on for a police zone unless told otherwise."""
         name = _printable(name, _("organisation name")).strip()
         org_id = uuid.uuid4()
         self._require(
@@ -239,7 +244,16 @@ class AccountService:
             ) from None
         if session.scalars(select(Organisation).where(Organisation.name == name)).first():
             raise Conflict(_("an organisation named '{name}' already exists", name=name))
-        org = Organisation(id=org_id, name=name, kind=org_kind.value, created_at=self._clock())
+        designates = (
+            org_kind is OrganisationKind.POLICE_ZONE if live_designation_required is None else live_designation_required
+        )
+        org = Organisation(
+            id=org_id,
+            name=name,
+            kind=org_kind.value,
+            created_at=self._clock(),
+            live_designation_required=designates,
+        )
         session.add(org)
         session.flush()
         return org

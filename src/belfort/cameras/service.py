@@ -34,7 +34,7 @@ from belfort.cameras.grants import granted_cameras, terms_on
 from belfort.cameras.membership import refresh_for
 from belfort.cameras.models import Camera
 from belfort.errors import Conflict, Forbidden, InvalidInput, Refusal
-from belfort.i18n import _, _n
+from belfort.i18n import Message, _, _n
 from belfort.keys import CredentialBox
 from belfort.media.models import Segment
 from belfort.media.service import CameraStream
@@ -60,6 +60,17 @@ from belfort.streamurl import BadStreamUrl, StreamAddress, parse, redact
 from belfort.timeutil import Clock, utcnow
 
 KINDS = ("fixed", "temporary", "mobile_ptz", "drone", "bodycam", "anpr")
+KIND_WORDS: Mapping[str, Message] = {
+    "fixed": _("fixed camera"),
+    "temporary": _("temporary camera"),
+    "mobile_ptz": _("mobile PTZ camera"),
+    "drone": _("drone"),
+    "bodycam": _("bodycam"),
+    "anpr": _("ANPR camera"),
+}
+"""How a page names each kind of camera."""
+DRONE = "drone"
+"""A drone records on board: it may have no stream URL, its videos are imported after each flight."""
 TRANSPORTS = ("tcp", "udp")
 BODYCAM_MIN_DAYS = 30
 NAME_RE = re.compile(r"^[\w][\w .,'()/&+-]{1,119}$", re.UNICODE)
@@ -514,6 +525,10 @@ class CameraService:
                         "consent: set council_consent_ref first"
                     )
                 )
+            if spec.enabled and not camera.main_url:
+                raise InvalidInput(
+                    _("a camera without a main stream URL cannot record: a drone's videos are imported instead")
+                )
             put("enabled", spec.enabled)
         elif camera.enabled and camera.legal_regime == LegalRegime.POLICE and not camera.council_consent_ref:
             raise InvalidInput(_("the council consent reference of an enabled police camera cannot be removed"))
@@ -522,7 +537,9 @@ class CameraService:
     def _apply_streams(self, camera: Camera, spec: CameraSpec, put: Callable[[str, Any], None]) -> None:
         """URLs without credentials; credentials typed into a URL move to their own fields."""
         typed: list[StreamAddress] = []
-        if spec.main_url is not None:
+        if spec.main_url is not None and not spec.main_url.strip() and camera.kind == DRONE:
+            put("main_url", "")
+        elif spec.main_url is not None:
             main = _address(spec.main_url, _("main stream URL"))
             typed.append(main)
             put("main_url", main.public)
@@ -632,8 +649,13 @@ class CameraService:
             ),
             detail={"change": "create", "fields": ",".join(spec.named())},
         )
-        if not spec.name or owner is None or not spec.main_url:
-            raise InvalidInput(_("a camera needs at least a name, an owner organisation and a main stream URL"))
+        if not spec.name or owner is None or (not spec.main_url and spec.kind != DRONE):
+            raise InvalidInput(
+                _(
+                    "a camera needs at least a name, an owner organisation and a main stream URL (a drone, whose "
+                    "videos are imported after each flight, may have none)"
+                )
+            )
         now = self._clock()
         camera = Camera(
             id=uuid.uuid4(),
@@ -642,6 +664,7 @@ class CameraService:
             updated_at=now,
             enabled=False,
             transport="tcp",
+            main_url="",
             sub_url="",
             username="",
             password_enc="",

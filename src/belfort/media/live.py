@@ -232,6 +232,8 @@ class Watcher:
     since: datetime
     grant: str = ""
     """The owner's grant the stream was opened under (another organisation's camera), or ''."""
+    person_id: str = ""
+    """The person's user id, to weigh the stream against their shifts."""
 
 
 @dataclass(frozen=True)

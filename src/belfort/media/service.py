@@ -310,6 +310,22 @@ class MediaService:
         self._plans.put(key, plan)
         return plan
 
+    def storage_to_write(self, session: Session) -> Storage:
+        """The folder footage from outside the recorder (an imported video) is written to:
+        the recorder's own, or, in a process that does not record (the command line), the
+        same folder, checked and registered in the caller's transaction (a second session
+        would wait for it on SQLite)."""
+        if self.storage is not None:
+            return self.storage
+        known = {area.id for area in session.scalars(select(StorageArea))}
+        storage, new = Storage.open(self.settings.storage_dir, known)
+        if new:
+            session.add(
+                StorageArea(id=storage.id, path=str(self.settings.storage_dir.resolve()), created_at=self._clock())
+            )
+        self._areas[storage.id] = storage
+        return storage
+
     def load_storage_areas(self) -> None:
         with self.db.session() as session:
             self._areas = {a.id: Storage(Path(a.path), a.id) for a in session.scalars(select(StorageArea))}

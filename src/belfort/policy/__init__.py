@@ -6,12 +6,15 @@ pure (`decide`), so it can be tested exhaustively; the gate writes one audit rec
 every refusal and for every grant of a consultation. Nothing here talks HTTP.
 """
 
-from belfort.policy.gate import PolicyGate
+from belfort.policy.gate import AuthorisationFinder, PolicyGate
 from belfort.policy.model import (
     Action,
     Actor,
     ActorKind,
+    AuthorisationKind,
+    AuthorisationTerm,
     Decision,
+    DesignationTerm,
     GrantTerm,
     LegalRegime,
     OrganisationKind,
@@ -43,7 +46,11 @@ __all__ = [
     "Action",
     "Actor",
     "ActorKind",
+    "AuthorisationFinder",
+    "AuthorisationKind",
+    "AuthorisationTerm",
     "Decision",
+    "DesignationTerm",
     "GrantTerm",
     "LegalRegime",
     "OrganisationKind",

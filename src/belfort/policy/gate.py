@@ -10,22 +10,35 @@ consults images, plates or logs (`ActionSpec.records_grants`). Records are writt
 the caller's session; a refusal is a `Refusal`, which the session commits, so refusals
 are kept although no action follows. `require_function` asks only whether the actor's
 role may use a function at all (a page), recording a refusal; `record` adds what happened
-after a granted look (a live stream closed). Nothing here talks HTTP.
+after a granted look (a live stream closed). A purpose that cites a judicial reference
+gets the terms of the registered authorisation it names (`AuthorisationFinder`, wired in
+by the composition root) before the rules weigh it, whichever service asks. Nothing here
+talks HTTP.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from sqlalchemy.orm import Session
 
 from belfort.audit import AuditEntry, AuditLog, ResourceRef
 from belfort.errors import Forbidden, Refusal, Unseen
-from belfort.policy.model import Action, Actor, ActorKind, Decision, Purpose, Resource, ResourceKind
+from belfort.policy.model import (
+    Action,
+    Actor,
+    ActorKind,
+    AuthorisationTerm,
+    Decision,
+    Purpose,
+    Resource,
+    ResourceKind,
+)
 from belfort.policy.rules import (
     ACTIONS,
     UNSEEN_RULES,
@@ -72,11 +85,39 @@ def _refusal(decision: Decision) -> Refusal:
     return Forbidden(decision.reason, needs=decision.needs)
 
 
+class AuthorisationFinder(Protocol):
+    """Finds the judicial authorisation an organisation registered under a reference."""
+
+    def __call__(self, session: Session, organisation_id: uuid.UUID, reference: str) -> AuthorisationTerm | None: ...
+
+
 class PolicyGate:
-    def __init__(self, audit: AuditLog, rules: PolicyRules, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        audit: AuditLog,
+        rules: PolicyRules,
+        clock: Clock = utcnow,
+        authorisations: AuthorisationFinder | None = None,
+    ) -> None:
         self.audit = audit
         self.rules = rules
         self._clock = clock
+        self._authorisations = authorisations
+
+    def with_authorisation(self, session: Session, organisation_id: uuid.UUID | None, purpose: Purpose) -> Purpose:
+        """`purpose` with the terms of the authorisation its reference names in the
+        organisation (none when no registered authorisation answers to it). A service that
+        acts for another organisation's case (an owner exporting for a requester) attaches
+        them itself; otherwise the gate looks in the asker's organisation."""
+        reference = purpose.legal_basis_ref.strip()
+        if not reference or organisation_id is None or self._authorisations is None:
+            return purpose
+        return replace(purpose, authorisation=self._authorisations(session, organisation_id, reference))
+
+    def _attached(self, session: Session, actor: Actor, resource: Resource, purpose: Purpose | None) -> Purpose | None:
+        if purpose is None or purpose.authorisation is not None:
+            return purpose
+        return self.with_authorisation(session, actor.organisation_id or resource.owner_organisation_id, purpose)
 
     def authorize(
         self,
@@ -130,10 +171,14 @@ class PolicyGate:
         detail: Mapping[str, object] | None,
         available: Callable[[], Refusal | None] | None,
     ) -> tuple[Decision, Refusal | None]:
+        purpose = self._attached(session, actor, resource, purpose)
         decision = decide(actor, action, resource, purpose, self.rules, self._clock())
         problem = available() if decision.granted and available is not None else None
         if problem is not None:
             decision = Decision(False, action, "unavailable", problem.message, grant=decision.grant)
+        term = purpose.authorisation if purpose else None
+        if term is not None:
+            detail = {**(detail or {}), "authorisation": f"{term.kind.value} {term.id}"}
         if not decision.granted or ACTIONS[action].records_grants:
             self.record(
                 session,

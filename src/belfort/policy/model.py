@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -123,6 +123,8 @@ class Action(StrEnum):
     LOG_DRONE_MISSIONS = "drone.log"
     VIEW_DRONE_MISSIONS = "drone.view"
     HANDLE_SUBJECT_REQUESTS = "dpo.subject_requests"
+    VIEW_SUBJECT_FOOTAGE = "dpo.subject_footage"
+    """The DPO's look at the footage of a data-subject request: its cameras and period only."""
     IDENTIFY_FACES = "faces.identify"
     """Face recognition, face search, biometric matching: no role has it, the law forbids it."""
 
@@ -159,6 +161,20 @@ class ResourceKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class DesignationTerm:
+    """A person's designation to watch live, as the live-view rule weighs it: the last day
+    it holds (inclusive, in the site's zone), whether it was revoked, and for a private
+    security guard the supervising inspector it names. Filled in by `belfort.staffing`; the
+    rules never query."""
+
+    id: str
+    valid_until: date
+    revoked_at: datetime | None = None
+    supervisor: str = ""
+    """The supervising inspector's user name (a security guard's designation); '' for others."""
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who asks. For a person, role and organisation; for a machine client, its scopes."""
 
@@ -170,6 +186,11 @@ class Actor:
     organisation_name: str
     organisation_kind: OrganisationKind | None
     scopes: frozenset[str] = frozenset()
+    live_designation_required: bool = False
+    """Whether the person's organisation lets only people it designated watch live."""
+    designation: DesignationTerm | None = None
+    """The person's designation to watch live (the one in force, else the latest), filled in
+    by the live-view service before it asks the gate; None: none found, or not looked up."""
 
 
 def system_actor(name: str) -> Actor:
@@ -251,17 +272,56 @@ class Resource:
     """The owner organisation's name: a look by another organisation names it in the record."""
 
 
+class AuthorisationKind(StrEnum):
+    """Who authorised judicial access to police footage past the administrative window."""
+
+    PROSECUTOR_DECISION = "prosecutor_decision"
+    """The public prosecutor's written decision (procureur des Konings / du Roi)."""
+    INVESTIGATING_JUDGE_ORDER = "investigating_judge_order"
+    """An order of the investigating judge (onderzoeksrechter / juge d'instruction)."""
+
+
+@dataclass(frozen=True)
+class AuthorisationTerm:
+    """A registered judicial authorisation as the 30-day rule weighs it: whose it is, which
+    cameras and which footage it opens (end-exclusive), until when, and whether it was revoked.
+    Filled in by the capability that keeps them (`belfort.judicial`); the rules never query."""
+
+    id: str
+    organisation_id: uuid.UUID
+    kind: AuthorisationKind
+    reference: str
+    footage_from: datetime
+    footage_until: datetime
+    expires_at: datetime
+    cameras: frozenset[str] = frozenset()
+    """Camera ids; empty: every camera the organisation may consult."""
+    revoked_at: datetime | None = None
+
+    def covers_cameras(self, camera_ids: frozenset[str]) -> bool:
+        """Whether every camera of a look is in scope; a look naming no camera (a search
+        across all reads) needs an authorisation for every camera."""
+        return not self.cameras or (bool(camera_ids) and camera_ids <= self.cameras)
+
+    def covers_footage(self, start: datetime, end: datetime | None) -> bool:
+        return self.footage_from <= start and (end or start) <= self.footage_until
+
+
 @dataclass(frozen=True)
 class Purpose:
     """Why someone looks: administrative or judicial, in their own words.
 
     For judicial access to police recordings past the administrative window,
-    `legal_basis_ref` holds the reference of the public prosecutor's written decision.
+    `legal_basis_ref` holds the reference of a prosecutor's decision or an investigating
+    judge's order, and `authorisation` the terms under which it was registered (looked up
+    by that reference in the asker's organisation before the gate decides; None when no
+    authorisation answers to it).
     """
 
     kind: PurposeKind
     justification: str
     legal_basis_ref: str = ""
+    authorisation: AuthorisationTerm | None = None
 
 
 @dataclass(frozen=True)

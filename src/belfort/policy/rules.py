@@ -18,6 +18,8 @@ from belfort.policy.model import (
     Action,
     Actor,
     ActorKind,
+    AuthorisationKind,
+    AuthorisationTerm,
     Decision,
     GrantTerm,
     LegalRegime,
@@ -69,6 +71,9 @@ class ActionSpec:
     forbidden_by_law: Message | None = None
     """Set for what no one may do on this platform, whoever asks (face recognition): the
     sentence that names the law. Refused even for Belfort itself, and recorded."""
+    designated: bool = False
+    """Only for people designated to do it, where their organisation designates (live view);
+    a private security guard always, and under the supervising inspector the designation names."""
 
 
 _WATCHERS = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.PARTNER})
@@ -105,6 +110,7 @@ ACTIONS: dict[Action, ActionSpec] = {
         own_organisation_only=True,
         shared=True,
         right=Right.LIVE,
+        designated=True,
     ),
     Action.VIEW_RECORDING: ActionSpec(
         Operation.CONSULT,
@@ -420,10 +426,19 @@ ACTIONS: dict[Action, ActionSpec] = {
         sees_all=frozenset({Role.AUDITOR}),
     ),
     Action.HANDLE_SUBJECT_REQUESTS: ActionSpec(
-        Operation.DISCLOSE,
+        Operation.ALTER,
         frozenset({Role.DPO}),
         _("Handle data-subject requests: find, blur and send a person's footage"),
         _("handle data-subject requests: find, blur and send a person's footage"),
+        own_organisation_only=True,
+    ),
+    Action.VIEW_SUBJECT_FOOTAGE: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.DPO}),
+        _("Look at the footage of a data-subject request: its cameras and period only"),
+        _("look at the footage of a data-subject request: its cameras and period only"),
+        needs_purpose=True,
+        age_limited=True,
         own_organisation_only=True,
     ),
     Action.IDENTIFY_FACES: ActionSpec(
@@ -579,6 +594,56 @@ def not_seen(resource: Resource) -> Message:
     if asked:
         return _("There is no {noun} '{asked}' that you may see.", noun=noun, asked=asked[:120])
     return _("There is no {noun} that you may see.", noun=noun)
+
+
+def _check_designation(actor: Actor, action: Action, spec: ActionSpec, now: datetime, zone: tzinfo) -> Decision | None:
+    """Whether the person is designated for a designated action (live view): where their own
+    organisation designates its viewers (also under another's grant), and for a private
+    security guard always, who watches only under a supervising inspector. Nothing the person
+    can supply helps: their chief of police designates."""
+    guard = actor.role is Role.SECURITY_GUARD
+    if not spec.designated or actor.kind is not ActorKind.USER or not (guard or actor.live_designation_required):
+        return None
+    term = actor.designation
+    if term is None:
+        return _refuse(
+            action,
+            "designation",
+            _(
+                "You are not designated to watch live: ask your chief of police (or your organisation's "
+                "administrator) to designate you once you have been trained."
+            ),
+        )
+    if term.revoked_at is not None and term.revoked_at <= now:
+        return _refuse(
+            action,
+            "designation",
+            _(
+                "Your designation to watch live was revoked on {moment}: ask your chief of police why, and for a "
+                "new designation.",
+                moment=local_text(term.revoked_at, zone),
+            ),
+        )
+    if term.valid_until < now.astimezone(zone).date():
+        return _refuse(
+            action,
+            "designation",
+            _(
+                "Your designation to watch live has expired: it was valid until {day}. Ask your chief of police "
+                "to renew it after a refresher training.",
+                day=term.valid_until.isoformat(),
+            ),
+        )
+    if guard and not term.supervisor:
+        return _refuse(
+            action,
+            "designation",
+            _(
+                "A private security guard watches live only under a supervising inspector: ask your chief of "
+                "police to name one in your designation."
+            ),
+        )
+    return None
 
 
 def _check_known(action: Action, resource: Resource) -> Decision | None:
@@ -759,8 +824,42 @@ def _check_purpose(action: Action, spec: ActionSpec, purpose: Purpose | None, ru
     return None
 
 
+AUTHORISATION_WORDS: dict[AuthorisationKind, Message] = {
+    AuthorisationKind.PROSECUTOR_DECISION: _("prosecutor's decision"),
+    AuthorisationKind.INVESTIGATING_JUDGE_ORDER: _("investigating judge's order"),
+}
+"""Each kind of judicial authorisation in words, as a list shows it."""
+
+
+def authorisation_named(term: AuthorisationTerm) -> Message:
+    """The authorisation with its article and reference, inside a sentence: "the
+    investigating judge's order JO/2026/123"."""
+    if term.kind is AuthorisationKind.INVESTIGATING_JUDGE_ORDER:
+        return _("the investigating judge's order {reference}", reference=term.reference)
+    return _("the prosecutor's decision {reference}", reference=term.reference)
+
+
+def _camera_ids(resource: Resource) -> frozenset[str]:
+    """The cameras a look touches: the camera itself and any further cameras it names."""
+    own = {resource.id} if resource.kind in (ResourceKind.CAMERA, ResourceKind.RECORDING) and resource.id else set()
+    return frozenset(own | {rid for kind, rid, _label in resource.extra_ids if kind == ResourceKind.CAMERA.value})
+
+
+def _past_window(spec: ActionSpec, resource: Resource, rules: PolicyRules, now: datetime) -> bool:
+    """Whether the look reaches police footage older than the administrative window."""
+    if not spec.age_limited or resource.legal_regime is not LegalRegime.POLICE or resource.start is None:
+        return False
+    return now - resource.start > timedelta(days=rules.administrative_consult_days)
+
+
 def _check_age(
-    action: Action, spec: ActionSpec, resource: Resource, purpose: Purpose | None, rules: PolicyRules, now: datetime
+    actor: Actor,
+    action: Action,
+    spec: ActionSpec,
+    resource: Resource,
+    purpose: Purpose | None,
+    rules: PolicyRules,
+    now: datetime,
 ) -> Decision | None:
     if not spec.age_limited or resource.legal_regime is not LegalRegime.POLICE or resource.start is None:
         return None
@@ -777,7 +876,7 @@ def _check_age(
                 rules.police_max_retention_days,
             ),
         )
-    if oldest_age <= timedelta(days=rules.administrative_consult_days):
+    if not _past_window(spec, resource, rules, now):
         return None
     days = rules.administrative_consult_days
     if purpose is None or purpose.kind is not PurposeKind.JUDICIAL:
@@ -786,25 +885,106 @@ def _check_age(
             f"{days}-day",
             _n(
                 "This footage is more than {count} day old. Police recordings older than {count} day may be "
-                "consulted only for a judicial purpose, with the public prosecutor's written decision: choose "
-                "'judicial' and enter the decision's reference.",
+                "consulted only for a judicial purpose, with a prosecutor's decision or an investigating judge's "
+                "order: choose 'judicial' and enter its reference.",
                 "This footage is more than {count} days old. Police recordings older than {count} days may be "
-                "consulted only for a judicial purpose, with the public prosecutor's written decision: choose "
-                "'judicial' and enter the decision's reference.",
+                "consulted only for a judicial purpose, with a prosecutor's decision or an investigating judge's "
+                "order: choose 'judicial' and enter its reference.",
                 days,
             ),
             "judicial_reference",
         )
-    if not purpose.legal_basis_ref.strip():
+    reference = purpose.legal_basis_ref.strip()
+    if not reference:
         return _refuse(
             action,
             f"{days}-day",
             _n(
-                "Judicial access to police recordings older than {count} day needs the reference of the public "
-                "prosecutor's written decision: enter it and try again.",
-                "Judicial access to police recordings older than {count} days needs the reference of the public "
-                "prosecutor's written decision: enter it and try again.",
+                "Judicial access to police recordings older than {count} day needs the reference of a registered "
+                "prosecutor's decision or investigating judge's order: enter it and try again.",
+                "Judicial access to police recordings older than {count} days needs the reference of a registered "
+                "prosecutor's decision or investigating judge's order: enter it and try again.",
                 days,
+            ),
+            "judicial_reference",
+        )
+    return _check_authorisation(actor, action, resource, purpose.authorisation, reference, rules, now)
+
+
+def _check_authorisation(
+    actor: Actor,
+    action: Action,
+    resource: Resource,
+    term: AuthorisationTerm | None,
+    reference: str,
+    rules: PolicyRules,
+    now: datetime,
+) -> Decision | None:
+    """Whether the registered authorisation the reference names opens this look: the
+    asker's organisation's, in force, for these cameras and this footage."""
+    rule = f"{rules.administrative_consult_days}-day"
+    theirs = term is not None and (actor.kind is ActorKind.SYSTEM or term.organisation_id == actor.organisation_id)
+    if term is None or not theirs:
+        return _refuse(
+            action,
+            rule,
+            _(
+                "No prosecutor's decision or investigating judge's order with the reference '{reference}' is "
+                "registered for your organisation: register it under Judicial authorisations, or enter the "
+                "reference of one that is.",
+                reference=reference[:120],
+            ),
+            "judicial_reference",
+        )
+    named = authorisation_named(term)
+    if term.revoked_at is not None and term.revoked_at <= now:
+        return _refuse(
+            action,
+            rule,
+            _(
+                "Refused: {authorisation} was revoked on {moment}; it no longer opens footage past the "
+                "administrative period.",
+                authorisation=named,
+                moment=local_text(term.revoked_at, rules.zone),
+            ),
+            "judicial_reference",
+        )
+    if term.expires_at <= now:
+        return _refuse(
+            action,
+            rule,
+            _(
+                "Refused: {authorisation} expired on {moment}; register its renewal, or enter the reference of an "
+                "authorisation in force.",
+                authorisation=named,
+                moment=local_text(term.expires_at, rules.zone),
+            ),
+            "judicial_reference",
+        )
+    if not term.covers_cameras(_camera_ids(resource)):
+        if _camera_ids(resource):
+            reason = _(
+                "Refused: {authorisation} does not cover {label}; it names other cameras.",
+                authorisation=named,
+                label=resource.label,
+            )
+        else:
+            reason = _(
+                "Refused: {authorisation} covers named cameras only, and this search reaches every camera: "
+                "narrow it to those cameras.",
+                authorisation=named,
+            )
+        return _refuse(action, rule, reason, "judicial_reference")
+    assert resource.start is not None  # only looks at footage are age-limited
+    if not term.covers_footage(resource.start, resource.end):
+        return _refuse(
+            action,
+            rule,
+            _(
+                "Refused: {authorisation} covers footage from {start} to {end}; choose a range inside it.",
+                authorisation=named,
+                start=local_text(term.footage_from, rules.zone),
+                end=local_text(term.footage_until, rules.zone),
             ),
             "judicial_reference",
         )
@@ -817,6 +997,7 @@ def _check_reach(
     """Who asks, whether the resource exists and whose it is: the checks before purpose and age."""
     return (
         _check_actor(actor, action, spec)
+        or _check_designation(actor, action, spec, now, zone)
         or _check_known(action, resource)
         or _check_organisation(actor, action, spec, resource, now, zone)
         or _check_personal(actor, action, spec, resource)
@@ -837,15 +1018,25 @@ def decide(
         _check_reach(actor, action, spec, resource, now, rules.zone)
         or _check_purpose(action, spec, purpose, rules)
         or _check_grant_scope(actor, action, spec, resource, purpose, now, rules.zone)
-        or _check_age(action, spec, resource, purpose, rules, now)
+        or _check_age(actor, action, spec, resource, purpose, rules, now)
     )
     if refusal is not None:
         return refusal
     grant = _grant_used(actor, spec, resource, purpose, now)
-    if grant is not None:
+    judicial = purpose.authorisation if purpose and _past_window(spec, resource, rules, now) else None
+    if grant is not None and judicial is not None:
+        reason = _(
+            "Allowed: {action}, under {owner}'s grant and {authorisation}.",
+            action=spec.doing,
+            owner=grant.owner,
+            authorisation=authorisation_named(judicial),
+        )
+    elif grant is not None:
         reason = _("Allowed: {action}, under {owner}'s grant.", action=spec.doing, owner=grant.owner)
-    elif purpose and purpose.legal_basis_ref.strip():
-        reason = _("Allowed: {action} under the prosecutor's decision.", action=spec.doing)
+    elif judicial is not None:
+        reason = _(
+            "Allowed: {action} under {authorisation}.", action=spec.doing, authorisation=authorisation_named(judicial)
+        )
     else:
         reason = _("Allowed: {action}.", action=spec.doing)
     return Decision(True, action, "granted", reason, grant=grant.id if grant else "")

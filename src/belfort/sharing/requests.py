@@ -54,7 +54,7 @@ from belfort.policy import (
 )
 from belfort.sharing.grants import GrantService, GrantSpec, parse_rights
 from belfort.sharing.models import AccessRequest
-from belfort.timeutil import Clock, iso_utc, parse_iso, utcnow
+from belfort.timeutil import Clock, iso_utc, local_text, parse_iso, utcnow
 
 REQUESTS_TOPIC = "sharing.requests"
 MIN_REASON = 10
@@ -245,6 +245,7 @@ class RequestService:
                         self.administrative_days,
                     )
                 )
+            self._check_authorisation(session, actor, purpose, spec.footage_from, spec.footage_until)
         row = AccessRequest(
             id=uuid.uuid4(),
             requester_organisation_id=actor.organisation_id,
@@ -412,7 +413,11 @@ class RequestService:
         if not cameras:
             raise InvalidInput(_("cameras: the group holds no camera to export"))
         start, end = self._kept_range(row, approval)
-        purpose = Purpose(PurposeKind(row.purpose), row.justification, row.legal_basis_ref)
+        purpose = self.gate.with_authorisation(
+            session,
+            row.requester_organisation_id,
+            Purpose(PurposeKind(row.purpose), row.justification, row.legal_basis_ref),
+        )
         export = self.exports.request(
             session,
             self._acting(actor, row),
@@ -476,6 +481,36 @@ class RequestService:
         return row
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _check_authorisation(
+        self, session: Session, actor: Actor, purpose: Purpose, footage_from: datetime, footage_until: datetime
+    ) -> None:
+        """The reference of a request for old footage names an authorisation the requester's
+        organisation registered, in force, for that footage (the owner's cameras it names are
+        weighed again at each look under the grant)."""
+        term = self.gate.with_authorisation(session, actor.organisation_id, purpose).authorisation
+        now = self._clock()
+        if term is None:
+            raise InvalidInput(
+                _(
+                    "legal basis reference: no prosecutor's decision or investigating judge's order '{reference}' "
+                    "is registered for your organisation; register it under Judicial authorisations first",
+                    reference=purpose.legal_basis_ref.strip()[:120],
+                )
+            )
+        if (term.revoked_at is not None and term.revoked_at <= now) or term.expires_at <= now:
+            raise InvalidInput(
+                _("legal basis reference: '{reference}' is revoked or expired", reference=term.reference)
+            )
+        if not term.covers_footage(footage_from, footage_until):
+            raise InvalidInput(
+                _(
+                    "footage: '{reference}' covers footage from {start} to {end} only; ask for a range inside it",
+                    reference=term.reference,
+                    start=local_text(term.footage_from, self.gate.rules.zone),
+                    end=local_text(term.footage_until, self.gate.rules.zone),
+                )
+            )
 
     @staticmethod
     def _owner(session: Session, ref: str) -> Organisation:

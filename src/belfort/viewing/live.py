@@ -29,6 +29,7 @@ from belfort.errors import Refusal, Unavailable
 from belfort.i18n import _
 from belfort.media.live import LiveFeed, LiveHub, Watcher, Watching
 from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Right
+from belfort.staffing.designations import DesignationService
 from belfort.timeutil import Clock, utcnow
 
 CLOSED_ACTION = "live.closed"
@@ -74,6 +75,7 @@ class OpenedStream:
             justification=self.purpose.justification,
             since=self.started,
             grant=self.grant,
+            person_id=str(self.actor.id or ""),
         )
 
 
@@ -117,12 +119,20 @@ class LapsedStreamWatch:
 
 class LiveViewing:
     def __init__(
-        self, gate: PolicyGate, cameras: CameraService, accounts: AccountService, hub: LiveHub, clock: Clock = utcnow
+        self,
+        gate: PolicyGate,
+        cameras: CameraService,
+        accounts: AccountService,
+        hub: LiveHub,
+        designations: DesignationService,
+        clock: Clock = utcnow,
     ) -> None:
         self.gate = gate
         self.cameras = cameras
         self.accounts = accounts
         self.hub = hub
+        self.designations = designations
+        """Finds the viewer's designation to watch live, which the gate's rule weighs."""
         self._clock = clock
 
     def shift_purpose(self, session: Session, session_id: uuid.UUID | None) -> Purpose | None:
@@ -190,10 +200,16 @@ class LiveViewing:
         detail: Mapping[str, object],
         available: dict[str, object],
         snapshot: bool = False,
-    ) -> tuple[Camera, Purpose, str]:
+    ) -> tuple[Camera, Purpose, str, Actor]:
         """Pass the gate for one live look; `available` receives what the look found to serve.
-        Returns the camera, the purpose and the grant the look passed under ('' for one's own)."""
+        Returns the camera, the purpose, the grant the look passed under ('' for one's own) and
+        the actor with their designation. A look under a designation names it in its record,
+        and a security guard's names the supervising inspector too."""
         stated = purpose or self.accounts.live_purpose(session, session_id)
+        actor = self.designations.designated(session, actor)
+        term = actor.designation
+        if term is not None:
+            detail = {**detail, "designation": term.id, **({"supervisor": term.supervisor} if term.supervisor else {})}
 
         def serving(camera: Camera) -> Refusal | None:
             feed = self.hub.get(str(camera.id))
@@ -213,7 +229,7 @@ class LiveViewing:
             session, actor, ref, Action.VIEW_LIVE, stated, detail=detail, available=serving
         )
         assert stated is not None  # the gate refuses a look without a purpose
-        return camera, stated, decision.grant
+        return camera, stated, decision.grant, actor
 
     def open(
         self, session: Session, actor: Actor, session_id: uuid.UUID | None, ref: str, purpose: Purpose | None
@@ -221,12 +237,12 @@ class LiveViewing:
         """Open a live stream of camera `ref` for the actor, once the gate allows it."""
         stream_id = str(uuid.uuid4())
         found: dict[str, object] = {}
-        camera, stated, grant = self._look(
+        camera, stated, grant, watcher = self._look(
             session, actor, session_id, ref, purpose, {"live": "stream opened", "stream": stream_id}, found
         )
         feed = found["feed"]
         assert isinstance(feed, LiveFeed)
-        return OpenedStream(actor, str(camera.id), camera.name, stated, feed, stream_id, self._clock(), grant)
+        return OpenedStream(watcher, str(camera.id), camera.name, stated, feed, stream_id, self._clock(), grant)
 
     def close(self, session: Session, opened: OpenedStream, stats: Mapping[str, object]) -> None:
         """Record that a stream ended: how long the person watched and what was sent."""
@@ -248,7 +264,7 @@ class LiveViewing:
     ) -> tuple[Camera, bytes]:
         """A JPEG of the camera's latest keyframe: a live look like a stream."""
         found: dict[str, object] = {}
-        camera, _stated, _grant = self._look(
+        camera, _stated, _grant, _watcher = self._look(
             session, actor, session_id, ref, purpose, {"live": "snapshot"}, found, snapshot=True
         )
         jpeg = found["jpeg"]

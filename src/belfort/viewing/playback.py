@@ -189,22 +189,19 @@ class Playback:
         )
         end = until["end"]
         segments = segments_overlapping(session, camera.id, start, end)
-        link = self.links.sign(
-            LinkKind.PLAYBACK,
-            {
-                "sub": str(actor.id),
-                "cam": str(camera.id),
-                "s": start.timestamp(),
-                "e": end.timestamp(),
-                **({"g": decision.grant} if decision.grant else {}),
-            },
-            GRANT_SECONDS,
-        )
+        link = self.link(actor, camera.id, start, end, decision.grant)
         try:
             clip = self._player_clip(session, camera.id, start, end)
         except NotFound:
             clip = None
         return PlaybackGrant(camera, start, end, decision.reason, link, segments, min(end, start + MAX_CLIP), clip)
+
+    def link(self, actor: Actor, camera_id: uuid.UUID, start: datetime, end: datetime, grant: str = "") -> str:
+        """The signed playback link for [start, end) of a camera, bound to the actor, once a
+        decision of the gate has allowed that look (`request`'s, or a data-subject request's):
+        the player's clips and segments of the range then need no new decision."""
+        claims = {"sub": str(actor.id), "cam": str(camera_id), "s": start.timestamp(), "e": end.timestamp()}
+        return self.links.sign(LinkKind.PLAYBACK, {**claims, **({"g": grant} if grant else {})}, GRANT_SECONDS)
 
     def _player_clip(self, session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> PlayerClip:
         until = min(end, start + PLAYER_CLIP)

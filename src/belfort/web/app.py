@@ -56,15 +56,26 @@ from belfort.web.routes import (
     evidence,
     faces,
     holds,
+    judicial,
+    judicial_pages,
     live,
     login,
     map_pages,
     pages,
+    processing,
+    processing_pages,
     recordings,
+    register,
+    register_pages,
+    reports,
     requests,
     requests_pages,
     sharing,
     sharing_pages,
+    staffing,
+    staffing_pages,
+    subject_request_pages,
+    subject_requests,
     wall,
 )
 from belfort.web.security import (
@@ -132,12 +143,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BelfortError)
     async def _belfort(request: Request, exc: BelfortError) -> Response:
+        response: Response
         if _wants_html(request):
-            return error_page(request, exc.status_code, exc.message)
-        needs = getattr(exc, "needs", ())
-        detail = say(request, exc.message)
-        body: dict[str, Any] = {"detail": detail, "needs": list(needs)} if needs else {"detail": detail}
-        return JSONResponse(body, status_code=exc.status_code)
+            response = error_page(request, exc.status_code, exc.message)
+        else:
+            needs = getattr(exc, "needs", ())
+            detail = say(request, exc.message)
+            body: dict[str, Any] = {"detail": detail, "needs": list(needs)} if needs else {"detail": detail}
+            response = JSONResponse(body, status_code=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(NotAuthenticated)
     async def _unauthenticated(request: Request, exc: NotAuthenticated) -> Response:
@@ -259,6 +276,18 @@ def create_app(services: Services) -> FastAPI:
         alarms.router,
         alarm_pages.router,
         faces.router,
+        judicial.router,
+        judicial_pages.router,
+        staffing.router,
+        staffing_pages.router,
+        register.router,
+        register_pages.router,
+        reports.router,
+        reports.pages,
+        processing.router,
+        processing_pages.router,
+        subject_requests.router,
+        subject_request_pages.router,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.requests import HTTPConnection
@@ -53,6 +53,14 @@ def details(text: str) -> list[tuple[str, str]]:
 
 LANGUAGE_COOKIE = "belfort_lang"
 """The language picked on the login page (before anyone signs in), or on the account page."""
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def remember_language(response: Response, language: str, secure: bool) -> None:
+    """Keep the language picked in this browser (`language_of` reads it) for a year."""
+    response.set_cookie(
+        LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS, httponly=True, samesite="lax", secure=secure
+    )
 
 
 def language_of(request: HTTPConnection) -> str:
@@ -151,6 +159,20 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
         links.append((_("Sharing"), "/sharing/grants"))
     if may(actor, Action.VIEW_SHARING) or may(actor, Action.ASK_ACCESS):
         links.append((_("Requests"), "/requests"))
+    if may(actor, Action.SUPERVISE_VIEWING):
+        links.append((_("Control room"), "/staffing/supervision"))
+    if may(actor, Action.VIEW_PROCESSING_REGISTER):
+        links.append((_("Processing register"), "/processing"))
+    if may(actor, Action.HANDLE_SUBJECT_REQUESTS):
+        links.append((_("Subject requests"), "/subject-requests"))
+    if may(actor, Action.MANAGE_AUTHORISATIONS):
+        links.append((_("Authorisations"), "/authorisations"))
+    if may(actor, Action.VIEW_DRONE_MISSIONS):
+        links.append((_("Drones"), "/drones"))
+    if may(actor, Action.VIEW_ANNUAL_REPORT):
+        links.append((_("Annual report"), "/reports/annual"))
+    if may(actor, Action.EDIT_TRANSPARENCY):
+        links.append((_("Public register"), "/register/profile"))
     if may(actor, Action.REVIEW_AUDIT):
         links.append((_("Audit"), "/audit"))
     elif may(actor, Action.VERIFY_AUDIT):

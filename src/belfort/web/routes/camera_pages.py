@@ -34,6 +34,7 @@ from belfort.errors import BelfortError, InvalidInput
 from belfort.i18n import Message, _
 from belfort.policy import Action, LegalRegime, may, sees_exact_position
 from belfort.timeutil import iso_utc, local_day, parse_local
+from belfort.transparency.register import PublicationSpec
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.rendering import FormText, QueryText, render, say
 from belfort.web.routes.common import apply_form
@@ -56,6 +57,8 @@ CAMERA_FIELDS = (
     "council_consent_ref",
 )
 MOTION_FIELDS = ("motion_enabled", "motion_sensitivity", "motion_zones")
+PUBLICATION_FIELDS = ("public", "municipality", "public_purpose")
+"""The public register's fields of the camera form (`belfort.transparency.register`)."""
 
 
 def _render_list(
@@ -122,7 +125,7 @@ def cameras_add(
     request: Request,
     name: FormText,
     organisation: FormText,
-    main_url: Annotated[str, Form(max_length=2000)],
+    main_url: Annotated[str, Form(max_length=2000)] = "",
     kind: Annotated[str, Form(max_length=20)] = "fixed",
     username: FormText = "",
     password: Annotated[str, Form(max_length=500)] = "",
@@ -234,6 +237,31 @@ def _form_values(camera: Camera) -> dict[str, str]:
     return values
 
 
+def _publication_values(services: Services, session: Session, camera: Camera) -> dict[str, str]:
+    publication = services.register.publication_of(session, camera.id)
+    if publication is None:
+        return dict.fromkeys(PUBLICATION_FIELDS, "")
+    return {
+        "public": "1" if publication.public else "",
+        "municipality": publication.municipality,
+        "public_purpose": publication.purpose,
+    }
+
+
+def _publication_change(
+    services: Services, session: Session, camera: Camera, values: dict[str, str]
+) -> PublicationSpec | None:
+    """What the camera form changes of the camera's entry in the public register, if anything."""
+    typed = {
+        "public": "1" if values["public"] else "",
+        "municipality": values["municipality"].strip(),
+        "public_purpose": values["public_purpose"].strip(),
+    }
+    if typed == _publication_values(services, session, camera):
+        return None
+    return PublicationSpec(bool(typed["public"]), typed["municipality"], typed["public_purpose"])
+
+
 def _render_edit(
     request: Request,
     services: Services,
@@ -257,6 +285,8 @@ def _render_edit(
         kinds=KINDS,
         transports=TRANSPORTS,
         regimes=[regime.value for regime in LegalRegime],
+        may_publish=may(request.state.identity.actor, Action.EDIT_TRANSPARENCY),
+        register_profile=services.register.profile_of(session, camera.organisation_id),
         error=say(request, error),
     )
 
@@ -270,7 +300,8 @@ def camera_edit_page(
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
     camera = services.cameras.require(session, identity.actor, ref, Action.MANAGE_CAMERAS, detail={"change": "open"})
-    return _render_edit(request, services, session, camera, _form_values(camera))
+    values = {**_form_values(camera), **_publication_values(services, session, camera)}
+    return _render_edit(request, services, session, camera, values)
 
 
 @router.post("/cameras/{ref}/edit")
@@ -282,7 +313,7 @@ async def camera_edit_submit(
     session: Session = Depends(db_session),
 ) -> Response:
     form = await request.form()
-    extra = ("username", "password", "clear_credentials", "enabled", *MOTION_FIELDS)
+    extra = ("username", "password", "clear_credentials", "enabled", *MOTION_FIELDS, *PUBLICATION_FIELDS)
     values = {field: str(form.get(field, "")) for field in (*CAMERA_FIELDS, *extra)}
     camera = services.cameras.find(session, ref)
 
@@ -322,6 +353,9 @@ async def camera_edit_submit(
             motion_zones=zones_from_text(values["motion_zones"]),
         )
         changed = services.cameras.update(session, identity.actor, ref, spec)
+        publication = _publication_change(services, session, changed, values) if "municipality" in form else None
+        if publication is not None:
+            services.register.publish(session, identity.actor, str(changed.id), publication)
         return _("Camera '{name}' saved.", name=changed.name)
 
     def failed(exc: BelfortError) -> HTMLResponse:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, tzinfo
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -16,7 +17,9 @@ from belfort.auth.models import ApiToken, Organisation, User
 from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.i18n import Message, _
 from belfort.timeutil import parse_local
+from belfort.transparency.register import RegisterRow, export_record
 from belfort.web.flash import redirect_after_post
+from belfort.web.rendering import say
 from belfort.web.routes.schemas import AuditRecordOut, OrganisationOut, TokenOut, UserOut
 
 
@@ -43,6 +46,13 @@ def apply_form(
     if after is not None:
         after()
     return redirect_after_post(request, back, notice, extra)
+
+
+def register_records(request: Request, rows: Sequence[RegisterRow]) -> list[dict[str, Any]]:
+    """The public register's rows as its exports and its API give them: texts in the reader's
+    language, each owner's page as an address of this site."""
+    base = str(request.base_url).rstrip("/")
+    return [export_record(row, lambda text: say(request, text), base) for row in rows]
 
 
 def settle(session: Session, error: BelfortError) -> None:
@@ -127,3 +137,11 @@ def form_time(value: str, label: str, zone: tzinfo) -> datetime:
                 field=label,
             )
         ) from None
+
+
+def form_day(value: str, label: str) -> date:
+    """A day typed in a form (a `date` field sends YYYY-MM-DD); a 4xx naming `label` else."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(_("{field}: '{day}' is not a day; use YYYY-MM-DD.", field=label, day=value[:40])) from None

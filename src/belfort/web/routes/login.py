@@ -28,14 +28,13 @@ from belfort.auth.service import Identity, LoginThrottled
 from belfort.errors import InvalidInput, LoginRefused
 from belfort.i18n import LANGUAGES, _
 from belfort.web.deps import CHANGE_PASSWORD_PAGE, SESSION_COOKIE, current_identity, db_session, get_services
-from belfort.web.rendering import LANGUAGE_COOKIE, error_page, render, say
+from belfort.web.rendering import error_page, remember_language, render, say
 
 router = APIRouter(include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "belfort_login_csrf"
 LOGIN_CSRF_SECONDS = 30 * 60
 """How long a login form stays usable."""
-LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def _safe_next(target: str) -> str:
@@ -86,14 +85,7 @@ def login_page(
         problem = _("lang: choose one of {choices}", choices=", ".join(LANGUAGES))
         return _login_form(request, services, next, status_code=422, error=say(request, problem))
     response = RedirectResponse(f"/login?next={quote(_safe_next(next), safe='/')}", status_code=303)
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        lang,
-        max_age=LANGUAGE_COOKIE_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=services.settings.server.secure_cookies,
-    )
+    remember_language(response, lang, services.settings.server.secure_cookies)
     return response
 
 

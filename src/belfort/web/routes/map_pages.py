@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.cameras.models import Camera
+from belfort.cameras.service import KIND_WORDS
 from belfort.errors import InvalidInput, NotFound
 from belfort.i18n import Message, _
 from belfort.policy import Action, may, sees_exact_position
@@ -41,14 +42,6 @@ STATUS_LABELS: dict[str, Message] = {
     "offline": _("offline"),
     "disabled": _("disabled"),
 }
-KIND_LABELS: dict[str, Message] = {
-    "fixed": _("fixed camera"),
-    "temporary": _("temporary camera"),
-    "mobile_ptz": _("mobile PTZ camera"),
-    "drone": _("drone"),
-    "bodycam": _("bodycam"),
-    "anpr": _("ANPR camera"),
-}
 
 
 def map_status(camera: Camera, recorder_state: object) -> str:
@@ -66,7 +59,7 @@ def _place(camera: Camera) -> str:
 def _camera_row(request: Request, services: Services, identity: Identity, camera: Camera) -> dict[str, Any]:
     """What the page shows of one camera; `lat` and `lon` only for a person who may see them."""
     status = map_status(camera, services.media.status(camera.id)["state"])
-    kind_label = KIND_LABELS.get(camera.kind)
+    kind_label = KIND_WORDS.get(camera.kind)
     kind = say(request, kind_label) if kind_label is not None else camera.kind
     status_label = say(request, STATUS_LABELS[status])
     owner = camera.organisation.name

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from belfort.app import Services
 from belfort.auth.service import Identity
 from belfort.policy import Action, Role, capabilities
-from belfort.web.deps import current_identity, get_services
+from belfort.transparency.processing import DECLARATION_STATES
+from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,16 +41,30 @@ PAGES: dict[Action, str] = {
     Action.MANAGE_USERS: "/admin#users",
     Action.MANAGE_ORGANISATIONS: "/admin#organisations",
     Action.MANAGE_TOKENS: "/admin#tokens",
+    Action.VIEW_PROCESSING_REGISTER: "/processing",
+    Action.EDIT_PROCESSING_REGISTER: "/processing",
+    Action.HANDLE_SUBJECT_REQUESTS: "/subject-requests",
 }
 
 
 @router.get("/")
 def home(
-    request: Request, identity: Identity = Depends(current_identity), services: Services = Depends(get_services)
+    request: Request,
+    identity: Identity = Depends(current_identity),
+    services: Services = Depends(get_services),
+    session: Session = Depends(db_session),
 ) -> Response:
     actor = identity.actor
     if actor.role is Role.OPERATOR:
         return RedirectResponse("/wall", status_code=303)
     allowed = [(action, text, PAGES.get(action)) for action, text in capabilities(actor.role)] if actor.role else []
     days = services.settings.policy.administrative_consult_days
-    return render(request, "home.html", allowed=allowed, administrative_days=days)
+    return render(
+        request,
+        "home.html",
+        allowed=allowed,
+        administrative_days=days,
+        subject_reminders=services.subject_requests.reminders(session, actor),
+        declaration_reminders=services.processing_register.reminders(session, actor),
+        declaration_states=DECLARATION_STATES,
+    )

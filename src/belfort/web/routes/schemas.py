@@ -190,7 +190,8 @@ class CameraIn(StrictBody):
     organisation: Name
     kind: Annotated[str, StringConstraints(max_length=20)] = "fixed"
     legal_regime: Annotated[str, StringConstraints(max_length=20)] | None = None
-    main_url: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    main_url: Annotated[str, StringConstraints(max_length=2000)] = ""
+    """Required but for a drone, whose videos are imported after each flight."""
     sub_url: Annotated[str, StringConstraints(max_length=2000)] = ""
     username: Annotated[str, StringConstraints(max_length=200)] | None = None
     password: Annotated[str, StringConstraints(max_length=500)] | None = None
