@@ -151,7 +151,15 @@ class Listener:
 
     async def _run(self) -> None:
         from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosedError
 
+        try:
+            await self._listen(connect)
+        except ConnectionClosedError as exc:
+            if exc.rcvd is None or exc.rcvd.code != 1012:  # 1012: the server is stopping, the run is over
+                raise
+
+    async def _listen(self, connect: Callable[..., Any]) -> None:
         async with connect(self.url, additional_headers={"Authorization": f"Bearer {self.token}"}) as socket:
             hello = json.loads(await socket.recv())
             if hello.get("type") != "hello":

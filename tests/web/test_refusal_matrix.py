@@ -949,6 +949,38 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
         **_register_requests(ids),
         **_judicial_requests(ids, world.services.clock()),
         ("GET", "/wall"): {},
+        ("GET", "/incidents"): {},
+        ("GET", "/incidents/{ref}"): {"path": f"/incidents/{ids['incident']}"},
+        ("POST", "/incidents/{ref}/acknowledge"): {"path": f"/incidents/{ids['incident']}/acknowledge"},
+        ("POST", "/incidents/{ref}/note"): {
+            "path": f"/incidents/{ids['incident']}/note",
+            "data": {"note": "Patrol 12 sent"},
+        },
+        ("POST", "/incidents/{ref}/extend"): {
+            "path": f"/incidents/{ids['incident']}/extend",
+            "data": {"reason": "The suspects are still inside"},
+        },
+        ("POST", "/incidents/{ref}/end"): {
+            "path": f"/incidents/{ids['incident']}/end",
+            "data": {"reason": "The patrol is on site now"},
+        },
+        ("POST", "/incidents/{ref}/close"): {
+            "path": f"/incidents/{ids['incident']}/close",
+            "data": {"outcome": "no_trace"},
+        },
+        ("GET", "/alarms"): {},
+        ("GET", "/alarms/premises"): {},
+        ("POST", "/alarms/premises"): {"data": {**new_premises, "account": account[::-1]}},
+        ("GET", "/alarms/premises/{ref}"): {"path": f"/alarms/premises/{ids['premises']}"},
+        ("POST", "/alarms/premises/{ref}/key"): {"path": f"/alarms/premises/{ids['premises']}/key"},
+        ("POST", "/alarms/premises/{ref}/consents"): {
+            "path": f"/alarms/premises/{ids['premises']}/consents",
+            "data": {"camera": camera, "scope": ["live"]},
+        },
+        ("POST", "/alarms/premises/{ref}/consents/{consent_id}/withdraw"): {
+            "path": f"/alarms/premises/{ids['premises']}/consents/{ids['consent']}/withdraw"
+        },
+        ("GET", "/alarms/receiver"): {},
     }
 
 

@@ -64,6 +64,8 @@ def test_me_lists_capabilities(client: TestClient) -> None:
         "live.view",
         "recording.view",
         "anpr.hits",
+        "alarms.incidents",
+        "alarms.handle",
     }
 
 
