@@ -6,13 +6,11 @@
 
 import { api } from "./api.js";
 
-const LIST_ID = "authorisation-choices";
-
 async function offer() {
-  const fields = document.querySelectorAll(`input[name="legal_basis_ref"][list="${LIST_ID}"]`);
-  if (!fields.length || document.getElementById(LIST_ID)) return;
+  const fields = document.querySelectorAll('input[name="legal_basis_ref"][list="authorisation-choices"]');
+  if (!fields.length || document.getElementById("authorisation-choices")) return;
   const list = document.createElement("datalist");
-  list.id = LIST_ID;
+  list.setAttribute("id", "authorisation-choices");
   document.body.append(list);
   try {
     for (const choice of await api("/api/authorisations/choices")) {
