@@ -981,6 +981,11 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
             "path": f"/alarms/premises/{ids['premises']}/consents/{ids['consent']}/withdraw"
         },
         ("GET", "/alarms/receiver"): {},
+        **{
+            (method, f"/api/{area}/{{operation:path}}"): {"path": f"/api/{area}/search", "json": {"image": "x"}}
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+            for area in ("faces", "biometrics")
+        },
     }
 
 
