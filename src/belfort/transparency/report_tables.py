@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, tzinfo
 
 from babel.numbers import format_decimal
 
+from belfort.cameras.service import KIND_WORDS
 from belfort.i18n import REGIONAL, Message, _, _n, format_datetime
 from belfort.policy import Action, LegalRegime, PurposeKind
 from belfort.policy.model import AuthorisationKind
 from belfort.policy.rules import AUTHORISATION_WORDS
-from belfort.transparency.register import KIND_WORDS
 from belfort.transparency.report import NOT_REGISTERED, AnnualReport
 
 Value = int | float | datetime | None
