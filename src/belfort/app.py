@@ -235,9 +235,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         ),
         register=RegisterService(gate, cameras, clock),
         processing_register=ProcessingRegister(gate, cameras, settings, settings.zone, clock),
-        subject_requests=SubjectRequestService(
-            gate, cameras, playback, exports, settings.dpo, settings.zone, clock
-        ),
+        subject_requests=SubjectRequestService(gate, cameras, playback, exports, settings.dpo, settings.zone, clock),
         annual_report=AnnualReportService(
             gate, links, settings.policy, settings.anpr, settings.site_name, settings.zone, clock
         ),
