@@ -208,7 +208,11 @@ def test_bad_input_is_refused_naming_the_field(
         services.authorisations.register(
             session,
             actor(session, services, "inspector"),
-            spec(clock, changes.pop("cameras", [cameras["Grote Markt"]]), **changes),
+            spec(
+                clock,
+                {**changes}.pop("cameras", [cameras["Grote Markt"]]),
+                **{k: v for k, v in changes.items() if k != "cameras"},
+            ),
         )
     assert refused.value.message.startswith(field)
 
