@@ -9,7 +9,7 @@ are typed and shown in the site's zone; times are stored in UTC.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -28,7 +28,7 @@ from belfort.staffing.shifts import ShiftSpec
 from belfort.timeutil import local_day
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.rendering import render, say
-from belfort.web.routes.common import apply_form, form_time
+from belfort.web.routes.common import apply_form, form_day, form_time
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,14 +39,6 @@ DESIGNATION_FORM = {"person": "", "trained_on": "", "valid_until": "", "training
 SHIFT_FORM = {"person": "", "start": "", "end": "", "team_chief": False}
 SHOWN_DAYS = 7
 """The shifts page shows a week from the day asked for."""
-
-
-def form_day(value: str, label: str) -> date:
-    """A day typed in a form (a `date` field sends YYYY-MM-DD); a 4xx naming `label` else."""
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(_("{field}: '{day}' is not a day; use YYYY-MM-DD.", field=label, day=value[:40])) from None
 
 
 def _common(identity: Identity) -> dict[str, Any]:
