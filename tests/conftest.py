@@ -7,6 +7,7 @@ the session from a temporary folder; if it cannot start, the run fails with the 
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,14 @@ TEMPLATE_DB = "belfort_template"
 
 SYSTEM = system_actor("test-setup")
 
+CHEAP_PASSWORD_HASHING = {
+    "BELFORT_SECURITY__PASSWORD_HASH_TIME_COST": "1",
+    "BELFORT_SECURITY__PASSWORD_HASH_MEMORY_KIB": "8",
+    "BELFORT_SECURITY__PASSWORD_HASH_PARALLELISM": "1",
+}
+"""Argon2id at its lowest cost: a default hash takes 0.2 s of CPU, and every test adds a
+user per role. tests/auth checks the default cost and the re-hash when it changes."""
+
 _databases = itertools.count()
 
 
@@ -53,10 +62,28 @@ def postgres() -> Iterator[PostgresCluster]:
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, copied for each test instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "belfort.db"
+    template = Database(f"sqlite:///{path}")
+    template.migrate()
+    template.dispose()
+    return path
+
+
+def sqlite_copy(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh migrated SQLite database in the test's folder (build_services finds it at head)."""
+    path = tmp_path / "belfort.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    path.chmod(0o600)  # Belfort refuses a database others may read
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'belfort.db'}"
+        return sqlite_copy(request, tmp_path)
     cluster: PostgresCluster = request.getfixturevalue("postgres")
     return cluster.create_database(f"belfort_test_{next(_databases)}", template=TEMPLATE_DB)
 
@@ -68,7 +95,9 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", environ={"BELFORT_DATABASE__URL": database_url})
+    return load_settings(
+        data_dir=tmp_path / "data", environ={"BELFORT_DATABASE__URL": database_url, **CHEAP_PASSWORD_HASHING}
+    )
 
 
 @pytest.fixture

@@ -108,11 +108,20 @@ class SecuritySettings(_Section):
     session_hours: Annotated[float, Field(gt=0, le=24 * 7)] = 12.0
     """How long a sign-in lasts: one control-room shift by default."""
     password_min_length: Annotated[int, Field(ge=8, le=128)] = 12
+    password_hash_time_cost: Annotated[int, Field(ge=1, le=20)] = 3
+    """Argon2id passes over memory per password hash (RFC 9106's second recommendation: 3)."""
+    password_hash_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 64 * 1024
+    """Argon2id memory per hash in KiB (64 MiB by default). Stored hashes keep the cost they
+    were made with and are re-hashed at the next sign-in once the setting changes."""
+    password_hash_parallelism: Annotated[int, Field(ge=1, le=64)] = 4
+    """Argon2id lanes per hash."""
 
     @model_validator(mode="after")
     def _backoff_grows(self) -> SecuritySettings:
         if self.login_backoff_max_seconds < self.login_backoff_seconds:
             raise ValueError("login_backoff_max_seconds must be at least login_backoff_seconds")
+        if self.password_hash_memory_kib < 8 * self.password_hash_parallelism:
+            raise ValueError("password_hash_memory_kib must be at least 8 times password_hash_parallelism")
         return self
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from belfort.app import Services
 from belfort.audit import AuditFilter
 from belfort.auth.models import User
+from belfort.auth.service import AccountService
+from belfort.settings import SecuritySettings
 from belfort.timeutil import FrozenClock
-from tests.conftest import PASSWORD, bearer
+from tests.conftest import PASSWORD, Population, bearer
 
 
 def attempt(client: TestClient, username: str, password: str) -> int:
@@ -24,6 +28,27 @@ def test_passwords_are_stored_as_argon2_hashes(services: Services) -> None:
         user = services.accounts.user_by_name(session, "operator")
         assert user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
+
+
+def test_the_default_cost_is_rfc_9106s_and_a_changed_cost_re_hashes_at_the_next_sign_in(
+    services: Services, client: TestClient, population: Population
+) -> None:
+    by_default = AccountService(services.gate, services.audit, SecuritySettings())
+    assert by_default.hasher.hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    with services.db.session() as session:
+        cheap = services.accounts.user_by_name(session, "operator").password_hash
+    assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$"), "the tests' cost (tests/conftest.py)"
+    services.accounts.hasher = PasswordHasher(time_cost=2, memory_cost=16, parallelism=2)
+    assert attempt(client, "operator", PASSWORD) == 200
+    with services.db.session() as session:
+        again = services.accounts.user_by_name(session, "operator").password_hash
+    assert again.startswith("$argon2id$v=19$m=16,t=2,p=2$")
+    assert attempt(client, "operator", PASSWORD) == 200, "the new hash holds the same password"
+
+
+def test_a_hash_cost_too_small_for_its_lanes_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at least 8 times password_hash_parallelism"):
+        SecuritySettings(password_hash_memory_kib=16, password_hash_parallelism=4)
 
 
 @pytest.mark.usefixtures("population")

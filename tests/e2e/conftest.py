@@ -26,7 +26,7 @@ from belfort.cameras.service import CameraSpec
 from belfort.media.simulated import DEMO_CLIPS, encode_clip
 from belfort.timeutil import FrozenClock
 from belfort.web.app import create_app, server_config
-from tests.conftest import POLICE, SYSTEM, Population
+from tests.conftest import POLICE, SYSTEM, Population, sqlite_copy
 
 E2E_DIR = Path(__file__).resolve().parent
 ARTIFACTS = E2E_DIR.parent.parent / "test-artifacts"
@@ -41,6 +41,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 5_000
+# A page load waits for its scripts and styles too; on a busy 2-core machine that has taken
+# over 5 s, so navigation gets longer than the other waits.
+NAVIGATION_TIMEOUT_MS = 15_000
 STARTUP_SECONDS = 15.0
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -66,8 +69,8 @@ def pytest_runtest_makereport(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'belfort.db'}"
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return sqlite_copy(request, tmp_path)
 
 
 @pytest.fixture
@@ -154,6 +157,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh browser context per test (no shared cookies), 1440x900."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     tab = context.new_page()
     yield tab
     report = getattr(request.node, "report_call", None)

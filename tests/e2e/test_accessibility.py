@@ -28,7 +28,7 @@ from belfort.anpr.reads import IncomingRead
 from belfort.app import Services
 from belfort.policy.model import system_actor
 from tests.conftest import POLICE, SYSTEM, Population
-from tests.e2e.conftest import TIMEOUT_MS, add_grote_markt, artifact
+from tests.e2e.conftest import NAVIGATION_TIMEOUT_MS, TIMEOUT_MS, add_grote_markt, artifact
 from tests.e2e.test_audit_page import sign_in
 from tests.e2e.test_wall import JUSTIFICATION
 
@@ -63,7 +63,7 @@ SUPERVISOR_PAGES = [
     "/drones",
     "/drones/report",
 ]
-ADMIN_PAGES = ["/admin", "/register/profile", "/staffing/designations"]
+ADMIN_PAGES = ["/admin", "/governance", "/register/profile", "/staffing/designations"]
 VISITOR_PAGES = ["/login", "/register"]
 """Pages for anyone, without signing in."""
 # The wall and the camera page: test_screens.py holds them to every control in view.
@@ -121,6 +121,7 @@ def walk(
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         try:
             context.set_default_timeout(TIMEOUT_MS)
+            context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
             context.route(
                 f"{base_url}{AXE_PATH}", lambda route: route.fulfill(path=AXE, content_type="text/javascript")
             )

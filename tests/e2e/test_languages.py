@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from belfort.app import Services
 from belfort.i18n import CATALOG_DIR
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import TIMEOUT_MS, add_grote_markt, artifact
+from tests.e2e.conftest import NAVIGATION_TIMEOUT_MS, TIMEOUT_MS, add_grote_markt, artifact
 
 FIELDS = re.compile(r"\{\w+\}|%\(\w+\)s")
 PAGES = {
@@ -71,6 +71,7 @@ def test_the_main_pages_speak_the_browsers_language(
     for username, paths in PAGES.items():
         context = browser.new_context(viewport={"width": 1366, "height": 768}, locale=language)
         context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         page = context.new_page()
         try:
             sign_in(page, live_server, username)

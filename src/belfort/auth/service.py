@@ -209,7 +209,11 @@ class AccountService:
         self.audit = audit
         self.security = security
         self._clock = clock
-        self.hasher = PasswordHasher()
+        self.hasher = PasswordHasher(
+            time_cost=security.password_hash_time_cost,
+            memory_cost=security.password_hash_memory_kib,
+            parallelism=security.password_hash_parallelism,
+        )
         """The one place passwords are hashed and verified."""
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
 
