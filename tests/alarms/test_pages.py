@@ -111,6 +111,11 @@ def test_the_menu_and_the_pages_follow_the_role(site: Site) -> None:
     assert client.get("/incidents").status_code == 200
     assert client.get("/alarms/premises").status_code == 403
     assert client.get("/alarms/receiver").status_code == 403
+    sign_in(client, "supervisor")  # queue and premises: one menu entry, the others as tabs
+    menu = client.get("/").text.split('aria-label="Pages"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/incidents"' in menu and 'href="/alarms/premises"' not in menu
+    assert 'href="/alarms/premises"' in client.get("/incidents").text
+    assert 'href="/incidents" class="current"' in client.get("/alarms/premises").text
     sign_in(client, "centre")
     home = client.get("/").text
     assert 'href="/alarms/premises"' in home and 'href="/incidents"' not in home

@@ -72,7 +72,8 @@ def test_an_order_is_registered_by_form_in_local_time_offered_and_revoked(
     client: TestClient, services: Services, drone: str
 ) -> None:
     csrf = sign_in(client, "inspector")
-    assert 'href="/authorisations"' in client.get("/").text
+    assert 'href="/governance"' in client.get("/").text
+    assert 'href="/authorisations"' in client.get("/governance").text
     bad = client.post("/authorisations", data=order_form(csrf, decided_on="2 November"))
     assert bad.status_code == 422 and "is not a date for &#39;Date of the decision&#39;" in bad.text
     assert 'value="JO/2026/123"' in bad.text

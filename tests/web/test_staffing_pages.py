@@ -56,7 +56,8 @@ def test_plan_a_shift_in_local_time_and_see_the_dashboard(
     client: TestClient, services: Services, population: Population
 ) -> None:
     csrf = sign_in(client, "supervisor")
-    assert 'href="/staffing/supervision"' in client.get("/").text
+    assert 'href="/governance"' in client.get("/").text
+    assert 'href="/staffing/supervision"' in client.get("/governance").text
     form = {"csrf_token": csrf, "person": "supervisor", "start": "2026-11-21T12:00", "end": "2026-11-21T11:00"}
     bad = client.post("/staffing/shifts", data=form)
     assert bad.status_code == 422 and "End: give a moment after the start" in bad.text

@@ -34,7 +34,7 @@ from belfort.i18n import (
     script_messages,
     translate,
 )
-from belfort.policy import Action, may, role_title
+from belfort.policy import Action, Actor, may, role_title
 from belfort.policy.rules import ROLE_TITLES
 from belfort.timeutil import iso_utc
 from belfort.web.flash import taken
@@ -113,7 +113,9 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         "csrf_token": identity.csrf_token if identity else "",
         "role_title": ROLE_TITLES.get(identity.actor.role, "") if identity and identity.actor.role else "",
         "role_with_article": role_title(identity.actor.role) if identity else "",
-        "nav": _nav(identity),
+        "nav": (nav := _nav(identity)),
+        "nav_current": _current(nav, request.url.path, identity),
+        "alarm_pages": alarm_tabs(identity.actor) if identity else [],
         "request_badge": getattr(request.state, "request_badge", 0),
         "language": language,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
@@ -132,9 +134,95 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         current_language.reset(token)
 
 
+GOVERNANCE_PAGE = "/governance"
+
+
+def _current(nav: list[tuple[str, str]], path: str, identity: Identity | None) -> str:
+    """The menu entry of the page shown: its own, or the oversight entry for the pages under it."""
+    if any(href == path for _label, href in nav) or identity is None:
+        return path
+    for _label, href, _what in governance_links(identity.actor):
+        if path.startswith(href.rsplit("/", 1)[0] or href):
+            return GOVERNANCE_PAGE
+    alarms = alarm_tabs(identity.actor)
+    if alarms and path.startswith(("/incidents", "/alarms/")):
+        return alarms[0][2]
+    return ""
+
+
+def alarm_tabs(actor: Actor) -> list[tuple[str, str, str]]:
+    """The alarm pages the role may open, (key, label, href): the incident queue first. One
+    menu entry leads to the first; the pages show the others as tabs."""
+    tabs: list[tuple[str, str, str]] = []
+    if may(actor, Action.VIEW_INCIDENTS):
+        tabs.append(("incidents", _("Incidents"), "/incidents"))
+    if may(actor, Action.VIEW_ALARMS) or may(actor, Action.MANAGE_PREMISES):
+        tabs.append(("premises", _("Premises"), "/alarms/premises"))
+        tabs.append(("receiver", _("Receiver"), "/alarms/receiver"))
+    return tabs
+
+
+def governance_links(actor: Actor) -> list[tuple[str, str, str]]:
+    """The oversight pages the role may open: (label, href, what it is for). The menu shows
+    them under one "Governance" entry."""
+    links: list[tuple[str, str, str]] = []
+    if may(actor, Action.SUPERVISE_VIEWING):
+        links.append(
+            (
+                _("Control room"),
+                "/staffing/supervision",
+                _("Who watches which camera now, and why; designations and shifts."),
+            )
+        )
+    if may(actor, Action.VIEW_PROCESSING_REGISTER):
+        links.append(
+            (
+                _("Processing register"),
+                "/processing",
+                _("The register of processing activities and each camera's declaration."),
+            )
+        )
+    if may(actor, Action.HANDLE_SUBJECT_REQUESTS):
+        links.append(
+            (
+                _("Subject requests"),
+                "/subject-requests",
+                _("People asking to see images of themselves, with their legal deadlines."),
+            )
+        )
+    if may(actor, Action.MANAGE_AUTHORISATIONS):
+        links.append(
+            (
+                _("Authorisations"),
+                "/authorisations",
+                _("Prosecutors' and investigating judges' decisions that open older footage."),
+            )
+        )
+    if may(actor, Action.VIEW_DRONE_MISSIONS):
+        links.append((_("Drones"), "/drones", _("Drone missions, their authorisations and the yearly report.")))
+    if may(actor, Action.VIEW_ANNUAL_REPORT):
+        links.append(
+            (
+                _("Annual report"),
+                "/reports/annual",
+                _("A year of cameras, looks, refusals and requests, as charts and PDF."),
+            )
+        )
+    if may(actor, Action.EDIT_TRANSPARENCY):
+        links.append(
+            (
+                _("Public register"),
+                "/register/profile",
+                _("What citizens see: the streets with cameras and who to ask."),
+            )
+        )
+    return links
+
+
 def _nav(identity: Identity | None) -> list[tuple[str, str]]:
     """The menu: the pages the role may open (the gate decides again when one is opened);
-    none while the person must first choose a new password."""
+    none while the person must first choose a new password. The oversight pages share one
+    entry (a page listing them) so that the menu stays on one line on a 1366-pixel screen."""
     if identity is None or identity.actor.role is None or identity.must_change_password:
         return []
     actor = identity.actor
@@ -151,35 +239,21 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
         links.append((_("ANPR"), "/anpr/hits"))
     elif may(actor, Action.SEARCH_PLATES) or may(actor, Action.MANAGE_CAMERAS):
         links.append((_("ANPR"), "/anpr/search" if may(actor, Action.SEARCH_PLATES) else "/anpr/sections"))
-    if may(actor, Action.VIEW_INCIDENTS):
-        links.append((_("Incidents"), "/incidents"))
-    if may(actor, Action.VIEW_ALARMS) or may(actor, Action.MANAGE_PREMISES):
-        links.append((_("Alarms"), "/alarms/premises"))
+    alarms = alarm_tabs(actor)
+    if alarms:
+        links.append((_("Incidents") if alarms[0][0] == "incidents" else _("Alarms"), alarms[0][2]))
     if may(actor, Action.VIEW_SHARING):
         links.append((_("Sharing"), "/sharing/grants"))
     if may(actor, Action.VIEW_SHARING) or may(actor, Action.ASK_ACCESS):
         links.append((_("Requests"), "/requests"))
-    if may(actor, Action.SUPERVISE_VIEWING):
-        links.append((_("Control room"), "/staffing/supervision"))
-    if may(actor, Action.VIEW_PROCESSING_REGISTER):
-        links.append((_("Processing register"), "/processing"))
-    if may(actor, Action.HANDLE_SUBJECT_REQUESTS):
-        links.append((_("Subject requests"), "/subject-requests"))
-    if may(actor, Action.MANAGE_AUTHORISATIONS):
-        links.append((_("Authorisations"), "/authorisations"))
-    if may(actor, Action.VIEW_DRONE_MISSIONS):
-        links.append((_("Drones"), "/drones"))
-    if may(actor, Action.VIEW_ANNUAL_REPORT):
-        links.append((_("Annual report"), "/reports/annual"))
-    if may(actor, Action.EDIT_TRANSPARENCY):
-        links.append((_("Public register"), "/register/profile"))
+    if governance_links(actor):
+        links.append((_("Governance"), GOVERNANCE_PAGE))
     if may(actor, Action.REVIEW_AUDIT):
         links.append((_("Audit"), "/audit"))
     elif may(actor, Action.VERIFY_AUDIT):
         links.append((_("Audit"), "/audit/verify"))
     if may(actor, Action.MANAGE_USERS):
         links.append((_("Administration"), "/admin"))
-    links.append((_("API"), "/api/docs"))
     return links
 
 

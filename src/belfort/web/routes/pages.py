@@ -18,7 +18,7 @@ from belfort.auth.service import Identity
 from belfort.policy import Action, Role, capabilities
 from belfort.transparency.processing import DECLARATION_STATES
 from belfort.web.deps import current_identity, db_session, get_services
-from belfort.web.rendering import render
+from belfort.web.rendering import GOVERNANCE_PAGE, governance_links, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,3 +68,9 @@ def home(
         declaration_reminders=services.processing_register.reminders(session, actor),
         declaration_states=DECLARATION_STATES,
     )
+
+
+@router.get(GOVERNANCE_PAGE)
+def governance(request: Request, identity: Identity = Depends(current_identity)) -> Response:
+    """The oversight pages the role may open, in one list; each page asks the gate again."""
+    return render(request, "governance.html", links=governance_links(identity.actor))
