@@ -14,6 +14,7 @@ from belfort.app import Services
 from belfort.audit.chain import decode_resources
 from belfort.audit.models import AuditRecord
 from belfort.auth.models import ApiToken, Organisation, User
+from belfort.auth.service import Identity
 from belfort.errors import BelfortError, InvalidInput, Refusal
 from belfort.i18n import Message, _
 from belfort.timeutil import parse_local
@@ -46,6 +47,40 @@ def apply_form(
     if after is not None:
         after()
     return redirect_after_post(request, back, notice, extra)
+
+
+FormChange = Callable[[], str | tuple[str, dict[str, str]]]
+"""A form's change: it returns the notice to show once (and, in a tuple, what else to show)."""
+
+
+def page_form(
+    page: Callable[..., Response],
+    back: str,
+    request: Request,
+    services: Services,
+    session: Session,
+    identity: Identity,
+    change: FormChange,
+    values: dict[str, Any] | None = None,
+    page_args: tuple[Any, ...] = (),
+) -> Response:
+    """A form on `page`: apply `change` and go `back`; bad input draws the page again (called
+    with the request, services, session, identity and `page_args`) with the message and what
+    was typed. Bind `page` and `back` once per page with functools.partial."""
+
+    def failed(exc: BelfortError) -> Response:
+        return page(
+            request,
+            services,
+            session,
+            identity,
+            *page_args,
+            status_code=exc.status_code,
+            values=values,
+            error=exc.message,
+        )
+
+    return apply_form(request, session, change, failed, back)
 
 
 def register_records(request: Request, rows: Sequence[RegisterRow]) -> list[dict[str, Any]]:

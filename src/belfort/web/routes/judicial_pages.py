@@ -8,8 +8,8 @@ justification too (422, recorded). Times are typed and shown in the site's zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, tzinfo
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -27,7 +27,7 @@ from belfort.policy import Action, AuthorisationKind, PurposeKind, may
 from belfort.policy.rules import AUTHORISATION_WORDS, PURPOSE_WORDS
 from belfort.web.deps import current_identity, db_session, get_services, page_of
 from belfort.web.rendering import render, say
-from belfort.web.routes.common import apply_form, form_time
+from belfort.web.routes.common import apply_form, form_time, page_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,20 +118,7 @@ def authorisations_page(
     return _authorisations_page(request, services, session, identity, bool(ended))
 
 
-def _authorisations_form(
-    request: Request,
-    services: Services,
-    session: Session,
-    identity: Identity,
-    change: Callable[[], str],
-    values: dict[str, Any] | None = None,
-) -> Response:
-    def failed(exc: BelfortError) -> Response:
-        return _authorisations_page(
-            request, services, session, identity, status_code=exc.status_code, values=values, error=exc.message
-        )
-
-    return apply_form(request, session, change, failed, "/authorisations")
+_authorisations_form = partial(page_form, _authorisations_page, "/authorisations")
 
 
 @router.post("/authorisations")

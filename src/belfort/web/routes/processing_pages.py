@@ -8,6 +8,7 @@ is downloaded from the API (`/api/processing-register/document`).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -18,13 +19,12 @@ from sqlalchemy.orm import Session
 from belfort.app import Services
 from belfort.auth.models import Organisation
 from belfort.auth.service import Identity
-from belfort.errors import BelfortError
 from belfort.i18n import _
 from belfort.policy import Action, Role, may
 from belfort.transparency.processing import DECLARATION_STATES, FREE_TEXTS
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.rendering import render, say
-from belfort.web.routes.common import apply_form, form_day
+from belfort.web.routes.common import form_day, page_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,20 +74,7 @@ def processing_page(
     return _page(request, services, session, identity, organisation)
 
 
-def _form(
-    request: Request,
-    services: Services,
-    session: Session,
-    identity: Identity,
-    change: Any,
-    values: dict[str, Any],
-) -> Response:
-    def failed(exc: BelfortError) -> Response:
-        return _page(
-            request, services, session, identity, status_code=exc.status_code, values=values, error=exc.message
-        )
-
-    return apply_form(request, session, change, failed, "/processing")
+_form = partial(page_form, _page, "/processing")
 
 
 @router.post("/processing/texts")

@@ -9,7 +9,6 @@ was typed and the message. Times are typed and shown in the site's zone; stored 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -21,14 +20,13 @@ from belfort.app import Services
 from belfort.auth.models import Organisation
 from belfort.auth.service import Identity
 from belfort.cameras.grants import members
-from belfort.errors import BelfortError
 from belfort.i18n import _
 from belfort.policy import Action, Purpose, PurposeKind, Right, may
 from belfort.policy.rules import PURPOSE_WORDS, RIGHT_WORDS
 from belfort.sharing.requests import STATE_WORDS, Approval, RequestSpec
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.rendering import render, say
-from belfort.web.routes.common import apply_form, form_time
+from belfort.web.routes.common import FormChange, form_time, page_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -114,15 +112,11 @@ def _form(
     session: Session,
     identity: Identity,
     tab: str,
-    change: Callable[[], str | tuple[str, dict[str, str]]],
+    change: FormChange,
     values: dict[str, Any] | None = None,
 ) -> Response:
-    def failed(exc: BelfortError) -> Response:
-        return _page(
-            request, services, session, identity, tab, status_code=exc.status_code, values=values, error=exc.message
-        )
-
-    return apply_form(request, session, change, failed, f"/requests?tab={tab}")
+    back = f"/requests?tab={tab}"
+    return page_form(_page, back, request, services, session, identity, change, values, page_args=(tab,))
 
 
 def _split(text: str) -> list[str]:

@@ -9,7 +9,7 @@ Times are typed and shown in the site's zone; they are stored in UTC.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -30,7 +30,7 @@ from belfort.sharing.grants import GrantSpec, Narrowing
 from belfort.sharing.use import UseFilter
 from belfort.web.deps import current_identity, db_session, get_services
 from belfort.web.rendering import render, say
-from belfort.web.routes.common import apply_form, form_time
+from belfort.web.routes.common import form_time, page_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -137,20 +137,7 @@ def grants_page(
     return _grants_page(request, services, session, identity, bool(ended))
 
 
-def _grants_form(
-    request: Request,
-    services: Services,
-    session: Session,
-    identity: Identity,
-    change: Callable[[], str | tuple[str, dict[str, str]]],
-    values: dict[str, Any] | None = None,
-) -> Response:
-    def failed(exc: BelfortError) -> Response:
-        return _grants_page(
-            request, services, session, identity, status_code=exc.status_code, values=values, error=exc.message
-        )
-
-    return apply_form(request, session, change, failed, "/sharing/grants")
+_grants_form = partial(page_form, _grants_page, "/sharing/grants")
 
 
 @router.post("/sharing/grants")
@@ -282,20 +269,7 @@ def groups_page(
     return _groups_page(request, services, session, identity)
 
 
-def _groups_form(
-    request: Request,
-    services: Services,
-    session: Session,
-    identity: Identity,
-    change: Callable[[], str | tuple[str, dict[str, str]]],
-    values: dict[str, Any] | None = None,
-) -> Response:
-    def failed(exc: BelfortError) -> Response:
-        return _groups_page(
-            request, services, session, identity, status_code=exc.status_code, values=values, error=exc.message
-        )
-
-    return apply_form(request, session, change, failed, "/sharing/groups")
+_groups_form = partial(page_form, _groups_page, "/sharing/groups")
 
 
 @router.post("/sharing/groups")
