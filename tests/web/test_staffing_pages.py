@@ -3,14 +3,16 @@ with what was typed), the rule switch, planning a shift in local time, and the d
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from belfort.app import Services
+from belfort.auth.models import Organisation
 from belfort.staffing.models import LiveDesignation, Shift
-from tests.conftest import Population
+from tests.conftest import POLICE, Population
 from tests.web.test_pages import sign_in
 
 
@@ -71,9 +73,18 @@ def test_plan_a_shift_in_local_time_and_see_the_dashboard(
     assert 'data-testid="team-chief-on-duty"' in board.text and "supervisor" in board.text
     week = client.get("/staffing/shifts?day=not-a-day")
     assert week.status_code == 200 and "is not a day" in week.text
+    sign_in(client, "operator")  # the wall names the team chief on duty
+    wall = client.get("/wall").text
+    assert re.search(r'data-testid="wall-team-chief">Team chief on duty:\s*<strong>supervisor</strong>', wall)
 
 
-def test_an_operator_may_not_open_the_control_room_pages(client: TestClient, population: Population) -> None:
+def test_an_operator_may_not_open_the_control_room_pages(
+    client: TestClient, services: Services, population: Population
+) -> None:
     sign_in(client, "operator")
     for path in ("/staffing/supervision", "/staffing/designations", "/staffing/shifts"):
         assert client.get(path).status_code == 403, path
+    assert 'data-testid="wall-team-chief"' not in client.get("/wall").text, "no shifts, no designations: no line"
+    with services.db.session() as session:
+        session.scalars(select(Organisation).where(Organisation.name == POLICE)).one().live_designation_required = True
+    assert "Team chief on duty:\n        none planned" in client.get("/wall").text, "a control room that plans shifts"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from belfort.auth.models import User
+from belfort.auth.models import Organisation, User
 from belfort.auth.service import actor_of_user
 from belfort.errors import Conflict, InvalidInput
 from belfort.i18n import _
@@ -193,6 +193,15 @@ class ShiftService:
         if not cancelled:
             statement = statement.where(Shift.cancelled_at.is_(None))
         return list(session.scalars(statement.order_by(Shift.starts_at)).unique())
+
+    def team_chiefs_on_duty(self, session: Session, actor: Actor) -> list[Shift] | None:
+        """The team chiefs on duty now in the actor's organisation, for the wall's top bar;
+        None where the organisation neither plans shifts nor asks for designations."""
+        if actor.organisation_id is None:
+            return None
+        chiefs = [shift for shift in self.on_duty(session, actor.organisation_id) if shift.team_chief]
+        organisation = session.get(Organisation, actor.organisation_id)
+        return chiefs if chiefs or (organisation and organisation.live_designation_required) else None
 
     def on_duty(self, session: Session, organisation_id: uuid.UUID) -> list[Shift]:
         """The shifts under way now in an organisation, the team chief's first."""

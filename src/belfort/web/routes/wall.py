@@ -43,6 +43,7 @@ def wall_page(
     return render(
         request,
         "wall.html",
+        team_chiefs=services.shifts.team_chiefs_on_duty(session, identity.actor),
         layouts=WALL_LAYOUTS,
         min_justification=services.settings.policy.justification_min_length,
         hits=may(identity.actor, Action.HANDLE_HITS),
