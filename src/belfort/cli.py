@@ -1938,6 +1938,64 @@ def subject_request_refuse(settings: Settings, reference: str, organisation: str
         click.echo(_subject_line(row, services.subject_requests))
 
 
+@subject_request.command("find")
+@data_options
+@click.argument("reference")
+@click.option("--org", "organisation", required=True, help="The organisation (name or id).")
+def subject_request_find(settings: Settings, reference: str, organisation: str) -> None:
+    """Look for the request's footage: per camera, what it recorded in the period, or why not."""
+    from belfort.timeutil import local_text
+
+    with opened(settings) as services, services.db.session() as session:
+        found = services.subject_requests.find(session, _acting_for(session, organisation), reference)
+        for footage in found:
+            if footage.refused:
+                click.echo(f"{footage.camera}: {footage.refused}")
+                continue
+            pieces = ", ".join(
+                f"{local_text(start, settings.zone)} → {local_text(end, settings.zone)}"
+                for start, end in footage.pieces
+            )
+            click.echo(f"{footage.camera}: {pieces}")
+
+
+@subject_request.command("export")
+@data_options
+@click.argument("reference")
+@click.option(
+    "--user", "person", required=True, help="The DPO the package is made by (user name): decided and recorded as them."
+)
+@click.option("--camera", required=True, help="One of the request's cameras.")
+@click.option("--from", "start", required=True, help="Start of the range, local time, inside the request's period.")
+@click.option("--until", "end", required=True, help="End of the range, local time, inside the request's period.")
+@click.option(
+    "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the signed package (a ZIP).",
+)  # fmt: skip
+def subject_request_export(
+    settings: Settings, reference: str, person: str, camera: str, start: str, end: str, output: Path
+) -> None:
+    """Build the signed package of a range, other people's faces blurred, for the requester."""
+    import shutil
+
+    from belfort.auth.service import actor_of_user
+    from belfort.evidence.service import ExportItem
+
+    item = ExportItem(camera, _local_moment(settings, "--from", start), _local_moment(settings, "--until", end))
+    with opened(settings) as services:
+        with services.db.session() as session:
+            user = services.accounts.user_by_name(session, person)
+            if not user.active:
+                fail(f"user '{user.username}' is disabled")
+            dpo = actor_of_user(user)
+            export_id = services.subject_requests.export(session, dpo, reference, [item]).id
+        services.exports.build(export_id)
+        with services.db.session() as session:
+            row, path = services.subject_requests.package(session, dpo, reference, str(export_id))
+            shutil.copyfile(path, output)
+            click.echo(f"{reference}: package {row.id} written to {output} (faces blurred, sha256 {row.sha256})")
+
+
 @main.group()
 def designation() -> None:
     """Designations to watch live: who the chief designated, trained when, until when."""
