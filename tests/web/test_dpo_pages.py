@@ -92,6 +92,7 @@ def test_the_form_is_drawn_again_with_the_sentence_and_the_home_page_reminds(
     assert made.status_code == 303 and made.headers["location"].startswith("/subject-requests/")
     page = client.get(made.headers["location"])
     assert "SR-2026-0001" in page.text and "Answer by" in page.text
+    assert "Supervisory Body for Police Information" in client.get("/subject-requests").text, "the police zone's DPO"
     assert 'data-testid="dpo-reminders"' not in client.get("/").text
     clock.advance(timedelta(days=35))
     sign_in(client, "dpo")  # a sign-in lasts a shift
