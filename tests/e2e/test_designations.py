@@ -104,7 +104,8 @@ def test_only_the_designated_watch_and_the_dashboard_flags_a_viewing_outside_the
 
         chief.goto(f"{live_server}/login")
         sign_in(chief, "supervisor")
-        chief.get_by_role("navigation", name="Pages").get_by_role("link", name="Control room").click()
+        chief.get_by_role("navigation", name="Pages").get_by_role("link", name="Governance").click()
+        chief.get_by_test_id("governance-links").get_by_role("link", name="Control room").click()
         expect(chief).to_have_url(f"{live_server}/staffing/supervision")
         expect(chief.get_by_test_id("team-chief-on-duty")).to_contain_text("supervisor")
         row = chief.get_by_test_id("watching-now").locator("tr[data-person='designated']")

@@ -31,6 +31,8 @@ from belfort.policy import (
     Action,
     Actor,
     ActorKind,
+    AuthorisationKind,
+    AuthorisationTerm,
     GrantTerm,
     LegalRegime,
     OrganisationKind,
@@ -264,6 +266,18 @@ def terms_for(world: World, camera: int, organisation: int) -> tuple[GrantTerm, 
     )
 
 
+def registered(organisation: int) -> AuthorisationTerm:
+    return AuthorisationTerm(
+        "authorisation",
+        ORG_IDS[organisation],
+        AuthorisationKind.PROSECUTOR_DECISION,
+        "PK 2026/123",
+        footage_from=T0 - timedelta(days=60),
+        footage_until=T0 + timedelta(days=60),
+        expires_at=T0 + timedelta(days=90),
+    )
+
+
 @st.composite
 def looks(draw: st.DrawFn, world: World) -> tuple[Any, ...]:
     organisation = draw(st.integers(0, world.organisations - 1))
@@ -286,6 +300,10 @@ def looks(draw: st.DrawFn, world: World) -> tuple[Any, ...]:
             st.sampled_from(["", "PK 2026/123"]),
         )
     )
+    if purpose is not None and purpose.kind is PurposeKind.JUDICIAL and purpose.legal_basis_ref and draw(st.booleans()):
+        # A registered authorisation of the asker's zone, opening every camera and this footage;
+        # its limits (scope, expiry, revocation) are tested in tests/judicial.
+        purpose = replace(purpose, authorisation=registered(organisation))
     footage = None
     if action in FOOTAGE_ACTIONS:
         start = now - draw(st.integers(1, 50 * 24)) * HOUR
@@ -316,7 +334,10 @@ def expected(
         if age > timedelta(days=rules.police_max_retention_days):
             return False, []
         if age > timedelta(days=rules.administrative_consult_days) and (
-            purpose is None or purpose.kind is not PurposeKind.JUDICIAL or not purpose.legal_basis_ref
+            purpose is None
+            or purpose.kind is not PurposeKind.JUDICIAL
+            or not purpose.legal_basis_ref
+            or purpose.authorisation is None
         ):
             return False, []
     mine = world.cameras[camera] == who.organisation
