@@ -34,6 +34,7 @@ from belfort.judicial.authorisations import AuthorisationService, find_term
 from belfort.judicial.drones import DroneMissions
 from belfort.keys import CredentialBox, SignedLinks
 from belfort.media.service import MediaService
+from belfort.metrics import MetricsService
 from belfort.policy import PolicyGate, PolicyRules
 from belfort.retention.holds import HoldService
 from belfort.retention.sweeper import RetentionSweeper
@@ -90,6 +91,7 @@ class Services:
     processing_register: ProcessingRegister
     subject_requests: SubjectRequestService
     annual_report: AnnualReportService
+    metrics: MetricsService
     sweeper: RetentionSweeper | None = None
     lapsed_streams: LapsedStreamWatch | None = None
     receiver: AlarmReceiver | None = None
@@ -214,6 +216,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         playback=playback,
         review=AuditReview(gate, audit, live),
         biometrics=Biometrics(gate),
+        metrics=MetricsService(gate, media),
         wall=WallService(gate, cameras, clock),
         exports=exports,
         bus=bus,

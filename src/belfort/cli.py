@@ -337,7 +337,7 @@ def user_enable(settings: Settings, username: str) -> None:
 
 @main.group()
 def token() -> None:
-    """Manage API tokens for machine clients (ANPR cameras and patrol cars)."""
+    """Manage API tokens for machine clients (ANPR cameras, alarm centres, monitoring)."""
 
 
 @token.command("create")

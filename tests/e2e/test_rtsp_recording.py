@@ -21,6 +21,7 @@ from pathlib import Path
 
 import av
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from belfort.app import Services, build_services
@@ -100,7 +101,12 @@ def test_a_minute_of_two_cameras_recorded_frame_for_frame(
     services.start_recording()
     time.sleep(62)
     statuses = {name: services.media.status(ids[name]) for name in ids}
+    with services.db.session() as session:
+        figures = services.metrics.render(session, SYSTEM).decode()
     services.media.stop()
+    found = {sample.name: sample for family in text_string_to_metric_families(figures) for sample in family.samples}
+    assert 'belfort_cameras{state="online"} 2.0' in figures and found["belfort_frames_lost_total"].value == 0
+    assert found["belfort_frames_received_total"].value >= 2 * 60 * FPS, figures
     for name, camera_id in ids.items():
         counters = recorded_counters(services, camera_id)
         assert_no_frame_lost(counters)

@@ -148,6 +148,7 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.VERIFY_AUDIT,
         Action.VIEW_ALARMS,
         Action.MANAGE_PREMISES,
+        Action.READ_METRICS,
     },
     Role.AUDITOR: {
         Action.REVIEW_AUDIT,
@@ -414,7 +415,7 @@ def test_lists_show_exactly_the_cameras_the_gate_lets_one_see(role: Role, owner:
 def test_no_token_scope_names_a_feature_that_does_not_exist() -> None:
     from belfort.auth.service import KNOWN_SCOPES
 
-    assert {"anpr:ingest", "alarms:send"} == KNOWN_SCOPES
+    assert {"anpr:ingest", "alarms:send", "metrics:read"} == KNOWN_SCOPES
 
 
 def test_an_inspector_reads_only_their_own_exports_a_team_chief_the_organisations() -> None:

@@ -747,6 +747,7 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
             "params": {"start": start, "end": end},
         },
         ("GET", "/api/docs"): {},
+        ("GET", "/metrics"): {},
         ("GET", "/api/evidence/exports"): {},
         ("POST", "/api/evidence/exports"): {
             "json": {

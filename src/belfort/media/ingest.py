@@ -230,6 +230,8 @@ class CameraIngest:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.status = CameraStatus()
+        self._source: PacketSource | None = None
+        self._lost_before = 0
         self._thread = threading.Thread(target=self._run, name=f"ingest-{camera_id[:8]}", daemon=True)
 
     def add_consumer(self, consumer: FrameConsumer) -> None:
@@ -261,6 +263,11 @@ class CameraIngest:
         if self._thread.is_alive():
             log.warning("ingest of camera %s did not stop within %.0f s", self.camera_id, timeout)
 
+    def frames_lost(self) -> int:
+        """Frames the camera sent that could not be recorded (a packet of theirs was lost), since
+        the ingest started; only sources that see packets (Belfort's RTSP client) count them."""
+        return self._lost_before + _frames_dropped(self._source)
+
     def _set_state(self, state: str, error: str = "") -> None:
         if self.status.state != state:
             self.status.since = self._clock()
@@ -272,7 +279,7 @@ class CameraIngest:
         delay = self._backoff[0]
         while not self._stop.is_set():
             self._set_state("connecting")
-            source = self._make_source()
+            source = self._source = self._make_source()
             try:
                 info = source.open()
             except SourceError as exc:
@@ -283,6 +290,8 @@ class CameraIngest:
                 continue
             reason = self._pump(source, info)
             source.close()
+            self._lost_before += _frames_dropped(source)
+            self._source = None
             if self._stop.is_set():
                 break  # a clean stop is not a camera failure; consumers are closed by the owner
             self._disconnected(reason)
@@ -329,3 +338,8 @@ class CameraIngest:
                 consumer.on_frame(self.camera_id, frame)
             except Exception:
                 log.exception("consumer failed on a frame of camera %s", self.camera_id)
+
+
+def _frames_dropped(source: PacketSource | None) -> int:
+    depacketizer = getattr(source, "depacketizer", None)
+    return int(getattr(depacketizer, "dropped_units", 0))

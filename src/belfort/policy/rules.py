@@ -351,6 +351,14 @@ ACTIONS: dict[Action, ActionSpec] = {
         scope="alarms:send",
         own_organisation_only=True,
     ),
+    Action.READ_METRICS: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.PLATFORM_ADMIN}),
+        _("Read the platform's operating metrics"),
+        _("read the platform's operating metrics"),
+        scope="metrics:read",
+        records_grants=False,
+    ),
     Action.EDIT_TRANSPARENCY: ActionSpec(
         Operation.ALTER,
         frozenset({Role.ADMIN, Role.DPO}),

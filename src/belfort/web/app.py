@@ -31,6 +31,7 @@ from belfort.app import Services
 from belfort.db.engine import is_busy
 from belfort.errors import BelfortError
 from belfort.i18n import _
+from belfort.web import metrics
 from belfort.web.deps import (
     CHANGE_PASSWORD_PAGE,
     CsrfFailed,
@@ -39,6 +40,7 @@ from belfort.web.deps import (
     current_identity,
     get_services,
 )
+from belfort.web.metrics import TimeRequests
 from belfort.web.rendering import error_page, say
 from belfort.web.routes import (
     account_pages,
@@ -111,7 +113,7 @@ DOCS_PAGE = """<!doctype html>
 
 def _wants_html(request: Request) -> bool:
     path = request.url.path
-    return not path.startswith("/api") and path != "/openapi.json"
+    return not path.startswith("/api") and path not in ("/openapi.json", "/metrics")
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -288,12 +290,14 @@ def create_app(services: Services) -> FastAPI:
         processing_pages.router,
         subject_requests.router,
         subject_request_pages.router,
+        metrics.router,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, headers=security_headers(services.settings.map.tile_url))
     app.add_middleware(ExposeTransport)
+    app.add_middleware(TimeRequests, services=services)
     return app
 
 
