@@ -114,11 +114,20 @@ def main() -> None:
 def _serve(services: Any, host: str, port: int) -> None:
     import uvicorn
 
+    from belfort.logs import log_config
     from belfort.web.app import create_app, server_config
 
     services.exports.resume()
     services.anpr.start()
-    config = server_config(create_app(services), host=host, port=port, log_level="info", access_log=True)
+    server = services.settings.server
+    config = server_config(
+        create_app(services),
+        host=host,
+        port=port,
+        log_config=log_config(server.log_format, server.log_level),
+        log_level=server.log_level,
+        access_log=True,
+    )
     uvicorn.Server(config).run()
 
 

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +51,10 @@ class ServerSettings(_Section):
     port: Annotated[int, Field(ge=1, le=65535)] = 8080
     secure_cookies: bool = False
     """Mark the session cookie Secure; set true whenever Belfort is served over HTTPS."""
+    log_format: Literal["text", "json"] = "text"
+    """How the process writes its log on stderr: lines for a person, or one JSON object a line
+    for a log collector (docs/logs.md)."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     trusted_proxies: list[str] = Field(default_factory=list)
     """Addresses or networks of the reverse proxies in front of Belfort. Only from these is
     `X-Forwarded-For` believed; sign-in throttling counts per client address, so behind a
