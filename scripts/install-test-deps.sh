@@ -3,7 +3,7 @@
 # PostgreSQL (server binaries for a throw-away cluster), Chromium (browser tests),
 # GStreamer's RTSP server with its Python bindings for Debian's /usr/bin/python3
 # (the test cameras, tests/support/rtsp_camera_server.py), ffmpeg (the benchmark's
-# `ffmpeg -c copy` baseline) and Node with npm (the browser code's lint and tests).
+# `ffmpeg -c copy` baseline), nats-server (the cluster's event bus) and Node with npm (the browser code's lint and tests).
 set -euo pipefail
 
 missing=()
@@ -20,6 +20,8 @@ compgen -G "/usr/lib/*/gstreamer-1.0/libgstapp.so" >/dev/null || missing+=(gstre
 compgen -G "/usr/lib/*/gstreamer-1.0/libgstrtp.so" >/dev/null || missing+=(gstreamer1.0-plugins-good)
 compgen -G "/usr/lib/*/gstreamer-1.0/libgstvideoparsersbad.so" >/dev/null || missing+=(gstreamer1.0-plugins-bad)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+# NATS with JetStream: the event bus of a cluster (tests/support/nats.py).
+command -v nats-server >/dev/null || missing+=(nats-server)
 # pdftoppm renders the annual report's PDF to pictures (tests/transparency, tests/e2e).
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 # Node for the browser code's tools (eslint, axe-core through npm ci) and tests (node --test).

@@ -25,7 +25,7 @@ from belfort.cameras.service import CameraService
 from belfort.datadir import prepare_data_folders
 from belfort.db import Database
 from belfort.dpo.subject_requests import SubjectRequestService
-from belfort.events import EventBus
+from belfort.events import EventBus, NatsBus
 from belfort.evidence.service import ExportService
 from belfort.evidence.signing import SigningKey
 from belfort.governance.biometrics import Biometrics
@@ -72,7 +72,7 @@ class Services:
     biometrics: Biometrics
     wall: WallService
     exports: ExportService
-    bus: EventBus
+    bus: EventBus | NatsBus
     anpr: AnprService
     groups: GroupService
     grants: GrantService
@@ -136,6 +136,7 @@ class Services:
         if self.lapsed_streams is not None:
             self.lapsed_streams.stop()
         self.media.stop()
+        self.bus.close()
         self.db.dispose()
 
 
@@ -169,7 +170,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     designations = DesignationService(gate, settings.staffing, settings.zone, clock)
     shifts = ShiftService(gate, settings.staffing, settings.zone, clock)
     live = LiveViewing(gate, cameras, accounts, media.live, designations, clock)
-    bus = EventBus()
+    bus = NatsBus(settings.bus.url, settings.bus.node) if settings.bus.url else EventBus()
     anpr = AnprService(settings, db, gate, cameras, bus, links, clock)
     media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
     groups = GroupService(gate, cameras, clock)

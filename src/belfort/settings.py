@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import socket
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -312,6 +313,31 @@ class MapSettings(_Section):
         return value
 
 
+class BusSettings(_Section):
+    url: str = ""
+    """NATS server(s) with JetStream that several Belfort processes share events through, e.g.
+    `nats://10.0.0.5:4222` (comma-separated for a cluster). Empty: events stay inside this
+    process, as for a single server."""
+    node: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] = Field(
+        default_factory=lambda: _host_name()
+    )
+    """This process' name among the others: its durable consumers carry it, so a restarted
+    node is handed what it missed. Letters, digits, '-' and '_'; the host's name by default."""
+
+    @field_validator("url")
+    @classmethod
+    def _nats_url(cls, value: str) -> str:
+        for part in filter(None, (item.strip() for item in value.split(","))):
+            if not part.startswith(("nats://", "tls://")):
+                raise ValueError(f"'{part}' is not a NATS URL; write it like nats://10.0.0.5:4222")
+        return value.strip()
+
+
+def _host_name() -> str:
+    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname()).strip("-_")
+    return name[:64] or "belfort"
+
+
 class Settings(_Section):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, serialize_by_alias=True)
 
@@ -336,6 +362,7 @@ class Settings(_Section):
     public_register: RegisterSettings = Field(default_factory=RegisterSettings, alias="register")
     """The `[register]` section (named apart in Python: `register` is a method of every model class)."""
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
+    bus: BusSettings = Field(default_factory=BusSettings)
 
     @field_validator("language")
     @classmethod
