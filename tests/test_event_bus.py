@@ -81,15 +81,15 @@ def test_an_unreachable_server_or_a_wrong_url_is_one_clear_error(tmp_path: Path)
         NatsBus("nats://127.0.0.1:9", "web-1")
     with pytest.raises(SettingsError, match=r"bus\.url: .*'http://x:4222' is not a NATS URL; write it like nats://"):
         load_settings(data_dir=tmp_path, environ={"BELFORT_BUS__URL": "http://x:4222"})
-    with pytest.raises(SettingsError, match=r"bus\.node"):
-        load_settings(data_dir=tmp_path, environ={"BELFORT_BUS__NODE": "web 1"})
+    with pytest.raises(SettingsError, match=r"node\.name"):
+        load_settings(data_dir=tmp_path, environ={"BELFORT_NODE__NAME": "web 1"})
 
 
 def test_the_services_use_nats_when_a_url_is_set(nats_server: NatsServer, tmp_path: Path) -> None:
     environ = {
         "BELFORT_DATABASE__URL": f"sqlite:///{tmp_path / 'b.db'}",
         "BELFORT_BUS__URL": nats_server.url,
-        "BELFORT_BUS__NODE": "node-a",
+        "BELFORT_NODE__NAME": "node-a",
         **CHEAP_PASSWORD_HASHING,
     }
     services = build_services(load_settings(data_dir=tmp_path / "data", environ=environ))

@@ -22,6 +22,7 @@ from belfort.audit import AuditLog
 from belfort.auth.service import AccountService
 from belfort.cameras.groups import GroupService
 from belfort.cameras.service import CameraService
+from belfort.cluster.nodes import NodeService
 from belfort.datadir import prepare_data_folders
 from belfort.db import Database
 from belfort.dpo.subject_requests import SubjectRequestService
@@ -92,6 +93,7 @@ class Services:
     subject_requests: SubjectRequestService
     annual_report: AnnualReportService
     metrics: MetricsService
+    nodes: NodeService
     sweeper: RetentionSweeper | None = None
     lapsed_streams: LapsedStreamWatch | None = None
     receiver: AlarmReceiver | None = None
@@ -123,7 +125,12 @@ class Services:
         )
         self.supervision.start()
 
+    def start_node(self) -> None:
+        """Say, every few seconds, that this node runs and how it fares (`belfort.cluster`)."""
+        self.nodes.start()
+
     def close(self) -> None:
+        self.nodes.stop()
         if self.receiver is not None:
             self.receiver.stop()
         if self.supervision is not None:
@@ -170,7 +177,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     designations = DesignationService(gate, settings.staffing, settings.zone, clock)
     shifts = ShiftService(gate, settings.staffing, settings.zone, clock)
     live = LiveViewing(gate, cameras, accounts, media.live, designations, clock)
-    bus = NatsBus(settings.bus.url, settings.bus.node) if settings.bus.url else EventBus()
+    bus = NatsBus(settings.bus.url, settings.node.name) if settings.bus.url else EventBus()
     anpr = AnprService(settings, db, gate, cameras, bus, links, clock)
     media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
     groups = GroupService(gate, cameras, clock)
@@ -218,6 +225,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         review=AuditReview(gate, audit, live),
         biometrics=Biometrics(gate),
         metrics=MetricsService(gate, media),
+        nodes=NodeService(gate, db, media, settings.node, clock),
         wall=WallService(gate, cameras, clock),
         exports=exports,
         bus=bus,

@@ -135,10 +135,13 @@ def _serve(services: Any, host: str, port: int) -> None:
 @data_options
 @click.option("--host", help="Address to listen on (default from settings: 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default from settings: 8080).")
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
+@click.option("--node", "node", default=None, help="This node's name among the platform's (default: [node] name).")
+def serve(settings: Settings, host: str | None, port: int | None, node: str | None) -> None:
     """Run the platform: web app and API."""
+    _name_node(settings, node)
     with opened(settings) as services:
-        if settings.recording.autostart:
+        services.start_node()
+        if settings.recording.autostart and "recorder" in settings.node.roles:
             services.start_recording()
         services.start_alarms()
         _serve(services, host or settings.server.host, port or settings.server.port)
@@ -166,11 +169,50 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
             click.echo(f"{account.username:<12}{account.role:<12}{account.organisation:<20}{account.password}")
         if no_serve:
             return
+        services.start_node()
         services.start_recording()
         services.start_alarms()
         click.echo(f"Recording {len(services.media.running_cameras())} simulated cameras into {settings.storage_dir}")
         click.echo(f"Open {address} and sign in with one of the accounts above.")
         _serve(services, host or settings.server.host, port or settings.server.port)
+
+
+def _name_node(settings: Settings, node: str | None) -> None:
+    """`--node NAME` over the settings' name; a bad one is a usage error."""
+    if node is None:
+        return
+    from pydantic import ValidationError
+
+    try:
+        settings.node.name = node
+    except ValidationError:
+        fail(f"--node: '{node}' is not a node name; use letters, digits, '-' and '_' (at most 64)", 2)
+
+
+@main.group()
+def cluster() -> None:
+    """The platform's nodes."""
+
+
+@cluster.command("status")
+@data_options
+def cluster_status(settings: Settings) -> None:
+    """Each node: up or down, roles, cameras recorded of its capacity, last heartbeat, storage."""
+    from belfort.cluster.nodes import age_text
+
+    with opened(settings) as services, services.db.session() as session:
+        views = services.nodes.listed(session, cli_actor())
+        if not views:
+            click.echo("no node has run against this database yet")
+        for view in views:
+            node = view.node
+            state = "up" if view.up else "DOWN"
+            free = node.storage_free_bytes / 1e9
+            click.echo(
+                f"{node.name:<20} {state:<5} {node.roles:<26} cameras {node.cameras_recording}/{node.capacity} "
+                f"({node.cameras_online} online)  heartbeat {age_text(view.silent_seconds)} ago  "
+                f"storage {free:.1f} GB free  {node.version}"
+            )
 
 
 @main.command()
@@ -926,12 +968,15 @@ def group_remove(settings: Settings, name: str, organisation: str) -> None:
 
 @main.command()
 @data_options
-def record(settings: Settings) -> None:
+@click.option("--node", "node", default=None, help="This node's name among the platform's (default: [node] name).")
+def record(settings: Settings, node: str | None) -> None:
     """Record every enabled camera without the web app (one recording node)."""
     import signal
     import threading
 
+    _name_node(settings, node)
     with opened(settings) as services:
+        services.start_node()
         services.start_recording()
         report = services.media.recovery
         if report is not None and not report.clean:

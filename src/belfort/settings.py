@@ -313,16 +313,34 @@ class MapSettings(_Section):
         return value
 
 
+NODE_ROLES = ("recorder", "web", "analytics")
+
+
+class NodeSettings(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] = Field(
+        default_factory=lambda: _host_name()
+    )
+    """This process' name among the platform's nodes (`belfort serve --node NAME`): its
+    heartbeat and its event-bus consumers carry it. Letters, digits, '-' and '_'; the host's
+    name by default."""
+    roles: list[Literal["recorder", "web", "analytics"]] = Field(default_factory=lambda: list(NODE_ROLES))
+    """What the node does: records cameras, serves people and the API, reads plates."""
+    capacity: Annotated[int, Field(ge=1, le=5000)] = 200
+    """How many cameras the node may record."""
+    heartbeat_seconds: Annotated[float, Field(ge=1, le=60)] = 5.0
+    """How often the node writes its heartbeat; one silent for three of these is shown down."""
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+
 class BusSettings(_Section):
     url: str = ""
     """NATS server(s) with JetStream that several Belfort processes share events through, e.g.
     `nats://10.0.0.5:4222` (comma-separated for a cluster). Empty: events stay inside this
     process, as for a single server."""
-    node: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] = Field(
-        default_factory=lambda: _host_name()
-    )
-    """This process' name among the others: its durable consumers carry it, so a restarted
-    node is handed what it missed. Letters, digits, '-' and '_'; the host's name by default."""
 
     @field_validator("url")
     @classmethod
@@ -362,6 +380,7 @@ class Settings(_Section):
     public_register: RegisterSettings = Field(default_factory=RegisterSettings, alias="register")
     """The `[register]` section (named apart in Python: `register` is a method of every model class)."""
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
+    node: NodeSettings = Field(default_factory=NodeSettings)
     bus: BusSettings = Field(default_factory=BusSettings)
 
     @field_validator("language")

@@ -149,6 +149,7 @@ EXPECTED: dict[Role, set[Action]] = {
         Action.VIEW_ALARMS,
         Action.MANAGE_PREMISES,
         Action.READ_METRICS,
+        Action.VIEW_CLUSTER,
     },
     Role.AUDITOR: {
         Action.REVIEW_AUDIT,

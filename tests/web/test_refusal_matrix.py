@@ -748,6 +748,8 @@ def requests(world: World, actor: str) -> dict[tuple[str, str], Request]:
         },
         ("GET", "/api/docs"): {},
         ("GET", "/metrics"): {},
+        ("GET", "/api/cluster/nodes"): {},
+        ("GET", "/cluster"): {},
         ("GET", "/api/evidence/exports"): {},
         ("POST", "/api/evidence/exports"): {
             "json": {

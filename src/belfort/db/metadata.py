@@ -8,6 +8,7 @@ from belfort.anpr import models as _anpr_models  # noqa: F401
 from belfort.audit import models as _audit_models  # noqa: F401
 from belfort.auth import models as _auth_models  # noqa: F401
 from belfort.cameras import models as _camera_models  # noqa: F401
+from belfort.cluster import models as _cluster_models  # noqa: F401
 from belfort.db.base import Base
 from belfort.dpo import models as _dpo_models  # noqa: F401
 from belfort.evidence import models as _evidence_models  # noqa: F401

@@ -125,6 +125,8 @@ class Action(StrEnum):
     HANDLE_SUBJECT_REQUESTS = "dpo.subject_requests"
     VIEW_SUBJECT_FOOTAGE = "dpo.subject_footage"
     """The DPO's look at the footage of a data-subject request: its cameras and period only."""
+    VIEW_CLUSTER = "platform.cluster"
+    """The platform's nodes: their roles, load, cameras and heartbeats."""
     READ_METRICS = "platform.metrics"
     """The node's operating figures for a monitoring system (Prometheus): counts, no images,
     plates or log records."""

@@ -351,6 +351,13 @@ ACTIONS: dict[Action, ActionSpec] = {
         scope="alarms:send",
         own_organisation_only=True,
     ),
+    Action.VIEW_CLUSTER: ActionSpec(
+        Operation.CONSULT,
+        frozenset({Role.PLATFORM_ADMIN}),
+        _("See the platform's nodes, their load and heartbeats"),
+        _("see the platform's nodes, their load and heartbeats"),
+        records_grants=False,
+    ),
     Action.READ_METRICS: ActionSpec(
         Operation.CONSULT,
         frozenset({Role.PLATFORM_ADMIN}),

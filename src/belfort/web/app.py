@@ -55,6 +55,7 @@ from belfort.web.routes import (
     auth,
     camera_pages,
     cameras,
+    cluster,
     evidence,
     faces,
     holds,
@@ -291,6 +292,8 @@ def create_app(services: Services) -> FastAPI:
         subject_requests.router,
         subject_request_pages.router,
         metrics.router,
+        cluster.router,
+        cluster.pages,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")

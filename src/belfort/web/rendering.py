@@ -254,6 +254,8 @@ def _nav(identity: Identity | None) -> list[tuple[str, str]]:
         links.append((_("Audit"), "/audit/verify"))
     if may(actor, Action.MANAGE_USERS):
         links.append((_("Administration"), "/admin"))
+    if may(actor, Action.VIEW_CLUSTER):
+        links.append((_("Cluster"), "/cluster"))
     return links
 
 

@@ -1,0 +1,120 @@
+"""Each node's heartbeat and the platform's view of its nodes.
+
+A node writes its row every `[node] heartbeat_seconds`: roles, capacity, version, the
+cameras it records (and how many are online), and the room used and left on the file
+system of its recordings. A node whose heartbeat is older than three intervals is shown
+down, with how long ago it was last heard of. Reading the nodes passes the gate
+(`platform.cluster`, the platform administrator); a refusal is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from belfort import __version__
+from belfort.cluster.models import Node
+from belfort.db import Database
+from belfort.media.service import MediaService
+from belfort.policy import Action, Actor, PolicyGate
+from belfort.settings import NodeSettings
+from belfort.timeutil import Clock, utcnow
+
+log = logging.getLogger(__name__)
+SILENT_BEATS = 3
+
+
+@dataclass(frozen=True)
+class NodeView:
+    node: Node
+    up: bool
+    silent_seconds: float
+    """Since the last heartbeat."""
+
+
+class NodeService:
+    def __init__(
+        self, gate: PolicyGate, db: Database, media: MediaService, settings: NodeSettings, clock: Clock = utcnow
+    ) -> None:
+        self.gate = gate
+        self.db = db
+        self.media = media
+        self.settings = settings
+        self._clock = clock
+        self._started = clock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> Node:
+        """Write this node's row now."""
+        ingests = [ingest for camera in self.media.running_cameras() if (ingest := self.media.ingest(camera))]
+        used, free = _storage(self.media)
+        with self.db.session() as session:
+            node = session.get(Node, self.settings.name)
+            if node is None:
+                node = Node(name=self.settings.name, started_at=self._started)
+                session.add(node)
+            node.roles = " ".join(self.settings.roles)
+            node.capacity = self.settings.capacity
+            node.version = __version__
+            node.heartbeat_at = self._clock()
+            node.cameras_recording = len(ingests)
+            node.cameras_online = sum(1 for ingest in ingests if ingest.status.state == "online")
+            node.storage_used_bytes, node.storage_free_bytes = used, free
+            if node.started_at < self._started:
+                node.started_at = self._started  # the node restarted
+            session.flush()
+            session.expunge(node)
+            return node
+
+    def start(self) -> None:
+        """Beat now, then every interval, until `stop`."""
+        self.beat()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="node-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.settings.heartbeat_seconds):
+            try:
+                self.beat()
+            except Exception:  # the database may be away for a moment; the next beat tries again
+                log.warning("node %s: heartbeat not written", self.settings.name, exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def listed(self, session: Session, actor: Actor) -> list[NodeView]:
+        """Every node by name, up or down, for who may see the platform's nodes."""
+        self.gate.require_function(session, actor, "cluster", Action.VIEW_CLUSTER)
+        now = self._clock()
+        silent_limit = timedelta(seconds=SILENT_BEATS * self.settings.heartbeat_seconds)
+        return [
+            NodeView(node, now - node.heartbeat_at <= silent_limit, max(0.0, (now - node.heartbeat_at).total_seconds()))
+            for node in session.scalars(select(Node).order_by(Node.name))
+        ]
+
+
+def _storage(media: MediaService) -> tuple[int, int]:
+    """Bytes used and free on the file system of the node's recordings (0, 0 if not there yet)."""
+    try:
+        usage = shutil.disk_usage(media.settings.storage_dir)
+    except OSError:
+        return 0, 0
+    return usage.used, usage.free
+
+
+def age_text(seconds: float) -> str:
+    """How long ago, for a person: `4 s`, `3 min`, `2 h`, `5 d`."""
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit}"
+    return f"{int(seconds)} s"
