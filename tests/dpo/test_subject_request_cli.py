@@ -7,6 +7,7 @@ footage older than 30 days would be refused."""
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -37,7 +38,8 @@ def clock() -> FrozenClock:
 def recorded(
     services: Services, population: Population, tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[list[Segment]]:
-    monkeypatch.setattr(feeds, "START", clock())
+    monkeypatch.setattr(feeds, "START", clock())  # the feeds' fast clock starts half an hour ago, now
+    monkeypatch.setattr(feeds, "_T0", time.monotonic())
     camera = police_camera(services)
     storage = open_recordings(services, tmp_path / "recordings")
     segments = [segment for segment, _ in record_with_gap(services, storage, camera, small_clip())]
