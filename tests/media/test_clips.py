@@ -194,6 +194,7 @@ def test_the_segment_being_written_plays_up_to_its_last_written_fragment(
         frames = decode(b"".join(read_clip(plan)))
         assert len(frames) == plan.frames >= len(units) - 2 * FPS, "every GOP but the one still in memory"
         services.media.writing_segment = lambda _camera: view  # type: ignore[method-assign]
+        services.media.storage = storage  # the recorder's own folder, as when the node records
         services.media.load_storage_areas()
         with services.db.session() as session:
             found = services.media.recorded(session, camera_id, view.start_time, view.end_time)
