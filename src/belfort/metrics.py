@@ -36,7 +36,7 @@ class _Recording(Collector):
         self.media = media
 
     def collect(self) -> Iterator[Metric]:
-        ingests = [ingest for camera in self.media.running_cameras() if (ingest := self.media.ingest(camera))]
+        ingests = self.media.ingests()
         states = Counter(ingest.status.state for ingest in ingests)
         by_state = GaugeMetricFamily("belfort_cameras", "Cameras this node records, by stream state.", labels=["state"])
         for state in (*STATES, *sorted(set(states) - set(STATES))):

@@ -338,6 +338,10 @@ class MediaService:
     def running_cameras(self) -> list[uuid.UUID]:
         return list(self._running)
 
+    def ingests(self) -> list[CameraIngest]:
+        """The ingests of the cameras this process records (for its metrics and heartbeat)."""
+        return [item.ingest for item in list(self._running.values())]
+
     def ingest(self, camera_id: uuid.UUID) -> CameraIngest | None:
         item = self._running.get(camera_id)
         return item.ingest if item else None
