@@ -198,7 +198,7 @@ def cluster() -> None:
 @data_options
 def cluster_status(settings: Settings) -> None:
     """Each node: up or down, roles, cameras recorded of its capacity, last heartbeat, storage."""
-    from belfort.cluster.nodes import age_text
+    from belfort.i18n import format_ago
 
     with opened(settings) as services, services.db.session() as session:
         views = services.nodes.listed(session, cli_actor())
@@ -210,7 +210,7 @@ def cluster_status(settings: Settings) -> None:
             free = node.storage_free_bytes / 1e9
             click.echo(
                 f"{node.name:<20} {state:<5} {node.roles:<26} cameras {node.cameras_recording}/{node.capacity} "
-                f"({node.cameras_online} online)  heartbeat {age_text(view.silent_seconds)} ago  "
+                f"({node.cameras_online} online)  heartbeat {format_ago(view.silent_seconds, 'en')}  "
                 f"storage {free:.1f} GB free  {node.version}"
             )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import gettext as _gettext
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_datetime as _babel_format_datetime
+from babel.dates import format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -69,6 +70,13 @@ def _n(singular: str, plural: str, count: int, **values: Any) -> Message:
 
 def is_language(value: str) -> bool:
     return value in LANGUAGES
+
+
+def format_ago(seconds: float, language: str) -> str:
+    """How long ago, in `language`: "3 minutes ago", "il y a 3 minutes", "vor 3 Minuten"."""
+    return format_timedelta(
+        timedelta(seconds=-seconds), add_direction=True, locale=Locale.parse(REGIONAL.get(language, "en_GB"))
+    )
 
 
 @cache

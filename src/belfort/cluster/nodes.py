@@ -53,7 +53,7 @@ class NodeService:
 
     def beat(self) -> Node:
         """Write this node's row now."""
-        ingests = [ingest for camera in self.media.running_cameras() if (ingest := self.media.ingest(camera))]
+        ingests = self.media.ingests()
         used, free = _storage(self.media)
         with self.db.session() as session:
             node = session.get(Node, self.settings.name)
@@ -110,11 +110,3 @@ def _storage(media: MediaService) -> tuple[int, int]:
     except OSError:
         return 0, 0
     return usage.used, usage.free
-
-
-def age_text(seconds: float) -> str:
-    """How long ago, for a person: `4 s`, `3 min`, `2 h`, `5 d`."""
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit}"
-    return f"{int(seconds)} s"

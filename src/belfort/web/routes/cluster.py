@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from belfort.app import Services
 from belfort.auth.service import Identity
-from belfort.cluster.nodes import NodeView, age_text
+from belfort.cluster.nodes import NodeView
+from belfort.i18n import format_ago
 from belfort.web.deps import current_identity, db_session, get_services
-from belfort.web.rendering import render
+from belfort.web.rendering import language_of, render
 
 router = APIRouter(prefix="/api/cluster", tags=["cluster"])
 pages = APIRouter(include_in_schema=False)
@@ -71,4 +72,5 @@ def cluster_page(
     session: Session = Depends(db_session),
 ) -> HTMLResponse:
     views = services.nodes.listed(session, identity.actor)
-    return render(request, "cluster.html", views=views, age_text=age_text)
+    language = language_of(request)
+    return render(request, "cluster.html", views=views, ago=lambda seconds: format_ago(seconds, language))
