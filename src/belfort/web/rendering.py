@@ -162,61 +162,58 @@ def alarm_tabs(actor: Actor) -> list[tuple[str, str, str]]:
     return tabs
 
 
+GOVERNANCE: tuple[tuple[Action, str, str, str], ...] = (
+    (
+        Action.SUPERVISE_VIEWING,
+        _("Control room"),
+        "/staffing/supervision",
+        _("Who watches which camera now, and why; designations and shifts."),
+    ),
+    (
+        Action.VIEW_PROCESSING_REGISTER,
+        _("Processing register"),
+        "/processing",
+        _("The register of processing activities and each camera's declaration."),
+    ),
+    (
+        Action.HANDLE_SUBJECT_REQUESTS,
+        _("Subject requests"),
+        "/subject-requests",
+        _("People asking to see images of themselves, with their legal deadlines."),
+    ),
+    (
+        Action.MANAGE_AUTHORISATIONS,
+        _("Authorisations"),
+        "/authorisations",
+        _("Prosecutors' and investigating judges' decisions that open older footage."),
+    ),
+    (
+        Action.VIEW_DRONE_MISSIONS,
+        _("Drones"),
+        "/drones",
+        _("Drone missions, their authorisations and the yearly report."),
+    ),
+    (
+        Action.VIEW_ANNUAL_REPORT,
+        _("Annual report"),
+        "/reports/annual",
+        _("A year of cameras, looks, refusals and requests, as charts and PDF."),
+    ),
+    (
+        Action.EDIT_TRANSPARENCY,
+        _("Public register"),
+        "/register/profile",
+        _("What citizens see: the streets with cameras and who to ask."),
+    ),
+)
+"""The oversight pages, in the order listed: the action that opens each, its label, address
+and what it is for."""
+
+
 def governance_links(actor: Actor) -> list[tuple[str, str, str]]:
     """The oversight pages the role may open: (label, href, what it is for). The menu shows
     them under one "Governance" entry."""
-    links: list[tuple[str, str, str]] = []
-    if may(actor, Action.SUPERVISE_VIEWING):
-        links.append(
-            (
-                _("Control room"),
-                "/staffing/supervision",
-                _("Who watches which camera now, and why; designations and shifts."),
-            )
-        )
-    if may(actor, Action.VIEW_PROCESSING_REGISTER):
-        links.append(
-            (
-                _("Processing register"),
-                "/processing",
-                _("The register of processing activities and each camera's declaration."),
-            )
-        )
-    if may(actor, Action.HANDLE_SUBJECT_REQUESTS):
-        links.append(
-            (
-                _("Subject requests"),
-                "/subject-requests",
-                _("People asking to see images of themselves, with their legal deadlines."),
-            )
-        )
-    if may(actor, Action.MANAGE_AUTHORISATIONS):
-        links.append(
-            (
-                _("Authorisations"),
-                "/authorisations",
-                _("Prosecutors' and investigating judges' decisions that open older footage."),
-            )
-        )
-    if may(actor, Action.VIEW_DRONE_MISSIONS):
-        links.append((_("Drones"), "/drones", _("Drone missions, their authorisations and the yearly report.")))
-    if may(actor, Action.VIEW_ANNUAL_REPORT):
-        links.append(
-            (
-                _("Annual report"),
-                "/reports/annual",
-                _("A year of cameras, looks, refusals and requests, as charts and PDF."),
-            )
-        )
-    if may(actor, Action.EDIT_TRANSPARENCY):
-        links.append(
-            (
-                _("Public register"),
-                "/register/profile",
-                _("What citizens see: the streets with cameras and who to ask."),
-            )
-        )
-    return links
+    return [(label, href, what) for action, label, href, what in GOVERNANCE if may(actor, action)]
 
 
 def _nav(identity: Identity | None) -> list[tuple[str, str]]:
