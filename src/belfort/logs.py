@@ -15,8 +15,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-FORMATS = ("text", "json")
-LEVELS = ("debug", "info", "warning", "error")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
