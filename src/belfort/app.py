@@ -253,4 +253,5 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
         ),
     )
     services.media.load_storage_areas()
+    media.leases.recorders = services.nodes.live_recorders
     return services

@@ -197,7 +197,7 @@ def cluster() -> None:
 @cluster.command("status")
 @data_options
 def cluster_status(settings: Settings) -> None:
-    """Each node: up or down, roles, cameras recorded of its capacity, last heartbeat, storage."""
+    """Each node: up or down, roles, cameras recorded of its capacity, holds, last heartbeat, storage."""
     from belfort.i18n import format_ago
 
     with opened(settings) as services, services.db.session() as session:
@@ -208,10 +208,15 @@ def cluster_status(settings: Settings) -> None:
             node = view.node
             state = "up" if view.up else "DOWN"
             free = node.storage_free_bytes / 1e9
+            renewed = (
+                f" (renewed {format_ago(view.oldest_renewal_seconds, 'en')})"
+                if view.oldest_renewal_seconds is not None
+                else ""
+            )
             click.echo(
                 f"{node.name:<20} {state:<5} {node.roles:<26} cameras {node.cameras_recording}/{node.capacity} "
-                f"({node.cameras_online} online)  heartbeat {format_ago(view.silent_seconds, 'en')}  "
-                f"storage {free:.1f} GB free  {node.version}"
+                f"({node.cameras_online} online)  holds {view.holds}{renewed}  "
+                f"heartbeat {format_ago(view.silent_seconds, 'en')}  storage {free:.1f} GB free  {node.version}"
             )
 
 
@@ -970,7 +975,7 @@ def group_remove(settings: Settings, name: str, organisation: str) -> None:
 @data_options
 @click.option("--node", "node", default=None, help="This node's name among the platform's (default: [node] name).")
 def record(settings: Settings, node: str | None) -> None:
-    """Record every enabled camera without the web app (one recording node)."""
+    """Record cameras without the web app: every enabled one alone, its share in a cluster."""
     import signal
     import threading
 
@@ -985,8 +990,8 @@ def record(settings: Settings, node: str | None) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        while not stop.wait(5):
-            services.media.sync_cameras()
+        while not stop.wait(1):  # the media service renews its camera holds and follows the registry itself
+            pass
 
 
 @main.group()

@@ -326,9 +326,26 @@ class NodeSettings(_Section):
     roles: list[Literal["recorder", "web", "analytics"]] = Field(default_factory=lambda: list(NODE_ROLES))
     """What the node does: records cameras, serves people and the API, reads plates."""
     capacity: Annotated[int, Field(ge=1, le=5000)] = 200
-    """How many cameras the node may record."""
+    """How many cameras the node may record: the cameras are spread over the recording nodes
+    in proportion to it; beyond the sum of all capacities nodes record more rather than leave
+    a camera unrecorded."""
     heartbeat_seconds: Annotated[float, Field(ge=1, le=60)] = 5.0
     """How often the node writes its heartbeat; one silent for three of these is shown down."""
+    lease_seconds: Annotated[float, Field(ge=3, le=300)] = 15.0
+    """How long a recording node's hold on a camera lasts without renewal. A node that cannot
+    renew stops writing a third of this before the hold runs out; another node takes the
+    camera once it has run out."""
+    lease_renew_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
+    """How often a recording node renews its holds, takes free cameras and gives up extra ones."""
+
+    @model_validator(mode="after")
+    def _renew_before_the_fence(self) -> NodeSettings:
+        if self.lease_renew_seconds * 3 > self.lease_seconds:
+            raise ValueError(
+                "lease_renew_seconds must be at most a third of lease_seconds, so a hold is renewed "
+                "several times before the node has to stop writing"
+            )
+        return self
 
     @field_validator("roles", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ refused on record), and the command line, the API and the page show the same."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,3 +86,20 @@ def test_the_command_line_shows_the_nodes_and_refuses_a_bad_node_name(tmp_path: 
     assert bad.exit_code == 2 and bad.output.strip() == (
         "belfort: --node: 'rec 1' is not a node name; use letters, digits, '-' and '_' (at most 64)"
     )
+
+
+def test_the_nodes_show_the_cameras_they_hold_and_how_fresh_the_holds_are(
+    services: Services, client: TestClient, population: Population, clock: FrozenClock
+) -> None:
+    cameras = {uuid.uuid4(), uuid.uuid4()}
+    leases = services.media.leases
+    leases.commit(leases.settle(cameras, {}))
+    services.nodes.beat()
+    clock.advance(timedelta(seconds=2))
+    answer = client.get("/api/cluster/nodes", headers=bearer(client, "platform_admin")).json()
+    assert [(n["cameras_held"], n["oldest_hold_renewal_seconds"]) for n in answer] == [(2, 2.0)]
+    sign_in(client, "platform_admin")
+    assert 'data-holds="2"' in client.get("/cluster").text
+    clock.advance(timedelta(seconds=20))  # the holds ran out: the node holds nothing now
+    answer = client.get("/api/cluster/nodes", headers=bearer(client, "platform_admin")).json()
+    assert [(n["cameras_held"], n["oldest_hold_renewal_seconds"]) for n in answer] == [(0, None)]

@@ -15,16 +15,17 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from belfort import __version__
 from belfort.cluster.models import Node
 from belfort.db import Database
+from belfort.media.models import CameraLease
 from belfort.media.service import MediaService
 from belfort.policy import Action, Actor, PolicyGate
 from belfort.settings import NodeSettings
-from belfort.timeutil import Clock, utcnow
+from belfort.timeutil import Clock, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 SILENT_BEATS = 3
@@ -36,6 +37,10 @@ class NodeView:
     up: bool
     silent_seconds: float
     """Since the last heartbeat."""
+    holds: int = 0
+    """Cameras the node holds now (their holds have not run out)."""
+    oldest_renewal_seconds: float | None = None
+    """Since the least recently renewed of those holds."""
 
 
 class NodeService:
@@ -97,10 +102,38 @@ class NodeService:
         self.gate.require_function(session, actor, "cluster", Action.VIEW_CLUSTER)
         now = self._clock()
         silent_limit = timedelta(seconds=SILENT_BEATS * self.settings.heartbeat_seconds)
-        return [
-            NodeView(node, now - node.heartbeat_at <= silent_limit, max(0.0, (now - node.heartbeat_at).total_seconds()))
-            for node in session.scalars(select(Node).order_by(Node.name))
-        ]
+        holds = {
+            node: (count, oldest)
+            for node, count, oldest in session.execute(
+                select(CameraLease.node, func.count(), func.min(CameraLease.renewed_at))
+                .where(CameraLease.expires_at > now)
+                .group_by(CameraLease.node)
+            )
+        }
+        views = []
+        for node in session.scalars(select(Node).order_by(Node.name)):
+            count, oldest = holds.get(node.name, (0, None))
+            views.append(
+                NodeView(
+                    node,
+                    now - node.heartbeat_at <= silent_limit,
+                    _seconds(now - node.heartbeat_at),
+                    count,
+                    None if oldest is None else _seconds(now - as_utc(oldest)),
+                )
+            )
+        return views
+
+    def live_recorders(self, session: Session) -> dict[str, int]:
+        """The recording nodes heard of within three heartbeats, with their capacity: the
+        nodes the cameras are spread over (`belfort.media.leases`)."""
+        since = self._clock() - timedelta(seconds=SILENT_BEATS * self.settings.heartbeat_seconds)
+        rows = session.execute(select(Node.name, Node.roles, Node.capacity).where(Node.heartbeat_at >= since))
+        return {name: capacity for name, roles, capacity in rows if "recorder" in roles.split()}
+
+
+def _seconds(delta: timedelta) -> float:
+    return max(0.0, delta.total_seconds())
 
 
 def _storage(media: MediaService) -> tuple[int, int]:

@@ -47,6 +47,28 @@ def unpack_fragments(blob: bytes) -> list[FragmentEntry]:
     return [FragmentEntry(*values) for values in FRAGMENT.iter_unpack(blob)]
 
 
+def trim_gaps(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> None:
+    """Cut a `recorder_down` gap to footage indexed after it was recorded.
+
+    When a recording node dies, the node that takes its cameras over begins the gap where
+    the dead node said it had written at its last renewal; the footage it wrote after that
+    is indexed only when it comes back (its recovery, or a segment closed late after a
+    cut-off). The gap then starts where that footage ends, its true length."""
+    gaps = session.scalars(
+        select(Gap).where(
+            Gap.camera_id == camera_id,
+            Gap.reason == "recorder_down",
+            Gap.start_time >= start,
+            Gap.start_time < end,
+        )
+    )
+    for gap in gaps:
+        if gap.end_time is not None and gap.end_time <= end:
+            session.delete(gap)
+        else:
+            gap.start_time = end
+
+
 class IndexWriter:
     def __init__(self, db: Database, clock: Clock = utcnow) -> None:
         self.db = db
@@ -126,6 +148,11 @@ class IndexWriter:
                 .where(Segment.id == segment_id)
                 .values(end_time=end, bytes=size, frames=frames, keyframes=keyframes, fragments=blob, state=state)
             )
+            found = session.execute(
+                select(Segment.camera_id, Segment.start_time).where(Segment.id == segment_id)
+            ).first()
+            if found is not None:
+                trim_gaps(session, found.camera_id, found.start_time, end)
 
         self.submit(apply)
 

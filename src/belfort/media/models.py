@@ -81,3 +81,23 @@ class StorageArea(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     path: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class CameraLease(Base):
+    """Which node records a camera, until when (one row per camera ever recorded).
+
+    A node holds a camera while `expires_at` lies ahead and renews it every few seconds;
+    `epoch` grows by one each time another hold begins, so a node that lost its hold
+    (paused, cut off) cannot renew it by mistake: its renewal names the old epoch."""
+
+    __tablename__ = "camera_lease"
+
+    camera_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    node: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    epoch: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    written_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """The end of the footage the holder had written at its last renewal: where a
+    `recorder_down` gap begins when the holder dies."""

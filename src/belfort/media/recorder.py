@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import BinaryIO
@@ -60,6 +61,7 @@ class SegmentRecorder:
         segment_seconds: int = 60,
         resume_after: datetime | None = None,
         open_gap: bool = False,
+        may_write: Callable[[], bool] = lambda: True,
     ) -> None:
         self.camera_id = camera_id
         self.storage = storage
@@ -70,12 +72,18 @@ class SegmentRecorder:
         self._last_duration = TICKS_PER_SECOND // 20
         self._resume_after = resume_after
         self._gap_open = open_gap
+        self._may_write = may_write
+        self._written_until = resume_after
         self._lock = threading.Lock()
 
     # -- FrameConsumer ----------------------------------------------------------------
 
     def on_frame(self, camera_id: str, frame: Frame) -> None:
         with self._lock:
+            if not self._may_write():  # the node's hold on the camera ran out: another may record it now
+                self._gop = []
+                self._close_segment()
+                return
             if frame.keyframe and self._gop:
                 self._write_gop(frame.dts, frame.wallclock)
             if frame.keyframe and self._needs_new_segment(frame):
@@ -111,6 +119,11 @@ class SegmentRecorder:
                 segment.track.height,
                 segment.relative,
             )
+
+    def written_until(self) -> datetime | None:
+        """The end of the footage written to disk so far (or where this recording resumed)."""
+        with self._lock:
+            return self._written_until
 
     def close(self, reason: str = "recorder stopped") -> None:
         """Flush what is buffered and close the file (clean shutdown)."""
@@ -202,6 +215,7 @@ class SegmentRecorder:
         segment.end = next_wall or frames[-1].wallclock + timedelta(
             microseconds=samples[-1].duration * 1_000_000 // TICKS_PER_SECOND
         )
+        self._written_until = segment.end
         start_ms = (frames[0].dts - segment.base_dts) * 1000 // TICKS_PER_SECOND
         segment.fragments.append(FragmentEntry(offset, len(fragment), start_ms, len(frames)))
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from belfort.media.fmp4 import ScanResult, scan
-from belfort.media.index import FragmentEntry, pack_fragments
+from belfort.media.index import FragmentEntry, pack_fragments, trim_gaps
 from belfort.media.models import Gap, MediaEvent, Segment
 from belfort.media.storage import Storage
 from belfort.timeutil import Clock, utcnow
@@ -106,6 +106,7 @@ def recover(
         _truncate(storage, segment.path, result)
         _fill_from_scan(segment, result)
         segment.state = "recovered"
+        trim_gaps(session, segment.camera_id, segment.start_time, segment.end_time)
         report.recovered.append(segment.path)
         _event(
             session,
@@ -188,6 +189,7 @@ def _adopt_orphan(
     )
     _fill_from_scan(segment, result)
     session.add(segment)
+    trim_gaps(session, segment.camera_id, segment.start_time, segment.end_time)
     report.orphans_indexed.append(relative)
     _event(
         session, now, "orphan_indexed", f"{relative}: unindexed file indexed ({segment.frames} frames)", name.camera_id

@@ -28,6 +28,7 @@ from belfort.media.clips import ClipPlan, RecordedSegment, SegmentView, plan_cli
 from belfort.media.frames import FrameConsumer, SourceError
 from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
+from belfort.media.leases import CameraLeases
 from belfort.media.live import LiveFeed, LiveHub
 from belfort.media.models import Gap, MediaEvent, Segment, StorageArea
 from belfort.media.recorder import SegmentRecorder
@@ -122,7 +123,14 @@ def open_storage(db: Database, root: Path, clock: Clock = utcnow) -> Storage:
 
 
 class MediaService:
-    def __init__(self, settings: Settings, db: Database, cameras: CameraDirectory, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        cameras: CameraDirectory,
+        clock: Clock = utcnow,
+        leases: CameraLeases | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.cameras = cameras
@@ -138,6 +146,11 @@ class MediaService:
         self.analysers: list[AnalyserFactory] = []
         """Called for each camera that starts; what they give consumes its frames too."""
         self._plans: RecentPlans = RecentPlans()
+        self.leases = leases or CameraLeases(db, settings.node, clock)
+        """Which cameras this node records (`belfort.media.leases`)."""
+        self._sync_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._keeper: threading.Thread | None = None
 
     def clip_path(self, name: str) -> Path:
         """The demo clip a `sim://NAME` camera replays: only a file of the demo folder."""
@@ -155,38 +168,109 @@ class MediaService:
             self.recovery = recover(session, self.storage, self.cameras.camera_ids(session), self._clock)
         self.index.start()
         self.sync_cameras()
+        self._stopping.clear()
+        self._keeper = threading.Thread(target=self._keep_holds, name="camera-holds", daemon=True)
+        self._keeper.start()
 
     def stop(self) -> None:
         if self.storage is None:
             return
-        with self._lock:
-            running, self._running = self._running, {}
-        self._stop_all(list(running.values()))
+        self._stopping.set()
+        if self._keeper is not None:
+            self._keeper.join(30)
+        with self._sync_lock:
+            with self._lock:
+                running, self._running = self._running, {}
+            self._stop_all(list(running.values()))
+            try:  # hand the cameras to the other nodes at once rather than when the holds run out
+                self.leases.release(
+                    {item.recorder.camera_id: item.recorder.written_until() for item in running.values()}
+                )
+            except Exception:
+                log.warning("camera holds not handed back; they run out by themselves", exc_info=True)
         self.index.stop()
         self.storage.unlock()
         self.storage = None
 
     def sync_cameras(self) -> None:
-        """Start recording newly enabled cameras, stop disabled or removed ones, restart changed ones."""
+        """Settle this node's holds, then record the cameras it holds: start newly held ones,
+        stop those given up, lost, disabled or removed, restart changed ones."""
         if self.storage is None:
             return
-        with self.db.session() as session:
-            cameras = {stream.id: stream for stream in self.cameras.enabled_streams(session)}
-            resume = dict(
-                session.execute(select(Segment.camera_id, func.max(Segment.end_time)).group_by(Segment.camera_id)).all()
-            )
-            open_gaps = set(session.scalars(select(Gap.camera_id).where(Gap.end_time.is_(None))))
-        with self._lock:
-            stopping = [
-                self._running.pop(camera_id)
-                for camera_id in list(self._running)
-                if camera_id not in cameras
-                or (cameras[camera_id].url, cameras[camera_id].transport) != self._running[camera_id].key
-            ]
+        with self._sync_lock:
+            with self.db.session() as session:
+                cameras = {stream.id: stream for stream in self.cameras.enabled_streams(session)}
+            settled = self.leases.settle(set(cameras), self._written())
+            self.leases.commit(settled)
+            with self._lock:
+                stopping = [
+                    self._running.pop(camera_id)
+                    for camera_id in list(self._running)
+                    if camera_id not in settled.held
+                    or camera_id in settled.give_up
+                    or (cameras[camera_id].url, cameras[camera_id].transport) != self._running[camera_id].key
+                ]
             self._stop_all(stopping)
-            for camera_id, camera in cameras.items():
-                if camera_id not in self._running:
-                    self._running[camera_id] = self._start_camera(camera, resume.get(camera_id), camera_id in open_gaps)
+            written = {item.recorder.camera_id: item.recorder.written_until() for item in stopping}
+            self.leases.release({camera_id: written.get(camera_id) for camera_id in settled.give_up})
+            starting = {
+                camera_id: hold
+                for camera_id, hold in settled.held.items()
+                if camera_id not in settled.give_up and camera_id not in self._running
+            }
+            if not starting:
+                return
+            with self.db.session() as session:
+                resume = dict(
+                    session.execute(
+                        select(Segment.camera_id, func.max(Segment.end_time))
+                        .where(Segment.camera_id.in_(starting))
+                        .group_by(Segment.camera_id)
+                    ).all()
+                )
+                open_gaps = set(
+                    session.scalars(select(Gap.camera_id).where(Gap.end_time.is_(None), Gap.camera_id.in_(starting)))
+                )
+            with self._lock:
+                for camera_id, hold in starting.items():
+                    after = max(filter(None, (resume.get(camera_id), hold.taken_over_at)), default=None)
+                    self._running[camera_id] = self._start_camera(cameras[camera_id], after, camera_id in open_gaps)
+
+    def _written(self) -> dict[uuid.UUID, datetime]:
+        """How far each recorded camera's footage is written, for the holds' renewal."""
+        return {
+            camera_id: until
+            for camera_id, item in list(self._running.items())
+            if (until := item.recorder.written_until()) is not None
+        }
+
+    def _keep_holds(self) -> None:
+        """Renew the holds every `[node] lease_renew_seconds`, and stop writing when they could
+        not be renewed in time (another node may take the cameras soon). The check does not
+        wait for a renewal under way: a database that hangs must not hold the fence open."""
+        renew = self.settings.node.lease_renew_seconds
+        rounds = threading.Thread(target=self._renew_holds, args=(renew,), name="camera-holds-renewal", daemon=True)
+        rounds.start()
+        while not self._stopping.wait(0.25):
+            if self._running and not self.leases.valid():
+                self._fence()
+        rounds.join(30)
+
+    def _renew_holds(self, renew: float) -> None:
+        while not self._stopping.wait(renew):
+            try:
+                self.sync_cameras()
+            except Exception:  # the database may be away: the holds run out and the node stops writing
+                log.warning("node %s: camera holds not renewed", self.leases.node, exc_info=True)
+
+    def _fence(self) -> None:
+        with self._lock:
+            running, self._running = self._running, {}
+        log.error(
+            "node %s: camera holds not renewed in time; stopped recording %d camera(s)", self.leases.node, len(running)
+        )
+        self._stop_all(list(running.values()))
+        self.leases.forget()
 
     def _stop_all(self, items: list[_Running]) -> None:
         """Stop several ingests at once: ask all, then wait for each, then close recorders and feeds."""
@@ -209,6 +293,7 @@ class MediaService:
             recording.segment_seconds,
             resume_after=resume_after,
             open_gap=open_gap,
+            may_write=self.leases.valid,
         )
         url, transport = camera.url, camera.transport
 

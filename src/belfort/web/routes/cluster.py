@@ -30,6 +30,10 @@ class NodeOut(BaseModel):
     capacity: int
     cameras_recording: int
     cameras_online: int
+    cameras_held: int
+    """Cameras whose hold this node has (it records them, or is about to)."""
+    oldest_hold_renewal_seconds: float | None
+    """Since the least recently renewed of its holds; holds run out after `[node] lease_seconds`."""
     storage_used_bytes: int
     storage_free_bytes: int
     version: str
@@ -47,6 +51,10 @@ def _out(view: NodeView) -> NodeOut:
         capacity=node.capacity,
         cameras_recording=node.cameras_recording,
         cameras_online=node.cameras_online,
+        cameras_held=view.holds,
+        oldest_hold_renewal_seconds=None
+        if view.oldest_renewal_seconds is None
+        else round(view.oldest_renewal_seconds, 1),
         storage_used_bytes=node.storage_used_bytes,
         storage_free_bytes=node.storage_free_bytes,
         version=node.version,

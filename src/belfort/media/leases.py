@@ -1,0 +1,268 @@
+"""Which node records which camera: holds in the shared database, renewed every few seconds
+and fenced by an epoch (docs/design/camera-leases.md).
+
+Each recording node settles its holds every `[node] lease_renew_seconds`, in one transaction:
+
+1. it renews the holds it has (naming their epoch, so a hold another node has taken since
+   is not renewed but lost), and hands back those of cameras no longer enabled;
+2. it works out its share: the enabled cameras spread over the live recording nodes in
+   proportion to their capacity. A node above its share while another is below gives up
+   the difference (stopping those cameras before the hold is handed back, so a camera is
+   never recorded twice);
+3. it takes free cameras up to its share: never held, handed back, or run out (the holder
+   died). Taking a hold raises its epoch; it is a compare-and-set on the old epoch, so of two
+   nodes racing for a camera one wins.
+
+A node writes only while its last successful renewal is younger than two thirds of the
+hold (`valid`); past that it stops every camera, a third of the hold before any other node
+may take them over. A node that is paused or cut off from the database therefore stops
+writing before another starts. Cameras beyond the sum of the capacities are still taken
+(a node over capacity records more rather than leave a camera unrecorded).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from belfort.db import Database
+from belfort.media.models import CameraLease
+from belfort.settings import NodeSettings
+from belfort.timeutil import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+Recorders = Callable[[Session], dict[str, int]]
+"""The live recording nodes of the platform, by name, with their capacity."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    epoch: int
+    taken_over_at: datetime | None = None
+    """For a hold just taken: how far the previous holder had written (where its gap begins)."""
+
+
+@dataclass
+class Settled:
+    """One round's outcome, applied by `commit` once its transaction is in."""
+
+    started: float
+    held: dict[uuid.UUID, Hold] = field(default_factory=dict)
+    give_up: set[uuid.UUID] = field(default_factory=set)
+    """Held cameras to stop and then hand back (`release`): another node is below its share."""
+    lost: set[uuid.UUID] = field(default_factory=set)
+    """Cameras another node holds now: stop them at once."""
+
+
+@dataclass
+class _Round:
+    """What one round reads once and its steps share."""
+
+    session: Session
+    settled: Settled
+    rows: dict[uuid.UUID, CameraLease]
+    enabled: set[uuid.UUID]
+    now: datetime
+    expiry: datetime
+
+
+class CameraLeases:
+    def __init__(
+        self,
+        db: Database,
+        settings: NodeSettings,
+        clock: Clock = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.recorders: Recorders | None = None
+        """Set by the composition root (the cluster's heartbeats); alone, a node takes every camera."""
+        self._clock = clock
+        self._monotonic = monotonic
+        self._held: dict[uuid.UUID, int] = {}
+        self._valid_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def node(self) -> str:
+        return self.settings.name
+
+    def valid(self) -> bool:
+        """Whether this node may write: its holds were renewed recently enough."""
+        return self._monotonic() < self._valid_until
+
+    def held(self) -> dict[uuid.UUID, int]:
+        with self._lock:
+            return dict(self._held)
+
+    def settle(self, enabled: set[uuid.UUID], written: dict[uuid.UUID, datetime]) -> Settled:
+        """Renew, hand back and take holds (one transaction); `commit` the outcome after."""
+        settled = Settled(started=self._monotonic())
+        with self.db.session() as session:
+            self._settle(session, settled, enabled, written)
+        return settled
+
+    def commit(self, settled: Settled) -> None:
+        with self._lock:
+            self._held = {camera_id: hold.epoch for camera_id, hold in settled.held.items()}
+            self._valid_until = settled.started + self.settings.lease_seconds * 2 / 3
+
+    def release(self, cameras: dict[uuid.UUID, datetime | None]) -> None:
+        """Hand back holds of cameras this node has stopped, saying how far it wrote."""
+        if not cameras:
+            return
+        now = self._clock()
+        with self._lock:
+            epochs = {camera_id: self._held.pop(camera_id) for camera_id in cameras if camera_id in self._held}
+        with self.db.session() as session:
+            for camera_id, epoch in epochs.items():
+                values: dict[str, object] = {"expires_at": now}
+                if cameras[camera_id] is not None:
+                    values["written_until"] = cameras[camera_id]
+                session.execute(
+                    update(CameraLease)
+                    .where(
+                        CameraLease.camera_id == camera_id,
+                        CameraLease.node == self.node,
+                        CameraLease.epoch == epoch,
+                    )
+                    .values(**values)
+                )
+
+    def forget(self) -> None:
+        """Drop every hold from memory (this node stopped writing: fenced)."""
+        with self._lock:
+            self._held = {}
+            self._valid_until = 0.0
+
+    # -- one round ---------------------------------------------------------------------
+
+    def _settle(
+        self, session: Session, settled: Settled, enabled: set[uuid.UUID], written: dict[uuid.UUID, datetime]
+    ) -> None:
+        now = self._clock()
+        rows = {row.camera_id: row for row in session.scalars(select(CameraLease))}
+        step = _Round(session, settled, rows, enabled, now, now + timedelta(seconds=self.settings.lease_seconds))
+        self._renew(step, written)
+
+        recorders = dict(self.recorders(session)) if self.recorders is not None else {}
+        recorders[self.node] = self.settings.capacity
+        total = sum(recorders.values())
+        count = len(enabled)
+        loads = Counter(
+            row.node
+            for row in rows.values()
+            if row.camera_id in enabled and row.expires_at > now and row.node in recorders and row.node != self.node
+        )
+        loads[self.node] = len(settled.held)
+
+        def floor_share(node: str) -> int:
+            return count * recorders[node] // total
+
+        share = -(-count * recorders[self.node] // total)
+        deficit = sum(max(0, floor_share(other) - loads[other]) for other in recorders if other != self.node)
+        above = [other for other in recorders if loads[other] > floor_share(other)]
+        if deficit and len(settled.held) > floor_share(self.node) and above:
+            give = min(len(settled.held) - floor_share(self.node), -(-deficit // len(above)))
+            newest = sorted(settled.held, key=lambda camera_id: rows[camera_id].acquired_at, reverse=True)
+            settled.give_up = set(newest[:give])
+        self._take(step, 0 if settled.give_up else share - len(settled.held))
+
+    def _renew(self, step: _Round, written: dict[uuid.UUID, datetime]) -> None:
+        with self._lock:
+            mine = dict(self._held)
+        settled = step.settled
+        for camera_id, epoch in mine.items():
+            row = step.rows.get(camera_id)
+            if row is None or row.node != self.node or row.epoch != epoch:
+                settled.lost.add(camera_id)
+                continue
+            values: dict[str, object] = {
+                "renewed_at": step.now,
+                "expires_at": step.expiry if camera_id in step.enabled else step.now,
+            }
+            if camera_id in written:
+                values["written_until"] = written[camera_id]
+            renewed = step.session.execute(
+                update(CameraLease)
+                .where(CameraLease.camera_id == camera_id, CameraLease.node == self.node, CameraLease.epoch == epoch)
+                .values(**values)
+            )
+            if renewed.rowcount != 1:  # type: ignore[attr-defined]
+                settled.lost.add(camera_id)
+            elif camera_id in step.enabled:
+                settled.held[camera_id] = Hold(epoch)
+        if settled.lost:
+            log.warning("node %s: %d camera hold(s) taken by other nodes", self.node, len(settled.lost))
+
+    def _take(self, step: _Round, room: int) -> None:
+        """Take free cameras: first those still named after this node (left by its previous
+        run), then, up to `room`, never held or run out ones; beyond `room`, those run out
+        for a whole hold (no node with room took them)."""
+        own, free, stranded = [], [], []
+        abandoned = step.now - timedelta(seconds=self.settings.lease_seconds)
+        for camera_id in step.enabled - set(step.settled.held) - step.settled.lost:
+            row = step.rows.get(camera_id)
+            if row is not None and row.node == self.node:
+                own.append(camera_id)
+            elif row is None or row.expires_at <= step.now:
+                (stranded if row is not None and row.expires_at <= abandoned else free).append(camera_id)
+        random.shuffle(free)
+        for camera_id in own + stranded + free[: max(0, room - len(own) - len(stranded))]:
+            row = step.rows.get(camera_id)
+            if row is None:
+                taken = self._insert(step.session, camera_id, step.now, step.expiry)
+                hold = Hold(1)
+            else:
+                epoch, written_until = row.epoch, row.written_until  # the update below refreshes `row`
+                taken = (
+                    step.session.execute(
+                        update(CameraLease)
+                        .where(CameraLease.camera_id == camera_id, CameraLease.epoch == epoch)
+                        .values(
+                            node=self.node,
+                            epoch=epoch + 1,
+                            acquired_at=step.now,
+                            renewed_at=step.now,
+                            expires_at=step.expiry,
+                        )
+                    ).rowcount
+                    == 1
+                )  # type: ignore[attr-defined]
+                hold = Hold(epoch + 1, written_until)
+            if taken:
+                step.settled.held[camera_id] = hold
+
+    def _insert(self, session: Session, camera_id: uuid.UUID, now: datetime, expiry: datetime) -> bool:
+        values = {
+            "camera_id": camera_id,
+            "node": self.node,
+            "epoch": 1,
+            "acquired_at": now,
+            "renewed_at": now,
+            "expires_at": expiry,
+            "written_until": None,
+        }
+        table = CameraLease.__table__
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        else:  # pragma: no cover - Belfort runs on these two
+            statement = insert(table).values(**values)
+        # the row count of an INSERT .. ON CONFLICT is not told on PostgreSQL: the returned row is
+        return session.execute(statement.returning(table.c.camera_id)).first() is not None

@@ -1,0 +1,309 @@
+"""Recording nodes as separate `belfort record --node` processes on one PostgreSQL and one
+nats-server, recording real RTSP cameras.
+
+Every frame the camera server sends carries a counter that follows the wall clock, so the
+footage of all nodes together says exactly which frames were recorded, and by whom: a frame
+recorded twice is a camera recorded by two nodes at once. Covered:
+- three nodes share six cameras; `kill -9` of one: its cameras record again on the others
+  within 30 s (measured), each with one `recorder_down` gap of its true length; the node
+  restarts and takes its share back; no frame is recorded twice;
+- a node cut off from the database (where the holds are) stops writing before another node
+  takes its cameras over (the margin is measured), and takes its share again when the
+  connection comes back.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import av
+import pytest
+from sqlalchemy import select
+
+from belfort.app import Services
+from belfort.media.models import CameraLease, Gap, Segment, StorageArea
+from belfort.timeutil import Clock, utcnow
+from tests.conftest import TEMPLATE_DB, Population
+from tests.e2e.test_rtsp_recording import BELFORT, add_cameras
+from tests.support.cameras import Clip, RtspCameraServer, cached_clip, read_frame_counters
+from tests.support.nats import NatsServer
+from tests.support.postgres import PostgresCluster
+from tests.support.proxy import TcpRelay
+
+FPS = 10
+CAMERAS = ("north", "south", "east", "west", "port", "metro")
+FAILOVER_BOUND = 30.0
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return utcnow
+
+
+@pytest.fixture
+def database_url(postgres: PostgresCluster, request: pytest.FixtureRequest) -> str:
+    name = f"belfort_cluster_{request.node.name.split('[')[0][-30:]}_{uuid.uuid4().hex[:6]}".lower()
+    return postgres.create_database(name, template=TEMPLATE_DB)
+
+
+@pytest.fixture(scope="module")
+def nats() -> Iterator[NatsServer]:
+    server = NatsServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cameras() -> Iterator[RtspCameraServer]:
+    clip = cached_clip(width=320, height=240, fps=FPS, seconds=10, bitrate=200_000, gop_seconds=1)
+    clips: dict[str, Clip] = dict.fromkeys(CAMERAS, clip)
+    with RtspCameraServer(clips) as server:
+        yield server
+
+
+class Node:
+    """One `belfort record --node NAME` process with its own data folder."""
+
+    def __init__(self, name: str, folder: Path, database_url: str, bus_url: str) -> None:
+        self.name = name
+        self.folder = folder
+        self.environ = {
+            **os.environ,
+            "BELFORT_CONFIG": "",
+            "BELFORT_DATABASE__URL": database_url,
+            "BELFORT_BUS__URL": bus_url,
+            "BELFORT_RECORDING__SEGMENT_SECONDS": "30",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.folder.parent / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(
+            [BELFORT, "record", "--node", self.name, "--data", str(self.folder)],
+            env=self.environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> float:
+        """`kill -9`; the wall-clock time of the kill."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        killed_at = time.time()
+        self.process.wait(10)
+        return killed_at
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+                raise AssertionError(f"node {self.name} did not stop within 30 s of SIGTERM") from None
+
+    def log(self) -> str:
+        return (self.folder.parent / f"{self.name}.log").read_text(errors="replace")[-3000:]
+
+
+def holders(services: Services) -> dict[uuid.UUID, str]:
+    """Each camera's holder, among holds that have not run out."""
+    now = utcnow()
+    with services.db.session() as session:
+        return {row.camera_id: row.node for row in session.scalars(select(CameraLease)) if row.expires_at > now}
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str, nodes: list[Node]) -> float:
+    """Poll every 0.2 s; the time it took. Fails naming `what`, with the nodes' last words."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.2)
+    logs = "\n".join(f"--- {node.name}\n{node.log()}" for node in nodes)
+    raise AssertionError(f"{what}: not within {seconds:.0f} s\n{logs}")
+
+
+def frames_by_node(services: Services, camera_id: uuid.UUID) -> dict[str, list[int]]:
+    """The frame counters each storage area holds of the camera (every node's footage)."""
+    with services.db.session() as session:
+        areas = {area.id: Path(area.path) for area in session.scalars(select(StorageArea))}
+        segments = session.scalars(
+            select(Segment).where(Segment.camera_id == camera_id).order_by(Segment.start_time)
+        ).all()
+    found: dict[str, list[int]] = defaultdict(list)
+    for segment in segments:
+        with av.open(str(areas[segment.storage_id] / segment.path)) as container:
+            for packet in container.demux(video=0):
+                if packet.size:
+                    found[segment.storage_id].extend(read_frame_counters(bytes(packet)))
+    return found
+
+
+def assert_recorded_once(services: Services, camera_ids: list[uuid.UUID]) -> None:
+    for camera_id in camera_ids:
+        counts = Counter(counter for counters in frames_by_node(services, camera_id).values() for counter in counters)
+        twice = sorted(counter for counter, count in counts.items() if count > 1)
+        assert not twice, f"camera {camera_id}: {len(twice)} frames recorded twice (first {twice[:5]})"
+
+
+def storage_of(services: Services, node: Node) -> str:
+    with services.db.session() as session:
+        return next(
+            area.id
+            for area in session.scalars(select(StorageArea))
+            if Path(area.path).is_relative_to(node.folder.resolve())
+        )
+
+
+def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
+    services: Services, population: Population, cameras: RtspCameraServer, nats: NatsServer, tmp_path: Path
+) -> None:
+    ids = add_cameras(services, cameras, *CAMERAS)
+    nodes = [Node(f"rec-{letter}", tmp_path / letter, services.settings.database_url, nats.url) for letter in "abc"]
+    try:
+        for node in nodes:
+            node.start()
+        wait_for(
+            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2, 2],
+            60,
+            "six cameras spread two by two over three nodes",
+            nodes,
+        )
+        time.sleep(10)
+        victim = nodes[1]
+        lost = [camera_id for camera_id, node in holders(services).items() if node == victim.name]
+        victim_storage = storage_of(services, victim)
+        killed_at = victim.kill()
+
+        def recording_elsewhere() -> bool:
+            with services.db.session() as session:
+                started = session.scalars(
+                    select(Segment).where(Segment.camera_id.in_(lost), Segment.storage_id != victim_storage)
+                ).all()
+            return {s.camera_id for s in started if s.start_time.timestamp() > killed_at} == set(lost)
+
+        wait_for(recording_elsewhere, FAILOVER_BOUND + 5, "the killed node's cameras recording on the others", nodes)
+        with services.db.session() as session:
+            firsts = {
+                camera_id: min(
+                    s.start_time.timestamp()
+                    for s in session.scalars(select(Segment).where(Segment.camera_id == camera_id))
+                    if s.start_time.timestamp() > killed_at
+                )
+                for camera_id in lost
+            }
+        failover = max(firsts.values()) - killed_at
+        print(f"\nfailover after kill -9: {failover:.1f} s (bound {FAILOVER_BOUND:.0f} s)")
+        assert failover < FAILOVER_BOUND
+        assert set(holders(services)) == set(ids.values()) and victim.name not in holders(services).values()
+
+        victim.start()  # it recovers its half-written segments and takes its share back
+        wait_for(
+            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2, 2],
+            40,
+            "the restarted node taking its share back",
+            nodes,
+        )
+        time.sleep(5)
+    finally:
+        for node in nodes:
+            node.stop()
+
+    assert_recorded_once(services, list(ids.values()))
+    with services.db.session() as session:
+        for camera_id in lost:
+            down = session.scalars(select(Gap).where(Gap.camera_id == camera_id, Gap.reason == "recorder_down")).all()
+            long_ones = [
+                gap
+                for gap in down
+                if gap.end_time is not None and killed_at - 5 < gap.start_time.timestamp() < firsts[camera_id]
+            ]
+            assert len(long_ones) == 1, [(g.start_time, g.end_time) for g in down]
+            gap = long_ones[0]
+            victims_last = max(
+                s.end_time
+                for s in session.scalars(
+                    select(Segment).where(Segment.camera_id == camera_id, Segment.storage_id == victim_storage)
+                )
+                if s.end_time.timestamp() <= killed_at + 1
+            )
+            assert gap.start_time == victims_last, "the gap begins where the killed node's footage ends"
+            assert gap.end_time is not None and abs(gap.end_time.timestamp() - firsts[camera_id]) < 0.5
+            recorded = frames_by_node(services, camera_id)
+            last_by_victim = max(recorded[victim_storage], key=lambda c: c if c <= killed_at * FPS + FPS else 0)
+            first_after = min(c for storage, counters in recorded.items() for c in counters if c > last_by_victim)
+            missing = (first_after - last_by_victim - 1) / FPS
+            length = (gap.end_time - gap.start_time).total_seconds()
+            assert abs(missing - length) < 1.0, f"the gap says {length:.1f} s, the frames {missing:.1f} s"
+
+
+def test_a_node_cut_off_from_the_database_stops_writing_before_another_takes_its_cameras(
+    services: Services,
+    population: Population,
+    cameras: RtspCameraServer,
+    nats: NatsServer,
+    postgres: PostgresCluster,
+    tmp_path: Path,
+) -> None:
+    ids = add_cameras(services, cameras, *CAMERAS[:4])
+    url = services.settings.database_url
+    relay = TcpRelay("127.0.0.1", postgres.port)
+    cut_off = Node("rec-a", tmp_path / "a", url.replace(f":{postgres.port}/", f":{relay.port}/"), nats.url)
+    other = Node("rec-b", tmp_path / "b", url, nats.url)
+    nodes = [cut_off, other]
+    try:
+        for node in nodes:
+            node.start()
+        wait_for(
+            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2],
+            60,
+            "four cameras spread two by two over two nodes",
+            nodes,
+        )
+        time.sleep(5)
+        lost = [camera_id for camera_id, node in holders(services).items() if node == cut_off.name]
+        relay.cut()
+        cut_at = time.time()
+        wait_for(
+            lambda: all(holders(services).get(camera_id) == other.name for camera_id in lost),
+            FAILOVER_BOUND,
+            "the other node taking the cut-off node's cameras",
+            nodes,
+        )
+        time.sleep(3)
+        relay.mend()  # it comes back and takes its share again
+        wait_for(
+            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2],
+            40,
+            "the node taking its share again once connected",
+            nodes,
+        )
+        time.sleep(3)
+    finally:
+        for node in nodes:
+            node.stop()
+        relay.close()
+
+    storage = storage_of(services, cut_off)
+    margins = []
+    for camera_id in lost:
+        recorded = frames_by_node(services, camera_id)
+        taken = min(c for area, counters in recorded.items() if area != storage for c in counters if c > cut_at * FPS)
+        stopped = max(c for c in recorded[storage] if c < taken)
+        assert stopped > cut_at * FPS, "the cut-off node kept recording while its holds lasted"
+        stopped, taken = stopped / FPS, taken / FPS
+        assert stopped - cut_at < 15, "it stopped writing before its holds (15 s) ran out"
+        margins.append((stopped - cut_at, taken - stopped))
+    for stopped_after, margin in margins:
+        print(f"\ncut off: stopped writing {stopped_after:.1f} s after the cut, {margin:.1f} s before the takeover")
+    assert_recorded_once(services, list(ids.values()))
