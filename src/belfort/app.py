@@ -254,4 +254,6 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     )
     services.media.load_storage_areas()
     media.leases.recorders = services.nodes.live_recorders
+    media.remote_areas = services.nodes.remote_areas
+    media.links = links
     return services

@@ -974,8 +974,18 @@ def group_remove(settings: Settings, name: str, organisation: str) -> None:
 @main.command()
 @data_options
 @click.option("--node", "node", default=None, help="This node's name among the platform's (default: [node] name).")
-def record(settings: Settings, node: str | None) -> None:
-    """Record cameras without the web app: every enabled one alone, its share in a cluster."""
+@click.option("--host", default=None, help="Address to answer other nodes and Prometheus on (default: [server] host).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port to answer on (default: [server] port). Without it or [node] url, the node answers nothing.",
+)
+def record(settings: Settings, node: str | None, host: str | None, port: int | None) -> None:
+    """Record cameras without the web app: every enabled one alone, its share in a cluster.
+
+    In a cluster (`[node] url` set, or --port), the node also answers the web nodes for its
+    footage, and Prometheus at /metrics."""
     import signal
     import threading
 
@@ -987,11 +997,32 @@ def record(settings: Settings, node: str | None) -> None:
         if report is not None and not report.clean:
             click.echo(f"recovery: {report.summary()}")
         click.echo(f"recording into {services.settings.storage_dir}; stop with Ctrl-C")
+        if settings.node.url or port is not None:
+            _answer_nodes(services, host or settings.server.host, port or settings.server.port)
+            return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         while not stop.wait(1):  # the media service renews its camera holds and follows the registry itself
             pass
+
+
+def _answer_nodes(services: Any, host: str, port: int) -> None:
+    import uvicorn
+
+    from belfort.logs import log_config
+    from belfort.web.app import create_node_app, server_config
+
+    server = services.settings.server
+    config = server_config(
+        create_node_app(services),
+        host=host,
+        port=port,
+        log_config=log_config(server.log_format, server.log_level),
+        log_level=server.log_level,
+        access_log=False,
+    )
+    uvicorn.Server(config).run()
 
 
 @main.group()

@@ -331,12 +331,23 @@ class NodeSettings(_Section):
     a camera unrecorded."""
     heartbeat_seconds: Annotated[float, Field(ge=1, le=60)] = 5.0
     """How often the node writes its heartbeat; one silent for three of these is shown down."""
+    url: str = ""
+    """Where the other nodes reach this node's HTTP server, e.g. `http://10.0.0.11:8080`: a
+    web node fetches the footage a recording node holds from there. Empty for a node alone."""
     lease_seconds: Annotated[float, Field(ge=3, le=300)] = 15.0
     """How long a recording node's hold on a camera lasts without renewal. A node that cannot
     renew stops writing a third of this before the hold runs out; another node takes the
     camera once it has run out."""
     lease_renew_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
     """How often a recording node renews its holds, takes free cameras and gives up extra ones."""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^/\s?#]+", value):
+            raise ValueError("give the node's address as http://HOST:PORT (or https://), without a path")
+        return value
 
     @model_validator(mode="after")
     def _renew_before_the_fence(self) -> NodeSettings:

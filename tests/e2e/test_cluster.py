@@ -15,7 +15,10 @@ recorded twice is a camera recorded by two nodes at once. Covered:
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -25,12 +28,16 @@ from pathlib import Path
 
 import av
 import pytest
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from belfort.app import Services
 from belfort.media.models import CameraLease, Gap, Segment, StorageArea
 from belfort.timeutil import Clock, utcnow
 from tests.conftest import TEMPLATE_DB, Population
+from tests.e2e.conftest import artifact
+from tests.e2e.test_audit_page import sign_in
+from tests.e2e.test_playback import state_purpose, wait_until_playing, x_of
 from tests.e2e.test_rtsp_recording import BELFORT, add_cameras
 from tests.support.cameras import Clip, RtspCameraServer, cached_clip, read_frame_counters
 from tests.support.nats import NatsServer
@@ -72,22 +79,28 @@ def cameras() -> Iterator[RtspCameraServer]:
 class Node:
     """One `belfort record --node NAME` process with its own data folder."""
 
-    def __init__(self, name: str, folder: Path, database_url: str, bus_url: str) -> None:
+    def __init__(self, name: str, folder: Path, database_url: str, bus_url: str, keys: Path) -> None:
         self.name = name
         self.folder = folder
+        self.keys = keys
+        self.port = free_port()
         self.environ = {
             **os.environ,
             "BELFORT_CONFIG": "",
             "BELFORT_DATABASE__URL": database_url,
             "BELFORT_BUS__URL": bus_url,
             "BELFORT_RECORDING__SEGMENT_SECONDS": "30",
+            "BELFORT_NODE__URL": f"http://127.0.0.1:{self.port}",
         }
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        if not (self.folder / "keys").exists():  # the nodes of a site share its keys
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.copytree(self.keys, self.folder / "keys")
         log = (self.folder.parent / f"{self.name}.log").open("ab")
         self.process = subprocess.Popen(
-            [BELFORT, "record", "--node", self.name, "--data", str(self.folder)],
+            [BELFORT, "record", "--node", self.name, "--data", str(self.folder), "--port", str(self.port)],
             env=self.environ,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -113,6 +126,12 @@ class Node:
 
     def log(self) -> str:
         return (self.folder.parent / f"{self.name}.log").read_text(errors="replace")[-3000:]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def holders(services: Services) -> dict[uuid.UUID, str]:
@@ -165,11 +184,44 @@ def storage_of(services: Services, node: Node) -> str:
         )
 
 
+def open_recent_timeline(page: Page, base: str, camera: uuid.UUID) -> None:
+    page.goto(f"{base}/login?next=/cameras/{camera}")
+    sign_in(page, "inspector")
+    canvas = page.get_by_test_id("timeline")
+    expect(canvas).to_have_attribute("data-start", re.compile(r"^\d+$"))
+    page.get_by_role("button", name="10 min", exact=True).click()
+    page.wait_for_function(
+        "() => { const c = document.getElementById('timeline'); return c.dataset.end - c.dataset.start === 600000 }"
+    )
+    page.wait_for_timeout(400)
+
+
+def play_at(page: Page, seconds: float) -> None:
+    page.mouse.click(*x_of(page, seconds * 1000))
+
+
+def plays(page: Page) -> None:
+    try:
+        wait_until_playing(page)
+    except Exception as exc:
+        said = page.locator("#playback-message").text_content()
+        raise AssertionError(f"the player did not play; it said: {said}") from exc
+
+
 def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
-    services: Services, population: Population, cameras: RtspCameraServer, nats: NatsServer, tmp_path: Path
+    services: Services,
+    population: Population,
+    cameras: RtspCameraServer,
+    nats: NatsServer,
+    tmp_path: Path,
+    live_server: str,
+    page: Page,
 ) -> None:
     ids = add_cameras(services, cameras, *CAMERAS)
-    nodes = [Node(f"rec-{letter}", tmp_path / letter, services.settings.database_url, nats.url) for letter in "abc"]
+    keys = services.settings.data_dir / "keys"
+    nodes = [
+        Node(f"rec-{letter}", tmp_path / letter, services.settings.database_url, nats.url, keys) for letter in "abc"
+    ]
     try:
         for node in nodes:
             node.start()
@@ -207,6 +259,22 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
         assert failover < FAILOVER_BOUND
         assert set(holders(services)) == set(ids.values()) and victim.name not in holders(services).values()
 
+        # a web node of its own (this process) plays what the nodes recorded; the dead node's
+        # footage is unavailable, not an error
+        def victim_is(up: bool) -> bool:
+            with services.db.session() as session:
+                return services.nodes.remote_areas(session)[victim_storage].up is up
+
+        wait_for(lambda: victim_is(False), 20, "the killed node shown down", nodes)
+        camera = lost[0]
+        open_recent_timeline(page, live_server, camera)
+        play_at(page, killed_at - 5)
+        state_purpose(page, "administrative", "Burglary reported at the port gate")
+        expect(page.locator("#playback-message")).to_contain_text(f"held by node {victim.name} is unavailable")
+        time.sleep(max(0.0, firsts[camera] + 12 - time.time()))  # a few seconds indexed beyond the moment played
+        play_at(page, firsts[camera] + 3)  # recorded by the node that took the camera over
+        plays(page)
+
         victim.start()  # it recovers its half-written segments and takes its share back
         wait_for(
             lambda: sorted(Counter(holders(services).values()).values()) == [2, 2, 2],
@@ -214,7 +282,11 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
             "the restarted node taking its share back",
             nodes,
         )
-        time.sleep(5)
+        wait_for(lambda: victim_is(True), 20, "the restarted node shown up", nodes)
+        play_at(page, killed_at - 5)  # the restarted node's footage plays again, fetched from it
+        plays(page)
+        page.screenshot(path=artifact("cluster-playback.png"), full_page=True)
+        time.sleep(2)
     finally:
         for node in nodes:
             node.stop()
@@ -258,8 +330,9 @@ def test_a_node_cut_off_from_the_database_stops_writing_before_another_takes_its
     ids = add_cameras(services, cameras, *CAMERAS[:4])
     url = services.settings.database_url
     relay = TcpRelay("127.0.0.1", postgres.port)
-    cut_off = Node("rec-a", tmp_path / "a", url.replace(f":{postgres.port}/", f":{relay.port}/"), nats.url)
-    other = Node("rec-b", tmp_path / "b", url, nats.url)
+    keys = services.settings.data_dir / "keys"
+    cut_off = Node("rec-a", tmp_path / "a", url.replace(f":{postgres.port}/", f":{relay.port}/"), nats.url, keys)
+    other = Node("rec-b", tmp_path / "b", url, nats.url, keys)
     nodes = [cut_off, other]
     try:
         for node in nodes:

@@ -29,6 +29,9 @@ PUBLIC |= {
     ("GET", "/api/register"),
 }
 """The public camera register: anyone may read it (rate-limited per client address)."""
+NODE_LINKED = {("GET", "/internal/segments/{storage_id}/{path:path}")}
+"""Asked by another node of the platform, under a link signed with the site's shared key
+(the person's look was decided there): refused without a valid link."""
 
 
 def concrete(path: str) -> str:
@@ -75,6 +78,12 @@ def test_every_non_public_route_needs_sign_in(client: TestClient) -> None:
     checked = 0
     for method, path in all_routes(client):
         if (method, path) in PUBLIC:
+            continue
+        if (method, path) in NODE_LINKED:
+            for query in ("", "?link=forged.link"):
+                response = client.request(method, concrete(path) + query, follow_redirects=False)
+                assert response.status_code in (403, 422), f"{method} {path}{query} answered {response.status_code}"
+            checked += 1
             continue
         if method == "WEBSOCKET":
             assert websocket_close_code(client, concrete(path)) == 4401, f"WebSocket {path} opened without sign-in"

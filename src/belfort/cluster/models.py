@@ -20,6 +20,8 @@ class Node(Base):
     capacity: Mapped[int] = mapped_column(Integer, nullable=False)
     """How many cameras the node may record."""
     version: Mapped[str] = mapped_column(String(40), nullable=False)
+    address: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    """Where the other nodes reach its HTTP server (`[node] url`); empty if they cannot."""
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     cameras_recording: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from belfort import __version__
 from belfort.cluster.models import Node
 from belfort.db import Database
-from belfort.media.models import CameraLease
+from belfort.media.models import CameraLease, StorageArea
+from belfort.media.remote import RemoteArea
 from belfort.media.service import MediaService
 from belfort.policy import Action, Actor, PolicyGate
 from belfort.settings import NodeSettings
@@ -68,6 +69,7 @@ class NodeService:
             node.roles = " ".join(self.settings.roles)
             node.capacity = self.settings.capacity
             node.version = __version__
+            node.address = self.settings.url
             node.heartbeat_at = self._clock()
             node.cameras_recording = len(ingests)
             node.cameras_online = sum(1 for ingest in ingests if ingest.status.state == "online")
@@ -130,6 +132,19 @@ class NodeService:
         since = self._clock() - timedelta(seconds=SILENT_BEATS * self.settings.heartbeat_seconds)
         rows = session.execute(select(Node.name, Node.roles, Node.capacity).where(Node.heartbeat_at >= since))
         return {name: capacity for name, roles, capacity in rows if "recorder" in roles.split()}
+
+    def remote_areas(self, session: Session) -> dict[str, RemoteArea]:
+        """The storage folders other nodes record into, with where to ask them and whether
+        they are up (heard of within three heartbeats): for playback of their footage."""
+        since = self._clock() - timedelta(seconds=SILENT_BEATS * self.settings.heartbeat_seconds)
+        rows = session.execute(
+            select(StorageArea.id, Node.name, Node.address, Node.heartbeat_at).join(Node, Node.name == StorageArea.node)
+        )
+        return {
+            area: RemoteArea(name, address, as_utc(heartbeat) >= since)
+            for area, name, address, heartbeat in rows
+            if name != self.settings.name
+        }
 
 
 def _seconds(delta: timedelta) -> float:

@@ -69,12 +69,36 @@ class SegmentView:
     """Relative to the storage root, as in the index."""
 
 
+class SegmentFile(Protocol):
+    """Where a segment's bytes are read from: a file of this node, or the node that holds it."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read(self, offset: int, size: int) -> bytes:
+        """Up to `size` bytes from `offset` (fewer only at the end of the file)."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def read(self, offset: int, size: int) -> bytes:
+        with self.path.open("rb") as file:
+            return os.pread(file.fileno(), size, offset)
+
+
 @dataclass(frozen=True)
 class ClipPiece:
     """A run of bytes of one segment file in the clip: its init segment, or consecutive fragments."""
 
     clip_offset: int
-    path: Path
+    source: SegmentFile
     file_offset: int
     size: int
     sequence: int
@@ -124,17 +148,16 @@ def _fragment_spans(segment: RecordedSegment, entries: list[FragmentEntry]) -> I
         yield entry, begins, ends
 
 
-def _read(path: Path, offset: int, size: int) -> bytes:
-    with path.open("rb") as file:
-        data = os.pread(file.fileno(), size, offset)
+def _read(source: SegmentFile, offset: int, size: int) -> bytes:
+    data = source.read(offset, size)
     if len(data) < size:
-        raise ValueError(_("{file} is shorter than the index says; run `belfort storage check`", file=path.name))
+        raise ValueError(_("{file} is shorter than the index says; run `belfort storage check`", file=source.name))
     return data
 
 
-def _moof(path: Path, offset: int) -> bytearray:
-    size = int.from_bytes(_read(path, offset, 4), "big")
-    return bytearray(_read(path, offset, size))
+def _moof(source: SegmentFile, offset: int) -> bytearray:
+    size = int.from_bytes(_read(source, offset, 4), "big")
+    return bytearray(_read(source, offset, size))
 
 
 def _chosen(
@@ -160,7 +183,7 @@ def _entry(segment: RecordedSegment, index: int) -> FragmentEntry:
 
 
 def plan_clip(
-    segments: Sequence[tuple[RecordedSegment, Path]],
+    segments: Sequence[tuple[RecordedSegment, SegmentFile | Path]],
     start: datetime,
     end: datetime,
     stop_at_gap: timedelta | None = None,
@@ -181,7 +204,8 @@ def plan_clip(
     cut_at: datetime | None = None
     next_start: datetime | None = None
     base: tuple[datetime, int] | None = None
-    for segment, path in segments:
+    for segment, where in segments:
+        path = LocalFile(where) if isinstance(where, Path) else where
         chosen = _chosen(segment, start, end)
         if chosen is None:
             continue
@@ -243,7 +267,7 @@ def read_clip(plan: ClipPlan, first: int = 0, last: int | None = None) -> Iterat
         if piece.sequence == 0:
             lo = max(first, piece.clip_offset) - piece.clip_offset
             hi = min(last + 1, piece.clip_offset + piece.size) - piece.clip_offset
-            yield _read(piece.path, piece.file_offset + lo, hi - lo)
+            yield _read(piece.source, piece.file_offset + lo, hi - lo)
             continue
         for clip_offset, file_offset, part_size, part_sequence in piece.parts():
             if clip_offset + part_size <= first:
@@ -259,9 +283,9 @@ def _fragment_bytes(
     """The part of one fragment that falls in first..last, renumbered and moved in time."""
     lo = max(first, clip_offset) - clip_offset
     hi = min(last + 1, clip_offset + size) - clip_offset
-    moof_size = int.from_bytes(_read(piece.path, file_offset, 4), "big")
+    moof_size = int.from_bytes(_read(piece.source, file_offset, 4), "big")
     if lo >= moof_size:
-        return _read(piece.path, file_offset + lo, hi - lo)
-    data = bytearray(_read(piece.path, file_offset, max(hi, moof_size)))
+        return _read(piece.source, file_offset + lo, hi - lo)
+    data = bytearray(_read(piece.source, file_offset, max(hi, moof_size)))
     retime_fragment(data, sequence, piece.shift)
     return bytes(data[lo:hi])

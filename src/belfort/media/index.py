@@ -47,6 +47,11 @@ def unpack_fragments(blob: bytes) -> list[FragmentEntry]:
     return [FragmentEntry(*values) for values in FRAGMENT.iter_unpack(blob)]
 
 
+def _written_bytes(fragments: bytes) -> int:
+    entries = unpack_fragments(fragments)
+    return entries[-1].offset + entries[-1].size if entries else 0
+
+
 def trim_gaps(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> None:
     """Cut a `recorder_down` gap to footage indexed after it was recorded.
 
@@ -129,6 +134,31 @@ class IndexWriter:
     def segment_opened(self, segment: Segment) -> None:
         values = {c.key: getattr(segment, c.key) for c in Segment.__table__.columns}
         self.submit(lambda session: session.add(Segment(**values)))
+
+    def segments_progress(self, written: Sequence[tuple[uuid.UUID, datetime, int, bytes]]) -> None:
+        """How far the segments being written are on disk (id, end, frames, fragment index),
+        so that other nodes can play them and know where a dead node's footage ends. Written
+        every few seconds (with the camera holds), not per GOP."""
+        changes = [
+            {"id": segment_id, "end_time": end, "frames": frames, "fragments": blob, "bytes": _written_bytes(blob)}
+            for segment_id, end, frames, blob in written
+        ]
+
+        def apply(session: Session) -> None:
+            for change in changes:
+                session.execute(
+                    update(Segment)
+                    .where(Segment.id == change["id"], Segment.state == "writing")
+                    .values(
+                        end_time=change["end_time"],
+                        frames=change["frames"],
+                        fragments=change["fragments"],
+                        bytes=change["bytes"],
+                    )
+                )
+
+        if changes:
+            self.submit(apply)
 
     def segment_closed(
         self,

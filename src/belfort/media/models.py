@@ -81,6 +81,8 @@ class StorageArea(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     path: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    node: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The node that records into it (other nodes ask that node for its segments)."""
 
 
 class CameraLease(Base):

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from belfort.db import Database
 from belfort.errors import InvalidInput, NotFound
 from belfort.i18n import _, _n
-from belfort.media.clips import ClipPlan, RecordedSegment, SegmentView, plan_clip
+from belfort.keys import LinkKind, SignedLinks
+from belfort.media.clips import ClipPlan, LocalFile, RecordedSegment, SegmentFile, SegmentView, plan_clip
 from belfort.media.frames import FrameConsumer, SourceError
 from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
@@ -34,6 +35,7 @@ from belfort.media.models import Gap, MediaEvent, Segment, StorageArea
 from belfort.media.recorder import SegmentRecorder
 from belfort.media.recordings import clip_rows_overlapping
 from belfort.media.recovery import RecoveryReport, recover
+from belfort.media.remote import RemoteArea, RemoteAreas, RemoteFile, SegmentUnavailable
 from belfort.media.sources import source_for
 from belfort.media.storage import Storage
 from belfort.settings import Settings
@@ -83,6 +85,9 @@ class _Running:
     analysers: list[Analyser]
 
 
+SEGMENT_LINK_SECONDS = 600
+"""How long a link to another node's segment serves: a player reads a clip for some minutes."""
+
 MAX_CLIP_SEGMENTS = 6000
 """A day of the shortest segments (30 s) is 2,880; a range asking for more is refused, never cut short."""
 
@@ -112,13 +117,18 @@ class RecentPlans:
                 self._items.popitem(last=False)
 
 
-def open_storage(db: Database, root: Path, clock: Clock = utcnow) -> Storage:
-    """Open the storage folder and register it, refusing a folder of another database."""
+def open_storage(db: Database, root: Path, clock: Clock = utcnow, node: str | None = None) -> Storage:
+    """Open the storage folder and register it, refusing a folder of another database; a
+    recording node says it records into it."""
     with db.session() as session:
         known = {area.id for area in session.scalars(select(StorageArea))}
         storage, new = Storage.open(root, known)
         if new:
-            session.add(StorageArea(id=storage.id, path=str(root.resolve()), created_at=clock()))
+            session.add(StorageArea(id=storage.id, path=str(root.resolve()), created_at=clock(), node=node))
+        elif node is not None:
+            area = session.get(StorageArea, storage.id)
+            if area is not None:
+                area.node = node
     return storage
 
 
@@ -146,9 +156,16 @@ class MediaService:
         self.analysers: list[AnalyserFactory] = []
         """Called for each camera that starts; what they give consumes its frames too."""
         self._plans: RecentPlans = RecentPlans()
+        self.remote_areas: RemoteAreas | None = None
+        """The other nodes' storage folders (set by the composition root, from the heartbeats)."""
+        self.links: SignedLinks | None = None
+        """Signs the links another node's segments are fetched with (the site's shared key)."""
         self.leases = leases or CameraLeases(db, settings.node, clock)
         """Which cameras this node records (`belfort.media.leases`)."""
         self._sync_lock = threading.Lock()
+        self._handovers: list[threading.Thread] = []
+        self._leaving: set[uuid.UUID] = set()
+        """Cameras being stopped and handed back: not started again until that is done."""
         self._stopping = threading.Event()
         self._keeper: threading.Thread | None = None
 
@@ -161,7 +178,7 @@ class MediaService:
         return self.clips_dir / f"{name}.mp4"
 
     def start(self) -> None:
-        self.storage = open_storage(self.db, self.settings.storage_dir, self._clock)
+        self.storage = open_storage(self.db, self.settings.storage_dir, self._clock, self.settings.node.name)
         self.storage.lock()
         self.load_storage_areas()
         with self.db.session() as session:
@@ -178,6 +195,8 @@ class MediaService:
         self._stopping.set()
         if self._keeper is not None:
             self._keeper.join(30)
+        for handover in self._handovers:
+            handover.join(30)
         with self._sync_lock:
             with self._lock:
                 running, self._running = self._running, {}
@@ -203,20 +222,31 @@ class MediaService:
             settled = self.leases.settle(set(cameras), self._written())
             self.leases.commit(settled)
             with self._lock:
-                stopping = [
+                give_up = settled.give_up - self._leaving  # already being handed over otherwise
+                leaving = [
                     self._running.pop(camera_id)
                     for camera_id in list(self._running)
-                    if camera_id not in settled.held
-                    or camera_id in settled.give_up
-                    or (cameras[camera_id].url, cameras[camera_id].transport) != self._running[camera_id].key
+                    if camera_id not in settled.held or camera_id in give_up
                 ]
-            self._stop_all(stopping)
-            written = {item.recorder.camera_id: item.recorder.written_until() for item in stopping}
-            self.leases.release({camera_id: written.get(camera_id) for camera_id in settled.give_up})
+                changed = [
+                    self._running.pop(camera_id)
+                    for camera_id in list(self._running)
+                    if (cameras[camera_id].url, cameras[camera_id].transport) != self._running[camera_id].key
+                ]
+                self._leaving |= {item.recorder.camera_id for item in leaving} | give_up
+            if leaving or give_up:  # the next round must not wait for slow cameras to stop
+                handover = threading.Thread(
+                    target=self._hand_over, args=(leaving, give_up), name="camera-handover", daemon=True
+                )
+                self._handovers = [thread for thread in self._handovers if thread.is_alive()] + [handover]
+                handover.start()
+            self._stop_all(changed)  # restarted below: the old ingest must be gone first
             starting = {
                 camera_id: hold
                 for camera_id, hold in settled.held.items()
-                if camera_id not in settled.give_up and camera_id not in self._running
+                if camera_id not in settled.give_up
+                and camera_id not in self._running
+                and camera_id not in self._leaving
             }
             if not starting:
                 return
@@ -236,13 +266,28 @@ class MediaService:
                     after = max(filter(None, (resume.get(camera_id), hold.taken_over_at)), default=None)
                     self._running[camera_id] = self._start_camera(cameras[camera_id], after, camera_id in open_gaps)
 
+    def _hand_over(self, leaving: list[_Running], give_up: set[uuid.UUID]) -> None:
+        """Stop the cameras this node no longer records, then hand back those it gives up
+        (only once stopped: a camera is never recorded by two nodes at once)."""
+        self._stop_all(leaving)
+        written = {item.recorder.camera_id: item.recorder.written_until() for item in leaving}
+        try:
+            self.leases.release({camera_id: written.get(camera_id) for camera_id in give_up})
+        except Exception:  # they run out by themselves and another node takes them then
+            log.warning("node %s: camera holds not handed back", self.leases.node, exc_info=True)
+        finally:
+            with self._lock:
+                self._leaving -= {item.recorder.camera_id for item in leaving} | give_up
+
     def _written(self) -> dict[uuid.UUID, datetime]:
-        """How far each recorded camera's footage is written, for the holds' renewal."""
-        return {
-            camera_id: until
-            for camera_id, item in list(self._running.items())
-            if (until := item.recorder.written_until()) is not None
-        }
+        """How far each recorded camera's footage is written, for the holds' renewal; the
+        segments being written say as much in the index, for the other nodes."""
+        running = list(self._running.items())
+        views = [view for _, item in running if (view := item.recorder.writing()) is not None]
+        self.index.segments_progress(
+            [(uuid.UUID(str(view.id)), view.end_time, view.frames, view.fragments) for view in views]
+        )
+        return {camera_id: until for camera_id, item in running if (until := item.recorder.written_until()) is not None}
 
     def _keep_holds(self) -> None:
         """Renew the holds every `[node] lease_renew_seconds`, and stop writing when they could
@@ -330,11 +375,13 @@ class MediaService:
 
     def recorded(
         self, session: Session, camera_id: uuid.UUID, start: datetime, end: datetime
-    ) -> list[tuple[RecordedSegment, Path]]:
+    ) -> list[tuple[RecordedSegment, SegmentFile]]:
         """The camera's segments overlapping [start, end) with their files, oldest first,
-        including the one being written. NotFound when one is stored on another node."""
+        including the one being written; a segment another node holds is read from that
+        node. SegmentUnavailable when that node is down."""
         tail = self.writing_segment(camera_id)  # before the query: a segment closed meanwhile is in one or the other
-        found: list[tuple[RecordedSegment, Path]] = []
+        found: list[tuple[RecordedSegment, SegmentFile]] = []
+        remote: dict[str, RemoteArea] | None = None
         rows = clip_rows_overlapping(session, camera_id, start, end, MAX_CLIP_SEGMENTS + 1)
         if len(rows) > MAX_CLIP_SEGMENTS:
             raise InvalidInput(
@@ -345,29 +392,56 @@ class MediaService:
                 )
             )
         for segment in rows:
-            if segment.state == "writing":
-                continue  # only its recorder knows how far it is written
-            if tail is not None and tail.id == segment.id:
-                tail = None
+            if tail is not None and tail.id == segment.id and segment.state != "writing":
+                tail = None  # closed meanwhile: its row says it all
             storage = self.storage_for(segment.storage_id)
-            if storage is None:
-                raise NotFound(_("part of this range is stored on another node"))
-            found.append((segment, storage.path(segment.path)))
+            if storage is not None:
+                if segment.state != "writing":  # this node's recorder says how far its own is written (the tail)
+                    found.append((segment, LocalFile(storage.path(segment.path))))
+                continue
+            if not segment.fragments:
+                continue  # another node's segment just opened: nothing written yet
+            if remote is None:
+                remote = self.remote_areas(session) if self.remote_areas is not None else {}
+            found.append((segment, self._remote_file(remote.get(segment.storage_id), segment)))
         if tail is not None and self.storage is not None and tail.start_time < end and tail.end_time > start:
-            found.append((tail, self.storage.path(tail.path)))
+            found.append((tail, LocalFile(self.storage.path(tail.path))))
         found.sort(key=lambda item: item[0].start_time)
         return found
 
+    def _remote_file(self, area: RemoteArea | None, segment: Segment) -> RemoteFile:
+        if area is None or not area.url or self.links is None:
+            raise NotFound(_("part of this range is stored in a folder no node of this platform serves"))
+        if not area.up:
+            raise SegmentUnavailable(
+                _(
+                    "footage held by node {node} is unavailable: the node is down; it plays again once it is back",
+                    node=area.node,
+                )
+            )
+        link = self.links.sign(
+            LinkKind.NODE_SEGMENT, {"a": segment.storage_id, "p": segment.path}, SEGMENT_LINK_SECONDS
+        )
+        return RemoteFile(area, segment.storage_id, segment.path, link)
+
+    def own_segment_file(self, storage_id: str, path: str) -> Path:
+        """A segment file of this node's own storage folder, for another node that asks for
+        it (`Playback.segment_for_node` checks the asking node's link first)."""
+        if self.storage is None or self.storage.id != storage_id:
+            raise NotFound(_("this node does not record into that storage folder"))
+        file = self.storage.path(path)
+        if not file.resolve().is_relative_to(self.storage.root.resolve()) or not file.is_file():
+            raise NotFound(_("the segment file is not available on this node"))
+        return file
+
     def latest_footage(self, session: Session, camera_id: uuid.UUID) -> datetime | None:
-        """The end of the camera's newest footage: its last fragment written, or its last closed segment."""
+        """The end of the camera's newest footage: its last fragment written here, or as far as
+        its newest segment is indexed (closed, or being written by another node)."""
         writing = self.writing_segment(camera_id)
         if writing is not None:
             return writing.end_time
-        return session.scalar(
-            select(Segment.end_time)
-            .where(Segment.camera_id == camera_id, Segment.state != "writing")
-            .order_by(Segment.start_time.desc())
-            .limit(1)
+        return session.scalar(  # a segment another node is writing says how far it is, every few seconds
+            select(Segment.end_time).where(Segment.camera_id == camera_id).order_by(Segment.start_time.desc()).limit(1)
         )
 
     def clip(

@@ -32,6 +32,7 @@ from belfort.media.service import MediaService
 from belfort.media.timeline import Timeline, camera_timeline
 from belfort.policy import Action, Actor, ActorKind, LegalRegime, PolicyGate, Purpose, Resource, ResourceKind
 from belfort.policy.gate import with_owner
+from belfort.policy.model import system_actor
 from belfort.retention.holds import holds_overlapping
 from belfort.retention.models import Hold
 from belfort.settings import PolicySettings
@@ -303,3 +304,20 @@ class Playback:
         if path is None or not path.exists():
             raise NotFound(_("the segment file is not available on this node"))
         return path
+
+    def segment_for_node(self, session: Session, link: str, storage_id: str, path: str) -> Path:
+        """A segment file of this node's storage folder, for another node of the platform
+        that plays it to someone: its link (signed with the site's shared key) carries the
+        decision the gate took there, where the look is recorded. A bad link is refused
+        here, on record, as asked by a node."""
+        node = system_actor("node")
+        resource = Resource(ResourceKind.RECORDING, f"{storage_id[:36]}/{path[:200]}", path.rsplit("/", 1)[-1][:80])
+        try:
+            claims = self.links.read(LinkKind.NODE_SEGMENT, link)
+        except BadLink as exc:
+            self.gate.refuse(session, node, Action.VIEW_RECORDING, resource, Forbidden(str(exc)))
+        if claims.get("a") != storage_id or claims.get("p") != path:
+            self.gate.refuse(
+                session, node, Action.VIEW_RECORDING, resource, Forbidden(_("this link is for another segment"))
+            )
+        return self.media.own_segment_file(storage_id, path)

@@ -59,6 +59,7 @@ from belfort.web.routes import (
     evidence,
     faces,
     holds,
+    internal,
     judicial,
     judicial_pages,
     live,
@@ -222,6 +223,25 @@ def swagger_ui_static() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
+def _health(services: Services = Depends(get_services)) -> dict[str, str]:
+    with services.db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return {"status": "ok", "version": __version__, "database": services.db.dialect}
+
+
+def create_node_app(services: Services) -> FastAPI:
+    """What a recording node without the web role answers: its health, its metrics for
+    Prometheus, and its segments for the platform's web nodes."""
+    app = FastAPI(title="Belfort node", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.services = services
+    _install_error_handlers(app)
+    app.get("/api/health", tags=["system"])(_health)
+    app.include_router(metrics.router)
+    app.include_router(internal.router)
+    app.add_middleware(TimeRequests, services=services)
+    return app
+
+
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(
         title="Belfort",
@@ -236,11 +256,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     _install_error_handlers(app)
 
-    @app.get("/api/health", tags=["system"], summary="Liveness and database check (no sign-in needed)")
-    def health(services: Services = Depends(get_services)) -> dict[str, str]:
-        with services.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__, "database": services.db.dialect}
+    app.get("/api/health", tags=["system"], summary="Liveness and database check (no sign-in needed)")(_health)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(current_identity)])
     def openapi() -> JSONResponse:
@@ -294,6 +310,7 @@ def create_app(services: Services) -> FastAPI:
         metrics.router,
         cluster.router,
         cluster.pages,
+        internal.router,
     ):
         app.include_router(router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_static()), name="swagger")
