@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -31,14 +32,20 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from belfort.anpr.hotlists import parse_csv
+from belfort.anpr.models import Hotlist
 from belfort.app import Services
+from belfort.cameras.service import CameraSpec
 from belfort.media.models import CameraLease, Gap, Segment, StorageArea
+from belfort.settings import Settings, load_settings
 from belfort.timeutil import Clock, utcnow
-from tests.conftest import TEMPLATE_DB, Population
+from tests.conftest import CHEAP_PASSWORD_HASHING, POLICE, SYSTEM, TEMPLATE_DB, Population
 from tests.e2e.conftest import artifact
+from tests.e2e.test_anpr import HOTLIST, send_read
 from tests.e2e.test_audit_page import sign_in
 from tests.e2e.test_playback import state_purpose, wait_until_playing, x_of
 from tests.e2e.test_rtsp_recording import BELFORT, add_cameras
+from tests.e2e.test_wall import JUSTIFICATION
 from tests.support.cameras import Clip, RtspCameraServer, cached_clip, read_frame_counters
 from tests.support.nats import NatsServer
 from tests.support.postgres import PostgresCluster
@@ -52,6 +59,13 @@ FAILOVER_BOUND = 30.0
 @pytest.fixture
 def clock() -> Clock:
     return utcnow
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, nats: NatsServer) -> Settings:
+    """This process is a web node of the cluster too: same database, same bus."""
+    environ = {"BELFORT_DATABASE__URL": database_url, "BELFORT_BUS__URL": nats.url, **CHEAP_PASSWORD_HASHING}
+    return load_settings(data_dir=tmp_path / "data", environ=environ)
 
 
 @pytest.fixture
@@ -77,10 +91,13 @@ def cameras() -> Iterator[RtspCameraServer]:
 
 
 class Node:
-    """One `belfort record --node NAME` process with its own data folder."""
+    """One `belfort record --node NAME` (or `serve`) process with its own data folder."""
 
-    def __init__(self, name: str, folder: Path, database_url: str, bus_url: str, keys: Path) -> None:
+    def __init__(
+        self, name: str, folder: Path, database_url: str, bus_url: str, keys: Path, command: str = "record"
+    ) -> None:
         self.name = name
+        self.command = command
         self.folder = folder
         self.keys = keys
         self.port = free_port()
@@ -100,7 +117,7 @@ class Node:
             shutil.copytree(self.keys, self.folder / "keys")
         log = (self.folder.parent / f"{self.name}.log").open("ab")
         self.process = subprocess.Popen(
-            [BELFORT, "record", "--node", self.name, "--data", str(self.folder), "--port", str(self.port)],
+            [BELFORT, self.command, "--node", self.name, "--data", str(self.folder), "--port", str(self.port)],
             env=self.environ,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -380,3 +397,67 @@ def test_a_node_cut_off_from_the_database_stops_writing_before_another_takes_its
     for stopped_after, margin in margins:
         print(f"\ncut off: stopped writing {stopped_after:.1f} s after the cut, {margin:.1f} s before the takeover")
     assert_recorded_once(services, list(ids.values()))
+
+
+def test_a_hit_read_on_one_web_node_reaches_an_operator_on_another(
+    services: Services, population: Population, nats: NatsServer, tmp_path: Path, live_server: str, page: Page
+) -> None:
+    with services.db.session() as session:
+        services.cameras.add(
+            session,
+            SYSTEM,
+            CameraSpec(name="Ring Noord ANPR", organisation=POLICE, main_url="rtsp://192.0.2.1/anpr", enabled=False),
+        )
+        _, token = services.accounts.create_token(
+            session, SYSTEM, name="anpr-ring", organisation=POLICE, scopes=["anpr:ingest"]
+        )
+        police = next(o for o in services.accounts.list_organisations(session, SYSTEM) if o.name == POLICE)
+        hotlist = Hotlist(organisation_id=police.id, name="National", updated_at=utcnow(), updated_by="test")
+        session.add(hotlist)
+        session.flush()
+        services.anpr.hotlists.replace_entries(session, SYSTEM, hotlist, parse_csv(HOTLIST))
+    services.anpr.hotlists.build_now(police.id)
+    other = Node(
+        "web-2",
+        tmp_path / "web2",
+        services.settings.database_url,
+        nats.url,
+        services.settings.data_dir / "keys",
+        "serve",
+    )
+    other.environ["BELFORT_NODE__ROLES"] = "web"
+    try:
+        other.start()
+        wait_for(
+            lambda: _answers(f"http://127.0.0.1:{other.port}/api/health"), 60, "the second web node answering", [other]
+        )
+        page.goto(f"http://127.0.0.1:{other.port}/login")
+        sign_in(page, "operator")
+        dialog = page.locator("#purpose-dialog")
+        dialog.get_by_label("Justification").fill(JUSTIFICATION)
+        dialog.get_by_role("button", name="Start watching").click()
+        expect(page.locator("#wall-page")).to_have_attribute("data-ready", "true")
+        panel = page.get_by_test_id("wall-hits")
+        expect(panel).to_contain_text("No open hits")
+        sent = time.monotonic()
+        send_read(live_server, token, "1-ABC-234", "r1")  # read on this node, seen on the other
+        expect(panel.get_by_test_id("hit")).to_contain_text("1-ABC-234", timeout=5_000)
+        print(f"\nhit read on one node, on the wall of another: {(time.monotonic() - sent) * 1000:.0f} ms")
+    finally:
+        other.stop()
+    verified = subprocess.run(
+        [BELFORT, "audit", "verify", "--data", str(tmp_path / "verify")],
+        env={**other.environ, "BELFORT_NODE__ROLES": "web"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert verified.returncode == 0 and "audit chain intact" in verified.stdout, verified.stderr
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 (a loopback test address)
+            return bool(answer.status == 200)
+    except OSError:
+        return False
