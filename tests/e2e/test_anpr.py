@@ -48,6 +48,15 @@ def anpr_site(services: Services, population: Population) -> Iterator[dict[str, 
                 enabled=True,
             ),
         )
+    secret = hotlist_and_token(services)
+    services.settings.recording.sweep_interval_seconds = 3600
+    services.start_recording()
+    yield {"camera": str(camera.id), "token": secret}
+
+
+def hotlist_and_token(services: Services) -> str:
+    """The police zone's "National" hotlist (built) and an edge camera's ingest token (its secret)."""
+    with services.db.session() as session:
         _, secret = services.accounts.create_token(
             session, SYSTEM, name="anpr-ring", organisation=POLICE, scopes=["anpr:ingest"]
         )
@@ -57,9 +66,7 @@ def anpr_site(services: Services, population: Population) -> Iterator[dict[str, 
         session.flush()
         services.anpr.hotlists.replace_entries(session, SYSTEM, hotlist, parse_csv(HOTLIST))
     services.anpr.hotlists.build_now(police.id)
-    services.settings.recording.sweep_interval_seconds = 3600
-    services.start_recording()
-    yield {"camera": str(camera.id), "token": secret}
+    return str(secret)
 
 
 def send_read(base: str, token: str, plate: str, client_id: str) -> None:

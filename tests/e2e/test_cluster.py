@@ -32,8 +32,6 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from belfort.anpr.hotlists import parse_csv
-from belfort.anpr.models import Hotlist
 from belfort.app import Services
 from belfort.cameras.service import CameraSpec
 from belfort.media.models import CameraLease, Gap, Segment, StorageArea
@@ -41,7 +39,7 @@ from belfort.settings import Settings, load_settings
 from belfort.timeutil import Clock, utcnow
 from tests.conftest import CHEAP_PASSWORD_HASHING, POLICE, SYSTEM, TEMPLATE_DB, Population
 from tests.e2e.conftest import artifact
-from tests.e2e.test_anpr import HOTLIST, send_read
+from tests.e2e.test_anpr import hotlist_and_token, send_read
 from tests.e2e.test_audit_page import sign_in
 from tests.e2e.test_playback import state_purpose, wait_until_playing, x_of
 from tests.e2e.test_rtsp_recording import BELFORT, add_cameras
@@ -408,15 +406,7 @@ def test_a_hit_read_on_one_web_node_reaches_an_operator_on_another(
             SYSTEM,
             CameraSpec(name="Ring Noord ANPR", organisation=POLICE, main_url="rtsp://192.0.2.1/anpr", enabled=False),
         )
-        _, token = services.accounts.create_token(
-            session, SYSTEM, name="anpr-ring", organisation=POLICE, scopes=["anpr:ingest"]
-        )
-        police = next(o for o in services.accounts.list_organisations(session, SYSTEM) if o.name == POLICE)
-        hotlist = Hotlist(organisation_id=police.id, name="National", updated_at=utcnow(), updated_by="test")
-        session.add(hotlist)
-        session.flush()
-        services.anpr.hotlists.replace_entries(session, SYSTEM, hotlist, parse_csv(HOTLIST))
-    services.anpr.hotlists.build_now(police.id)
+    token = hotlist_and_token(services)
     other = Node(
         "web-2",
         tmp_path / "web2",
