@@ -146,10 +146,19 @@ def test_a_joining_node_gets_its_share_and_no_camera_is_ever_held_twice(services
     assert set(platform.held_in_memory()) == platform.cameras
 
 
-def test_cameras_beyond_every_capacity_are_still_recorded(services: Services, clock: FrozenClock) -> None:
+def test_cameras_beyond_every_capacity_are_still_recorded_once_the_nodes_have_settled(
+    services: Services, clock: FrozenClock
+) -> None:
     platform = Platform(services.db, clock, 7)
     platform.node("a", capacity=2)
+    platform.round()
+    assert platform.holders() == Counter({"a": 2}), "just started, a node takes no more than its capacity"
     platform.node("b", capacity=2)
+    platform.round()
+    assert platform.holders() == Counter({"a": 2, "b": 2})
+    platform.wait(2)
+    platform.round()
+    platform.wait(14)  # a hold after their start, the nodes take what is left over their capacity
     platform.round()
     platform.round()
     assert sum(platform.holders().values()) == 7

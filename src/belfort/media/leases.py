@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -78,6 +78,10 @@ class _Round:
     expiry: datetime
 
 
+def _chunks(items: list[uuid.UUID], size: int = 1000) -> list[list[uuid.UUID]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
 class CameraLeases:
     def __init__(
         self,
@@ -94,6 +98,7 @@ class CameraLeases:
         self._monotonic = monotonic
         self._held: dict[uuid.UUID, int] = {}
         self._valid_until = 0.0
+        self._first_round: float | None = None
         self._lock = threading.Lock()
 
     @property
@@ -111,6 +116,8 @@ class CameraLeases:
     def settle(self, enabled: set[uuid.UUID], written: dict[uuid.UUID, datetime]) -> Settled:
         """Renew, hand back and take holds (one transaction); `commit` the outcome after."""
         settled = Settled(started=self._monotonic())
+        if self._first_round is None:
+            self._first_round = settled.started
         with self.db.session() as session:
             self._settle(session, settled, enabled, written)
         return settled
@@ -173,6 +180,10 @@ class CameraLeases:
             return count * recorders[node] // total
 
         share = -(-count * recorders[self.node] // total)
+        if self._first_round is not None and self._monotonic() - self._first_round < self.settings.lease_seconds:
+            # just started: the other nodes may not have said they are there yet, so take no
+            # more than the capacity (a cold start would otherwise hand everything to the first)
+            share = min(share, self.settings.capacity)
         deficit = sum(max(0, floor_share(other) - loads[other]) for other in recorders if other != self.node)
         above = [other for other in recorders if loads[other] > floor_share(other)]
         if deficit and len(settled.held) > floor_share(self.node) and above:
@@ -182,29 +193,40 @@ class CameraLeases:
         self._take(step, 0 if settled.give_up else share - len(settled.held))
 
     def _renew(self, step: _Round, written: dict[uuid.UUID, datetime]) -> None:
+        """Renew every hold in one statement (a hold another node took since names that node
+        or a higher epoch, and is not renewed but lost); hand back those of cameras no longer
+        enabled; then say how far each camera's footage is written."""
         with self._lock:
             mine = dict(self._held)
-        settled = step.settled
+        settled, table = step.settled, CameraLease.__table__
+        keep = [camera_id for camera_id in mine if camera_id in step.enabled]
+        drop = [camera_id for camera_id in mine if camera_id not in step.enabled]
+        renewed: dict[uuid.UUID, int] = {}
+        for cameras, until in ((keep, step.expiry), (drop, step.now)):
+            for chunk in _chunks(cameras):
+                renewed |= dict(
+                    step.session.execute(
+                        update(table)
+                        .where(table.c.node == self.node, table.c.camera_id.in_(chunk))
+                        .values(renewed_at=step.now, expires_at=until)
+                        .returning(table.c.camera_id, table.c.epoch)
+                    ).all()
+                )
         for camera_id, epoch in mine.items():
-            row = step.rows.get(camera_id)
-            if row is None or row.node != self.node or row.epoch != epoch:
-                settled.lost.add(camera_id)
-                continue
-            values: dict[str, object] = {
-                "renewed_at": step.now,
-                "expires_at": step.expiry if camera_id in step.enabled else step.now,
-            }
-            if camera_id in written:
-                values["written_until"] = written[camera_id]
-            renewed = step.session.execute(
-                update(CameraLease)
-                .where(CameraLease.camera_id == camera_id, CameraLease.node == self.node, CameraLease.epoch == epoch)
-                .values(**values)
-            )
-            if renewed.rowcount != 1:  # type: ignore[attr-defined]
+            if renewed.get(camera_id) != epoch:
                 settled.lost.add(camera_id)
             elif camera_id in step.enabled:
                 settled.held[camera_id] = Hold(epoch)
+        progress = [
+            {"camera": camera_id, "until": written[camera_id]} for camera_id in settled.held if camera_id in written
+        ]
+        if progress:
+            step.session.execute(
+                update(table)
+                .where(table.c.camera_id == bindparam("camera"), table.c.node == self.node)
+                .values(written_until=bindparam("until")),
+                progress,
+            )
         if settled.lost:
             log.warning("node %s: %d camera hold(s) taken by other nodes", self.node, len(settled.lost))
 
@@ -220,8 +242,9 @@ class CameraLeases:
                 own.append(camera_id)
             elif row is None or row.expires_at <= step.now:
                 (stranded if row is not None and row.expires_at <= abandoned else free).append(camera_id)
-        random.shuffle(free)
-        for camera_id in own + stranded + free[: max(0, room - len(own) - len(stranded))]:
+        random.shuffle(free)  # nodes taking at once pick different cameras...
+        chosen = own + stranded + free[: max(0, room - len(own) - len(stranded))]
+        for camera_id in sorted(chosen):  # ...and lock them in one order, so two rounds never deadlock
             row = step.rows.get(camera_id)
             if row is None:
                 taken = self._insert(step.session, camera_id, step.now, step.expiry)
