@@ -126,7 +126,7 @@ class SimulatedNode:
                 next_beat = time.monotonic() + beat
             started = time.monotonic()
             try:
-                settled = self.leases.settle(self.cameras, {})
+                settled = self.leases.settle(self.cameras)
                 self.leases.commit(settled)
                 self.leases.release(dict.fromkeys(settled.give_up))
                 self.rounds.append(time.monotonic() - started)

@@ -93,7 +93,7 @@ def test_the_nodes_show_the_cameras_they_hold_and_how_fresh_the_holds_are(
 ) -> None:
     cameras = {uuid.uuid4(), uuid.uuid4()}
     leases = services.media.leases
-    leases.commit(leases.settle(cameras, {}))
+    leases.commit(leases.settle(cameras))
     services.nodes.beat()
     clock.advance(timedelta(seconds=2))
     answer = client.get("/api/cluster/nodes", headers=bearer(client, "platform_admin")).json()

@@ -199,6 +199,34 @@ def test_the_segment_being_written_plays_up_to_its_last_written_fragment(
         with services.db.session() as session:
             found = services.media.recorded(session, camera_id, view.start_time, view.end_time)
         assert [segment.id for segment, _ in found] == [view.id], "the row of a writing segment is not used"
+
+        # a node says in the index how far its open segment is written, every round; another
+        # node lays the clip out from that row (here, a copy of the row as it was opened)
+        opened = uuid.uuid4()
+        with services.db.session() as session:
+            session.add(
+                Segment(
+                    id=opened,
+                    camera_id=camera_id,
+                    storage_id=storage.id,
+                    path=view.path,
+                    state="writing",
+                    start_time=view.start_time,
+                    end_time=view.start_time,
+                    codec=view.codec,
+                    width=view.width,
+                    height=view.height,
+                    fragments=b"",
+                )
+            )
+        services.media.index.segments_progress([(opened, view.end_time, view.frames, view.fragments)])
+        assert services.media.index.wait_idle()
+        with services.db.session() as session:
+            row = session.get(Segment, opened)
+            assert row is not None and row.state == "writing"
+            assert (row.end_time, row.frames, row.fragments) == (view.end_time, view.frames, view.fragments)
+            elsewhere = plan_clip([(row, path)], view.start_time, view.end_time)
+        assert elsewhere.frames == plan.frames and elsewhere.size == plan.size
     finally:
         ingest.stop()
         recorder.close()

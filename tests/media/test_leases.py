@@ -55,7 +55,7 @@ class Platform:
         """One settling round of each named node (all live ones by default), as the media service does."""
         for name in names or list(self.alive):
             leases = self.nodes[name]
-            settled = leases.settle(self.cameras, {})
+            settled = leases.settle(self.cameras)
             leases.commit(settled)
             leases.release(dict.fromkeys(settled.give_up))
 
@@ -118,7 +118,7 @@ def test_a_silent_node_stops_writing_before_its_cameras_are_taken_over(services:
 
     # the paused node comes back: it cannot renew what was taken, and takes a share again
     platform.alive["c"] = 200
-    settled = silent.settle(platform.cameras, {})
+    settled = silent.settle(platform.cameras)
     assert settled.lost == taken and not (set(settled.held) & taken)
     silent.commit(settled)
     platform.round()

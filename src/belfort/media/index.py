@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from belfort.db import Database
@@ -140,22 +140,23 @@ class IndexWriter:
         so that other nodes can play them and know where a dead node's footage ends. Written
         every few seconds (with the camera holds), not per GOP."""
         changes = [
-            {"id": segment_id, "end_time": end, "frames": frames, "fragments": blob, "bytes": _written_bytes(blob)}
+            {"segment": segment_id, "until": end, "count": frames, "index": blob, "size": _written_bytes(blob)}
             for segment_id, end, frames, blob in written
         ]
 
         def apply(session: Session) -> None:
-            for change in changes:
-                session.execute(
-                    update(Segment)
-                    .where(Segment.id == change["id"], Segment.state == "writing")
-                    .values(
-                        end_time=change["end_time"],
-                        frames=change["frames"],
-                        fragments=change["fragments"],
-                        bytes=change["bytes"],
-                    )
-                )
+            table = Segment.__table__
+            session.execute(  # one batched statement for all of them
+                update(table)
+                .where(table.c.id == bindparam("segment"), table.c.state == "writing")
+                .values(
+                    end_time=bindparam("until"),
+                    frames=bindparam("count"),
+                    fragments=bindparam("index"),
+                    bytes=bindparam("size"),
+                ),
+                changes,
+            )
 
         if changes:
             self.submit(apply)

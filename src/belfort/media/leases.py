@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -113,13 +113,13 @@ class CameraLeases:
         with self._lock:
             return dict(self._held)
 
-    def settle(self, enabled: set[uuid.UUID], written: dict[uuid.UUID, datetime]) -> Settled:
+    def settle(self, enabled: set[uuid.UUID]) -> Settled:
         """Renew, hand back and take holds (one transaction); `commit` the outcome after."""
         settled = Settled(started=self._monotonic())
         if self._first_round is None:
             self._first_round = settled.started
         with self.db.session() as session:
-            self._settle(session, settled, enabled, written)
+            self._settle(session, settled, enabled)
         return settled
 
     def commit(self, settled: Settled) -> None:
@@ -157,13 +157,11 @@ class CameraLeases:
 
     # -- one round ---------------------------------------------------------------------
 
-    def _settle(
-        self, session: Session, settled: Settled, enabled: set[uuid.UUID], written: dict[uuid.UUID, datetime]
-    ) -> None:
+    def _settle(self, session: Session, settled: Settled, enabled: set[uuid.UUID]) -> None:
         now = self._clock()
         rows = {row.camera_id: row for row in session.scalars(select(CameraLease))}
         step = _Round(session, settled, rows, enabled, now, now + timedelta(seconds=self.settings.lease_seconds))
-        self._renew(step, written)
+        self._renew(step)
 
         recorders = dict(self.recorders(session)) if self.recorders is not None else {}
         recorders[self.node] = self.settings.capacity
@@ -192,10 +190,11 @@ class CameraLeases:
             settled.give_up = set(newest[:give])
         self._take(step, 0 if settled.give_up else share - len(settled.held))
 
-    def _renew(self, step: _Round, written: dict[uuid.UUID, datetime]) -> None:
+    def _renew(self, step: _Round) -> None:
         """Renew every hold in one statement (a hold another node took since names that node
-        or a higher epoch, and is not renewed but lost); hand back those of cameras no longer
-        enabled; then say how far each camera's footage is written."""
+        or a higher epoch, and is not renewed but lost), and hand back those of cameras no
+        longer enabled. How far each camera is written is in the index already (the segment
+        being written is updated every round), so the renewal does not repeat it."""
         with self._lock:
             mine = dict(self._held)
         settled, table = step.settled, CameraLease.__table__
@@ -217,16 +216,6 @@ class CameraLeases:
                 settled.lost.add(camera_id)
             elif camera_id in step.enabled:
                 settled.held[camera_id] = Hold(epoch)
-        progress = [
-            {"camera": camera_id, "until": written[camera_id]} for camera_id in settled.held if camera_id in written
-        ]
-        if progress:
-            step.session.execute(
-                update(table)
-                .where(table.c.camera_id == bindparam("camera"), table.c.node == self.node)
-                .values(written_until=bindparam("until")),
-                progress,
-            )
         if settled.lost:
             log.warning("node %s: %d camera hold(s) taken by other nodes", self.node, len(settled.lost))
 

@@ -219,7 +219,8 @@ class MediaService:
         with self._sync_lock:
             with self.db.session() as session:
                 cameras = {stream.id: stream for stream in self.cameras.enabled_streams(session)}
-            settled = self.leases.settle(set(cameras), self._written())
+            self._report_progress()
+            settled = self.leases.settle(set(cameras))
             self.leases.commit(settled)
             with self._lock:
                 give_up = settled.give_up - self._leaving  # already being handed over otherwise
@@ -279,15 +280,13 @@ class MediaService:
             with self._lock:
                 self._leaving -= {item.recorder.camera_id for item in leaving} | give_up
 
-    def _written(self) -> dict[uuid.UUID, datetime]:
-        """How far each recorded camera's footage is written, for the holds' renewal; the
-        segments being written say as much in the index, for the other nodes."""
-        running = list(self._running.items())
-        views = [view for _, item in running if (view := item.recorder.writing()) is not None]
+    def _report_progress(self) -> None:
+        """Say in the index how far each segment being written is, for the other nodes (they
+        play it, and where a dead node's footage ends is where its gap begins)."""
+        views = [view for item in list(self._running.values()) if (view := item.recorder.writing()) is not None]
         self.index.segments_progress(
             [(uuid.UUID(str(view.id)), view.end_time, view.frames, view.fragments) for view in views]
         )
-        return {camera_id: until for camera_id, item in running if (until := item.recorder.written_until()) is not None}
 
     def _keep_holds(self) -> None:
         """Renew the holds every `[node] lease_renew_seconds`, and stop writing when they could
