@@ -108,8 +108,13 @@ class Services:
             self.db, self.gate, self.media.storage, self.settings.policy, budget, self.clock
         )
         self.sweeper.start(self.settings.recording.sweep_interval_seconds)
-        self.lapsed_streams = LapsedStreamWatch(self.db, self.live)
-        self.lapsed_streams.start()
+        self._watch_lapsed_streams()
+
+    def _watch_lapsed_streams(self) -> None:
+        """End live streams whose grant no longer holds, on every node that serves viewers."""
+        if self.lapsed_streams is None:
+            self.lapsed_streams = LapsedStreamWatch(self.db, self.live)
+            self.lapsed_streams.start()
 
     def start_alarms(self) -> None:
         """Listen for DC-09 alarms (when configured) and watch supervision and incidents' grants."""
@@ -126,11 +131,16 @@ class Services:
         self.supervision.start()
 
     def start_node(self) -> None:
-        """Say, every few seconds, that this node runs and how it fares (`belfort.cluster`)."""
+        """Say, every few seconds, that this node runs and how it fares (`belfort.cluster`);
+        a web node follows the states other nodes announce of the cameras they record."""
         self.nodes.start()
+        if "web" in self.settings.node.roles:
+            self.media.board.follow(self.bus)
+            self._watch_lapsed_streams()
 
     def close(self) -> None:
         self.nodes.stop()
+        self.media.board.stop()
         if self.receiver is not None:
             self.receiver.stop()
         if self.supervision is not None:
@@ -176,7 +186,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     links = SignedLinks(settings.data_dir, clock)
     designations = DesignationService(gate, settings.staffing, settings.zone, clock)
     shifts = ShiftService(gate, settings.staffing, settings.zone, clock)
-    live = LiveViewing(gate, cameras, accounts, media.live, designations, clock)
+    live = LiveViewing(gate, cameras, accounts, media.live, designations, clock, media, links)
     bus = NatsBus(settings.bus.url, settings.node.name) if settings.bus.url else EventBus()
     anpr = AnprService(settings, db, gate, cameras, bus, links, clock)
     media.analysers.append(reader_factory(settings.anpr, db, anpr.reads))
@@ -255,5 +265,7 @@ def build_services(settings: Settings, clock: Clock = utcnow, migrate: bool = Tr
     services.media.load_storage_areas()
     media.leases.recorders = services.nodes.live_recorders
     media.remote_areas = services.nodes.remote_areas
+    media.bus = bus
+    media.node_address = services.nodes.node_address
     media.links = links
     return services

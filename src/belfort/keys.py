@@ -54,6 +54,9 @@ class LinkKind(StrEnum):
     """The pictures of one plate read, for one person."""
     ANNUAL_REPORT = "annual-report"
     """The charts of one organisation's annual report of one year, for one person."""
+    NODE_LIVE = "node-live"
+    """One camera's live stream on the node recording it, relayed by another node of the
+    platform to viewers whose look the gate granted there."""
     NODE_SEGMENT = "node-segment"
     """One segment file of a node's storage folder, fetched by another node of the platform
     for footage whose viewing the gate granted there."""

@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 import uuid
@@ -31,9 +32,11 @@ import av
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
+from websockets.sync.client import connect as ws_connect
 
 from belfort.app import Services
 from belfort.cameras.service import CameraSpec
+from belfort.media.live import KIND_MEDIA
 from belfort.media.models import CameraLease, Gap, Segment, StorageArea
 from belfort.settings import Settings, load_settings
 from belfort.timeutil import Clock, utcnow
@@ -41,6 +44,7 @@ from tests.conftest import CHEAP_PASSWORD_HASHING, POLICE, SYSTEM, TEMPLATE_DB, 
 from tests.e2e.conftest import artifact
 from tests.e2e.test_anpr import hotlist_and_token, send_read
 from tests.e2e.test_audit_page import sign_in
+from tests.e2e.test_live_stream import token_of
 from tests.e2e.test_playback import state_purpose, wait_until_playing, x_of
 from tests.e2e.test_rtsp_recording import BELFORT, add_cameras
 from tests.e2e.test_wall import JUSTIFICATION
@@ -143,6 +147,41 @@ class Node:
         return (self.folder.parent / f"{self.name}.log").read_text(errors="replace")[-3000:]
 
 
+class LiveWatcher:
+    """A viewer of a camera's live stream on a web node (the API's WebSocket, as the wall's
+    player uses it): the times at which media fragments arrive, and whether the socket closed."""
+
+    def __init__(self, base: str, camera: uuid.UUID, token: str) -> None:
+        query = "purpose=administrative&justification=Watching%20the%20port%20gate%20after%20an%20alarm"
+        self.address = f"ws{base.removeprefix('http')}/api/live/{camera}/ws?{query}"
+        self.token = token
+        self.arrivals: list[float] = []
+        self.closed: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with ws_connect(self.address, additional_headers={"Authorization": f"Bearer {self.token}"}) as socket:
+                while not self._stop.is_set():
+                    try:
+                        message = socket.recv(timeout=0.5)
+                    except TimeoutError:
+                        continue
+                    if isinstance(message, bytes) and message[0] == KIND_MEDIA:
+                        self.arrivals.append(time.time())
+        except Exception as exc:
+            self.closed = str(exc) or type(exc).__name__
+
+    def frames_since(self, moment: float) -> int:
+        return sum(1 for arrival in self.arrivals if arrival > moment)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -237,6 +276,13 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
     nodes = [
         Node(f"rec-{letter}", tmp_path / letter, services.settings.database_url, nats.url, keys) for letter in "abc"
     ]
+    services.media.board.follow(services.bus)  # this web node shows the states the recording nodes announce
+
+    def states_told() -> bool:
+        held = holders(services)
+        told = [services.media.status(camera) for camera in ids.values()]
+        return all(t["state"] == "online" and t["node"] == held.get(c) for t, c in zip(told, ids.values(), strict=True))
+
     try:
         for node in nodes:
             node.start()
@@ -246,9 +292,16 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
             "six cameras spread two by two over three nodes",
             nodes,
         )
-        time.sleep(10)
+        wait_for(states_told, 20, "every camera shown online here, by the node that records it", nodes)
         victim = nodes[1]
         lost = [camera_id for camera_id, node in holders(services).items() if node == victim.name]
+        # two viewers on this web node of a camera the victim records: one upstream connection
+        token = token_of(live_server, "operator")
+        viewers = [LiveWatcher(live_server, lost[0], token) for _ in range(2)]
+        wait_for(lambda: all(v.frames_since(0) >= 20 for v in viewers), 20, "the relayed live stream", nodes)
+        (relay,) = services.media.relays()
+        assert relay.camera_id == str(lost[0]) and relay.connections == 1
+        time.sleep(5)
         victim_storage = storage_of(services, victim)
         killed_at = victim.kill()
 
@@ -273,6 +326,18 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
         print(f"\nfailover after kill -9: {failover:.1f} s (bound {FAILOVER_BOUND:.0f} s)")
         assert failover < FAILOVER_BOUND
         assert set(holders(services)) == set(ids.values()) and victim.name not in holders(services).values()
+        wait_for(states_told, 10, "the moved cameras shown online, by their new node", nodes)
+        wait_for(
+            lambda: all(v.frames_since(firsts[lost[0]]) >= 10 for v in viewers),
+            15,
+            "the live stream back on the same sockets, from the node that took the camera over",
+            nodes,
+        )
+        assert all(v.closed is None for v in viewers) and relay.connections >= 2
+        resumed = min(a for a in viewers[0].arrivals if a > killed_at) - killed_at
+        print(f"live view after kill -9: back after {resumed:.1f} s on the same socket")
+        for viewer in viewers:
+            viewer.stop()
 
         # a web node of its own (this process) plays what the nodes recorded; the dead node's
         # footage is unavailable, not an error

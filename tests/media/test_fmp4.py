@@ -30,6 +30,8 @@ from belfort.media.fmp4 import (
     init_segment,
     media_fragment,
     scan,
+    single_sample,
+    track_of_init,
 )
 
 FPS = 10
@@ -559,3 +561,18 @@ def test_track_refuses_what_mp4_cannot_describe(clips: dict[str, Clip]) -> None:
         TrackInfo("h264", 640, 480, (*sets, b"\x65\x88"))
     with pytest.raises(ValueError, match="lacks its VPS"):
         TrackInfo("h265", 640, 480, clips["h265"].track.parameter_sets[1:])
+
+
+@pytest.mark.parametrize("name", ["h264", "h264-bframes", "h265"])
+def test_a_live_fragment_reads_back_as_the_frame_it_was_made_of(clips: dict[str, Clip], name: str) -> None:
+    """What a node relays of another node's live stream: init segment and one-frame fragments back to frames."""
+    clip = clips[name]
+    assert track_of_init(init_segment(clip.track)) == clip.track
+    for number, frame in enumerate(clip.frames[:12], start=1):
+        sample = Sample(frame.data, TICKS, frame.keyframe, frame.pts - frame.dts)
+        fragment = media_fragment(number, number * TICKS, [sample])
+        assert single_sample(fragment) == (number * TICKS, TICKS, frame.keyframe, frame.pts - frame.dts, frame.data)
+    with pytest.raises(ValueError, match="not an init segment"):
+        track_of_init(b"\x00\x00\x00\x08free")
+    with pytest.raises(ValueError):
+        single_sample(b"\x00\x00\x00\x08moof")

@@ -29,7 +29,7 @@ PUBLIC |= {
     ("GET", "/api/register"),
 }
 """The public camera register: anyone may read it (rate-limited per client address)."""
-NODE_LINKED = {("GET", "/internal/segments/{storage_id}/{path:path}")}
+NODE_LINKED = {("GET", "/internal/segments/{storage_id}/{path:path}"), ("WEBSOCKET", "/internal/live/{camera}/ws")}
 """Asked by another node of the platform, under a link signed with the site's shared key
 (the person's look was decided there): refused without a valid link."""
 
@@ -55,11 +55,12 @@ def all_routes(client: TestClient) -> list[tuple[str, str]]:
     return found
 
 
-def websocket_close_code(client: TestClient, path: str) -> int:
-    """WebSockets answer a missing sign-in with an error message, then close code 4401."""
+def websocket_close_code(client: TestClient, path: str, status: int = 401) -> int:
+    """WebSockets answer a missing sign-in (or a node's bad link) with an error message, then
+    close with 4000 plus the status."""
     with client.websocket_connect(path) as socket:
         error = socket.receive_json()
-        assert error["type"] == "error" and error["status"] == 401 and error["detail"]
+        assert error["type"] == "error" and error["status"] == status and error["detail"]
         try:
             socket.receive_text()
         except WebSocketDisconnect as closed:
@@ -78,6 +79,12 @@ def test_every_non_public_route_needs_sign_in(client: TestClient) -> None:
     checked = 0
     for method, path in all_routes(client):
         if (method, path) in PUBLIC:
+            continue
+        if (method, path) in NODE_LINKED and method == "WEBSOCKET":
+            for query in ("", "?link=forged.link"):
+                code = websocket_close_code(client, concrete(path) + query, 403)
+                assert code == 4403, f"WebSocket {path}{query} closed with {code}"
+            checked += 1
             continue
         if (method, path) in NODE_LINKED:
             for query in ("", "?link=forged.link"):

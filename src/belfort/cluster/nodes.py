@@ -146,6 +146,14 @@ class NodeService:
             if name != self.settings.name
         }
 
+    def node_address(self, session: Session, name: str) -> RemoteArea | None:
+        """Where node `name` answers, and whether it is up: for a live relay from it."""
+        node = session.get(Node, name)
+        if node is None:
+            return None
+        since = self._clock() - timedelta(seconds=SILENT_BEATS * self.settings.heartbeat_seconds)
+        return RemoteArea(node.name, node.address, as_utc(node.heartbeat_at) >= since)
+
 
 def _seconds(delta: timedelta) -> float:
     return max(0.0, delta.total_seconds())

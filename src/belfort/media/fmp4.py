@@ -515,6 +515,45 @@ def _parse_track(moov: bytes) -> TrackInfo:
     return TrackInfo(codec, width, height, tuple(sets), timescale)
 
 
+def track_of_init(init: bytes) -> TrackInfo:
+    """The track an init segment (`ftyp` + `moov`, as `init_segment` writes it) describes;
+    ValueError when it is not one."""
+    offset = 0
+    while offset + 8 <= len(init):
+        size, kind = struct.unpack_from(">I4s", init, offset)
+        if size < 8:
+            break
+        if kind == b"moov":
+            track, _ = _parse_moov(init[offset + 8 : offset + size])
+            if track is not None:
+                return track
+            break
+        offset += size
+    raise ValueError("not an init segment of one H.264 or H.265 track")
+
+
+def single_sample(fragment: bytes) -> tuple[int, int, bool, int, bytes]:
+    """The one sample of a live fragment (`moof` + `mdat`, as `media_fragment` writes one per
+    frame): (decode time, duration, keyframe, composition offset, data). ValueError otherwise."""
+    try:
+        moof_size = struct.unpack_from(">I", fragment, 0)[0]
+        moof = fragment[:moof_size]
+        _, base_decode_time, duration, count, keyframe, data_start, data_end = _parse_moof(moof, 8, _Defaults())
+        traf, traf_end = _child(moof, b"traf", 8)
+        trun, _ = _child(moof, b"trun", traf, traf_end)
+        flags = struct.unpack_from(">I", moof, trun)[0] & 0xFFFFFF
+    except (struct.error, IndexError) as exc:
+        raise ValueError(f"not a live fragment: {exc}") from None
+    if count != 1 or data_end is None:
+        raise ValueError("a live fragment holds one sample of known size")
+    offset = 0
+    if flags & _TRUN_COMPOSITION_OFFSET:
+        fields = [bit for bit in (_TRUN_DURATION, _TRUN_SIZE, _TRUN_FLAGS) if flags & bit]
+        position = trun + 8 + (4 if flags & _TRUN_DATA_OFFSET else 0) + (4 if flags & _TRUN_FIRST_SAMPLE_FLAGS else 0)
+        (offset,) = struct.unpack_from(">i", moof, position + 4 * len(fields))
+    return base_decode_time, duration, keyframe, offset, bytes(fragment[data_start:data_end])
+
+
 def retime_fragment(fragment: bytearray, sequence_number: int, shift: int) -> int:
     """Renumber a `moof`+`mdat` and move its decode time by `shift` ticks, in place.
 

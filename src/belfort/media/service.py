@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,16 +32,18 @@ from belfort.media.index import IndexWriter
 from belfort.media.ingest import CameraIngest
 from belfort.media.leases import CameraLeases
 from belfort.media.live import LiveFeed, LiveHub
-from belfort.media.models import Gap, MediaEvent, Segment, StorageArea
+from belfort.media.models import CameraLease, Gap, MediaEvent, Segment, StorageArea
 from belfort.media.recorder import SegmentRecorder
 from belfort.media.recordings import clip_rows_overlapping
 from belfort.media.recovery import RecoveryReport, recover
+from belfort.media.relay import Relay
 from belfort.media.remote import RemoteArea, RemoteAreas, RemoteFile, SegmentUnavailable
 from belfort.media.sources import source_for
+from belfort.media.status import STATUS_TOPIC, Bus, StatusBoard
 from belfort.media.storage import Storage
 from belfort.settings import Settings
 from belfort.streamurl import SIM_NAME
-from belfort.timeutil import Clock, utcnow
+from belfort.timeutil import Clock, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,8 @@ class _Running:
     analysers: list[Analyser]
 
 
+LIVE_LINK_SECONDS = 60
+"""A relay uses its link at once; a reconnection asks for a new one."""
 SEGMENT_LINK_SECONDS = 600
 """How long a link to another node's segment serves: a player reads a clip for some minutes."""
 
@@ -160,6 +165,16 @@ class MediaService:
         """The other nodes' storage folders (set by the composition root, from the heartbeats)."""
         self.links: SignedLinks | None = None
         """Signs the links another node's segments are fetched with (the site's shared key)."""
+        self.node_address: Callable[[Session, str], RemoteArea | None] | None = None
+        """Where another node answers and whether it is up (set by the composition root)."""
+        self._relays: dict[str, Relay] = {}
+        self._relays_lock = threading.Lock()
+        self.board = StatusBoard()
+        """The states other nodes announce of the cameras they record."""
+        self.bus: Bus | None = None
+        """Where this node announces its cameras' states (set by the composition root)."""
+        self._announced: dict[uuid.UUID, str] = {}
+        self._enabled: set[uuid.UUID] = set()
         self.leases = leases or CameraLeases(db, settings.node, clock)
         """Which cameras this node records (`belfort.media.leases`)."""
         self._sync_lock = threading.Lock()
@@ -190,6 +205,8 @@ class MediaService:
         self._keeper.start()
 
     def stop(self) -> None:
+        for relay in self.relays():
+            relay.stop()
         if self.storage is None:
             return
         self._stopping.set()
@@ -219,6 +236,7 @@ class MediaService:
         with self._sync_lock:
             with self.db.session() as session:
                 cameras = {stream.id: stream for stream in self.cameras.enabled_streams(session)}
+            self._enabled = set(cameras)
             self._report_progress()
             settled = self.leases.settle(set(cameras))
             self.leases.commit(settled)
@@ -267,6 +285,27 @@ class MediaService:
                     after = max(filter(None, (resume.get(camera_id), hold.taken_over_at)), default=None)
                     self._running[camera_id] = self._start_camera(cameras[camera_id], after, camera_id in open_gaps)
 
+    def announce_states(self, enabled: set[uuid.UUID] | None = None) -> None:
+        """Tell the other nodes, on the event bus, each change of state of this node's
+        cameras since the last time (and that a disabled camera is recorded no more)."""
+        if self.bus is None:
+            return
+        now = self._clock().isoformat()
+        changes = []
+        for camera_id, item in list(self._running.items()):
+            status = item.ingest.status
+            if self._announced.get(camera_id) != status.state:
+                self._announced[camera_id] = status.state
+                since = status.since.isoformat() if status.since else None
+                changes.append((camera_id, status.state, since, status.last_error))
+        for camera_id in [c for c in self._announced if c not in self._running]:
+            del self._announced[camera_id]
+            if enabled is not None and camera_id not in enabled:
+                changes.append((camera_id, "not recording", None, ""))
+        for camera_id, state, since, error in changes:
+            message = {"camera": str(camera_id), "node": self.settings.node.name, "state": state, "since": since}
+            self.bus.publish(STATUS_TOPIC, {**message, "last_error": error[:300], "at": now})
+
     def _hand_over(self, leaving: list[_Running], give_up: set[uuid.UUID]) -> None:
         """Stop the cameras this node no longer records, then hand back those it gives up
         (only once stopped: a camera is never recorded by two nodes at once)."""
@@ -304,6 +343,7 @@ class MediaService:
         while not self._stopping.wait(renew):
             try:
                 self.sync_cameras()
+                self.announce_states(self._enabled)
             except Exception:  # the database may be away: the holds run out and the node stops writing
                 log.warning("node %s: camera holds not renewed", self.leases.node, exc_info=True)
 
@@ -423,6 +463,54 @@ class MediaService:
         )
         return RemoteFile(area, segment.storage_id, segment.path, link)
 
+    def live_feed(self, session: Session, camera_id: str) -> LiveFeed | None:
+        """The camera's live feed on this node: its own when it records the camera, else one
+        relayed from the node that records it (started by the first viewer), else None."""
+        feed = self.live.get(camera_id)
+        if feed is not None or self.node_address is None or self.links is None:
+            return feed
+        with self._relays_lock:
+            relay = self._relays.get(camera_id)
+            if relay is not None and relay.running:
+                return relay.feed
+            if self._locate_live(camera_id, session) is None:
+                return None
+            relay = Relay(camera_id, self.live.feed_for(camera_id), self._locate_live, self._relay_ended)
+            self._relays[camera_id] = relay
+        relay.start()
+        return relay.feed
+
+    def relays(self) -> list[Relay]:
+        with self._relays_lock:
+            return list(self._relays.values())
+
+    def _relay_ended(self, relay: Relay) -> None:
+        with self._relays_lock:
+            if self._relays.get(relay.camera_id) is relay:
+                del self._relays[relay.camera_id]
+        self.live.drop(relay.camera_id, relay.feed)
+
+    def _locate_live(self, camera_id: str, session: Session | None = None) -> str | None:
+        """The live stream's address on the node that holds the camera now (another one, up),
+        read in the caller's session if it has one (on SQLite a second one would wait for it)."""
+        if self.node_address is None or self.links is None:
+            return None
+        try:
+            camera = uuid.UUID(camera_id)
+        except ValueError:
+            return None
+        if session is None:
+            with self.db.session() as own:
+                return self._locate_live(camera_id, own)
+        hold = session.get(CameraLease, camera)
+        if hold is None or hold.node == self.settings.node.name or as_utc(hold.expires_at) <= self._clock():
+            return None
+        area = self.node_address(session, hold.node)
+        if area is None or not area.up or not area.url.startswith(("http://", "https://")):
+            return None
+        link = self.links.sign(LinkKind.NODE_LIVE, {"c": camera_id}, LIVE_LINK_SECONDS)
+        return f"ws{area.url.removeprefix('http')}/internal/live/{camera_id}/ws?link={quote(link)}"
+
     def own_segment_file(self, storage_id: str, path: str) -> Path:
         """A segment file of this node's own storage folder, for another node that asks for
         it (`Playback.segment_for_node` checks the asking node's link first)."""
@@ -505,7 +593,18 @@ class MediaService:
         return item.ingest if item else None
 
     def status(self, camera_id: uuid.UUID) -> dict[str, object]:
+        """The camera's state here, or as the node recording it last announced it."""
         item = self._running.get(camera_id)
-        if item is None:
-            return {"state": "not recording", "since": None, "last_error": "", "fps": 0.0, "bitrate_kbps": 0.0}
-        return item.ingest.status.as_dict()
+        if item is not None:
+            return {**item.ingest.status.as_dict(), "node": self.settings.node.name}
+        told = self.board.get(str(camera_id))
+        if told is not None and told.get("state") != "not recording":
+            return {
+                "state": str(told.get("state", "")),
+                "since": told.get("since"),
+                "last_error": str(told.get("last_error", "")),
+                "fps": 0.0,
+                "bitrate_kbps": 0.0,
+                "node": str(told.get("node", "")),
+            }
+        return {"state": "not recording", "since": None, "last_error": "", "fps": 0.0, "bitrate_kbps": 0.0, "node": ""}

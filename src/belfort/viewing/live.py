@@ -25,10 +25,13 @@ from belfort.cameras.grants import lapsed
 from belfort.cameras.models import Camera, CameraGroup, CameraGroupMember
 from belfort.cameras.service import CameraService, ListedCamera
 from belfort.db import Database
-from belfort.errors import Refusal, Unavailable
+from belfort.errors import Forbidden, Refusal, Unavailable
 from belfort.i18n import _
+from belfort.keys import BadLink, LinkKind, SignedLinks
 from belfort.media.live import LiveFeed, LiveHub, Watcher, Watching
+from belfort.media.service import MediaService
 from belfort.policy import Action, Actor, PolicyGate, Purpose, Resource, ResourceKind, Right
+from belfort.policy.model import system_actor
 from belfort.staffing.designations import DesignationService
 from belfort.timeutil import Clock, utcnow
 
@@ -126,6 +129,8 @@ class LiveViewing:
         hub: LiveHub,
         designations: DesignationService,
         clock: Clock = utcnow,
+        media: MediaService | None = None,
+        links: SignedLinks | None = None,
     ) -> None:
         self.gate = gate
         self.cameras = cameras
@@ -134,6 +139,40 @@ class LiveViewing:
         self.designations = designations
         """Finds the viewer's designation to watch live, which the gate's rule weighs."""
         self._clock = clock
+        self.media = media
+        """Relays the live stream of a camera another node records, and says its state."""
+        self.links = links
+        """Checks the links other nodes relay a camera of this node with."""
+
+    def _feed(self, session: Session, camera_id: str) -> LiveFeed | None:
+        if self.media is not None:
+            return self.media.live_feed(session, camera_id)
+        return self.hub.get(camera_id)
+
+    def relay_feed(self, session: Session, link: str, camera_id: str) -> LiveFeed:
+        """A camera's feed on this node for another node of the platform that relays it to its
+        viewers: its link (signed with the site's shared key) carries the decision the gate took
+        there, where each look is recorded. A bad link is refused here, on record, as asked by
+        a node."""
+        node = system_actor("node")
+        resource = Resource(ResourceKind.CAMERA, camera_id[:64], camera_id[:64])
+        try:
+            claims = self.links.read(LinkKind.NODE_LIVE, link) if self.links is not None else {}
+        except BadLink as exc:
+            self.gate.refuse(session, node, Action.VIEW_LIVE, resource, Forbidden(str(exc)))
+        if claims.get("c") != camera_id:
+            self.gate.refuse(session, node, Action.VIEW_LIVE, resource, Forbidden(_("this link is for another camera")))
+        feed = self.hub.get(camera_id)
+        if feed is None:
+            raise Unavailable(_("this node does not record that camera now"))
+        return feed
+
+    def _state_elsewhere(self, camera_id: uuid.UUID) -> str:
+        """The state another node announced of a camera it records (relayed when watched)."""
+        if self.media is None:
+            return "not streaming"
+        state = str(self.media.status(camera_id)["state"])
+        return "not streaming" if state == "not recording" else state
 
     def shift_purpose(self, session: Session, session_id: uuid.UUID | None) -> Purpose | None:
         return self.accounts.live_purpose(session, session_id)
@@ -156,7 +195,8 @@ class LiveViewing:
         rows = []
         for camera in cameras:
             feed = self.hub.get(str(camera.id))
-            rows.append(TreeCamera(camera, feed.state if feed else "not streaming", groups.get(camera.id, ())))
+            state = feed.state if feed else self._state_elsewhere(camera.id)
+            rows.append(TreeCamera(camera, state, groups.get(camera.id, ())))
         return sorted(rows, key=lambda row: (row.camera.organisation.name, row.camera.area, row.camera.name))
 
     @staticmethod
@@ -212,7 +252,7 @@ class LiveViewing:
             detail = {**detail, "designation": term.id, **({"supervisor": term.supervisor} if term.supervisor else {})}
 
         def serving(camera: Camera) -> Refusal | None:
-            feed = self.hub.get(str(camera.id))
+            feed = self._feed(session, str(camera.id))
             if feed is None:
                 return _not_streaming(camera)
             available["feed"] = feed

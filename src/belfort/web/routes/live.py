@@ -21,7 +21,7 @@ from fastapi import APIRouter, Body, Depends, WebSocket
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketDisconnect
 
 from belfort.app import Services
 from belfort.auth.service import Identity
@@ -38,8 +38,8 @@ from belfort.web.deps import (
     db_session,
     get_services,
 )
-from belfort.web.rendering import say
 from belfort.web.routes.schemas import LiveCameraOut, LiveGroupOut, LivePurposeOut, PurposeIn, WatchingOut
+from belfort.web.streaming import refuse, watch
 from belfort.web.transport import SCOPE_KEY
 
 router = APIRouter(tags=["live"])
@@ -196,16 +196,6 @@ def _record_close(services: Services, opened: OpenedStream, stats: dict[str, Any
         services.live.close(session, opened, stats)
 
 
-async def _refuse(websocket: WebSocket, status: int, problem: str, needs: tuple[str, ...] = ()) -> None:
-    """Tell the viewer why (in their language), then close with 4000 plus the status."""
-    detail = say(websocket, problem)
-    message = json.dumps({"type": "error", "status": status, "detail": detail, "needs": list(needs)})
-    with contextlib.suppress(WebSocketDisconnect):  # the viewer may already have left
-        await websocket.send_text(message)
-        # A close reason holds at most 123 bytes: cut the (perhaps accented) text on a character.
-        await websocket.close(code=4000 + status, reason=detail.encode()[:120].decode(errors="ignore"))
-
-
 @router.websocket("/api/live/{ref}/ws")
 async def live_stream(
     websocket: WebSocket,
@@ -222,10 +212,10 @@ async def live_stream(
         query_purpose = purpose_from_query(purpose[:20], justification[:500], legal_basis_ref[:200])
         opened = await run_in_threadpool(_open_stream, services, identity, ref[:120], query_purpose)
     except NotAuthenticated as exc:
-        await _refuse(websocket, 401, exc.message)
+        await refuse(websocket, 401, exc.message)
         return
     except BelfortError as exc:
-        await _refuse(websocket, exc.status_code, exc.message, getattr(exc, "needs", ()))
+        await refuse(websocket, exc.status_code, exc.message, getattr(exc, "needs", ()))
         return
     viewer: Viewer | None = None
     try:
@@ -243,9 +233,9 @@ async def live_stream(
         transport = websocket.scope.get(SCOPE_KEY)
         sink: ViewerSink = TransportSink(transport) if transport is not None else QueueSink()
         viewer = opened.feed.join(sink, opened.watcher())
-        stopped = await _watch(websocket, viewer, sink)
+        stopped = await watch(websocket, viewer, sink)
         if stopped is not None:
-            await _refuse(websocket, 403, stopped)
+            await refuse(websocket, 403, stopped)
     except WebSocketDisconnect:
         pass  # the viewer left before the stream started
     except LookupError:
@@ -259,41 +249,3 @@ async def live_stream(
         # the executor thread finishes it whatever happens to the awaiting task.
         closing = asyncio.get_running_loop().run_in_executor(None, _record_close, services, opened, stats)
         await asyncio.shield(closing)
-
-
-async def _watch(websocket: WebSocket, viewer: Viewer, sink: ViewerSink) -> str | None:
-    """Stream until the viewer leaves, the camera's feed stops or the look may go on no
-    longer (then return why, for the viewer to be told). Nothing here runs per frame or on a
-    timer: frames are written by the feed, and this task only wakes for a message from the
-    viewer, the end of the feed, or (without a transport) a failed send."""
-    feed = viewer.feed
-    pump = (
-        asyncio.ensure_future(sink.pump(websocket.send_bytes, websocket.send_text))
-        if isinstance(sink, QueueSink)
-        else None
-    )
-    ends = {viewer.ended, *([pump] if pump is not None else [])}
-    receiving = asyncio.ensure_future(websocket.receive())
-    try:
-        while True:
-            done, _ = await asyncio.wait({receiving, *ends}, return_when=asyncio.FIRST_COMPLETED)
-            if receiving not in done or receiving.result()["type"] == "websocket.disconnect":
-                break
-            receiving = asyncio.ensure_future(websocket.receive())
-    except WebSocketDisconnect:
-        pass
-    finally:
-        receiving.cancel()
-        if pump is not None:
-            assert isinstance(sink, QueueSink)
-            sink.close()
-            await asyncio.gather(pump, return_exceptions=True)
-        stopped = viewer.ended.result() if viewer.ended.done() else None
-        if (
-            stopped is None
-            and websocket.client_state is WebSocketState.CONNECTED
-            and not (isinstance(sink, TransportSink) and sink.closed())
-        ):
-            with contextlib.suppress(RuntimeError, OSError):
-                await websocket.close(code=1012 if feed.closed else 1000)
-    return stopped

@@ -241,7 +241,10 @@ class CameraStatusOut(BaseModel):
     since: datetime | None
     last_error: str
     fps: float
+    """Measured on the node that records the camera; 0 on another node."""
     bitrate_kbps: float
+    node: str = ""
+    """The node recording the camera (as it last announced), empty when none does."""
 
 
 class CameraOut(BaseModel):
