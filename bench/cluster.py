@@ -48,6 +48,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
 from bench.benchkit import BELFORT, cpu_seconds, markdown  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 from tests.support.cameras import RtspCameraServer, cached_clip  # noqa: E402
 from tests.support.nats import NatsServer  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
@@ -70,21 +71,20 @@ SILENT_BEATS = 3
 class SimulatedNode:
     """One recording node's holds and heartbeat on a thread, as `belfort record` keeps them."""
 
-    def __init__(self, db: Database, name: str, cameras: set[uuid.UUID], capacity: int) -> None:
+    def __init__(self, url: str, name: str, cameras: set[uuid.UUID], capacity: int) -> None:
         self.settings = NodeSettings(name=name, capacity=capacity)
-        self.db = db
+        self.db = Database(url)  # a node of its own: its own connections, as a process has
         self.cameras = cameras
-        self.leases = CameraLeases(db, self.settings)
+        self.leases = CameraLeases(self.db, self.settings)
         self.leases.recorders = self.live_recorders
         self.rounds: list[float] = []
         self.failed: list[str] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def live_recorders(self, session: object) -> dict[str, int]:
+    def live_recorders(self, session: Session) -> dict[str, int]:
         since = utcnow() - timedelta(seconds=SILENT_BEATS * self.settings.heartbeat_seconds)
-        with self.db.session() as own:
-            rows = own.query(Node.name, Node.capacity).filter(Node.heartbeat_at >= since).all()
+        rows = session.query(Node.name, Node.capacity).filter(Node.heartbeat_at >= since).all()
         return {name: capacity for name, capacity in rows}
 
     def beat(self) -> None:
@@ -186,7 +186,7 @@ def bench_holds(postgres: PostgresCluster, cameras: int, nodes: int) -> str:
     capacity = -(-cameras // nodes)
     time.sleep(2)  # the migration's statistics reach pg_stat_database
     idle_transactions, idle_rows = database_load(postgres.admin_dsn(), name, 10)
-    fleet = [SimulatedNode(db, f"rec-{n:02d}", ids, capacity) for n in range(nodes)]
+    fleet = [SimulatedNode(url, f"rec-{n:02d}", ids, capacity) for n in range(nodes)]
     started = time.monotonic()
     for node in fleet:
         node.start()
@@ -207,12 +207,13 @@ def bench_holds(postgres: PostgresCluster, cameras: int, nodes: int) -> str:
         lambda: len(held_by(db, lost)) == len(lost) and victim.settings.name not in held_by(db, lost).values(), 120
     )
     failover = time.monotonic() - stopped
-    victim.leases = CameraLeases(db, victim.settings)  # a new process under the same name
+    victim.leases = CameraLeases(victim.db, victim.settings)  # a new process under the same name
     victim.leases.recorders = victim.live_recorders
     victim.start()
     rejoined = wait_until(lambda: holders(db)[victim.settings.name] >= cameras // nodes - 1, 120)
     for node in fleet:
         node.stop()
+        node.db.dispose()
     db.dispose()
     failures = Counter(problem for node in fleet for problem in node.failed)
     print(f"rounds that failed: {sum(failures.values())} {dict(failures.most_common(3))}")

@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,10 +73,22 @@ class _Round:
 
     session: Session
     settled: Settled
-    rows: dict[uuid.UUID, CameraLease]
+    rows: dict[uuid.UUID, Any]
     enabled: set[uuid.UUID]
     now: datetime
     expiry: datetime
+
+
+def _unlocked(session: Session, column: Any, condition: Any, chunk: list[uuid.UUID]) -> Any:
+    """The ids of the rows among `chunk` (matching `condition`, if any), locked for this
+    transaction; on PostgreSQL rows another transaction holds are skipped rather than waited
+    for (SQLite has one writer at a time: nothing to skip)."""
+    query = select(column).where(column.in_(chunk))
+    if condition is not None:
+        query = query.where(condition)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return query
 
 
 def _chunks(items: list[uuid.UUID], size: int = 1000) -> list[list[uuid.UUID]]:
@@ -114,12 +127,26 @@ class CameraLeases:
             return dict(self._held)
 
     def settle(self, enabled: set[uuid.UUID]) -> Settled:
-        """Renew, hand back and take holds (one transaction); `commit` the outcome after."""
+        """Renew and hand back holds (one transaction), then work out the share and take free
+        cameras (a second one); `commit` the outcome after. Taking may fail when the database
+        is contended (a lock wait, a deadlock another round caused): the renewal stands, and the
+        next round tries again. A renewal that fails raises: the holds are not renewed."""
         settled = Settled(started=self._monotonic())
         if self._first_round is None:
             self._first_round = settled.started
+        now = self._clock()
         with self.db.session() as session:
-            self._settle(session, settled, enabled)
+            # plain rows, not entities: a node reads every hold each round (8000 for a region)
+            rows = {row.camera_id: row for row in session.execute(select(*CameraLease.__table__.c))}
+            self._renew(
+                _Round(session, settled, rows, enabled, now, now + timedelta(seconds=self.settings.lease_seconds))
+            )
+        try:
+            with self.db.session() as session:
+                self._settle(session, settled, enabled, rows, now)
+        except Exception:
+            log.warning("node %s: no camera taken this round; the next one tries again", self.node, exc_info=True)
+            settled.give_up = set()
         return settled
 
     def commit(self, settled: Settled) -> None:
@@ -157,11 +184,15 @@ class CameraLeases:
 
     # -- one round ---------------------------------------------------------------------
 
-    def _settle(self, session: Session, settled: Settled, enabled: set[uuid.UUID]) -> None:
-        now = self._clock()
-        rows = {row.camera_id: row for row in session.scalars(select(CameraLease))}
+    def _settle(
+        self,
+        session: Session,
+        settled: Settled,
+        enabled: set[uuid.UUID],
+        rows: dict[uuid.UUID, Any],
+        now: datetime,
+    ) -> None:
         step = _Round(session, settled, rows, enabled, now, now + timedelta(seconds=self.settings.lease_seconds))
-        self._renew(step)
 
         recorders = dict(self.recorders(session)) if self.recorders is not None else {}
         recorders[self.node] = self.settings.capacity
@@ -203,10 +234,12 @@ class CameraLeases:
         renewed: dict[uuid.UUID, int] = {}
         for cameras, until in ((keep, step.expiry), (drop, step.now)):
             for chunk in _chunks(cameras):
+                # a row another node is taking right now is skipped, not waited for: it is lost
+                mine_now = _unlocked(step.session, table.c.camera_id, table.c.node == self.node, chunk)
                 renewed |= dict(
                     step.session.execute(
                         update(table)
-                        .where(table.c.node == self.node, table.c.camera_id.in_(chunk))
+                        .where(table.c.camera_id.in_(mine_now))
                         .values(renewed_at=step.now, expires_at=until)
                         .returning(table.c.camera_id, table.c.epoch)
                     ).all()
@@ -233,13 +266,20 @@ class CameraLeases:
                 (stranded if row is not None and row.expires_at <= abandoned else free).append(camera_id)
         random.shuffle(free)  # nodes taking at once pick different cameras...
         chosen = own + stranded + free[: max(0, room - len(own) - len(stranded))]
+        table = CameraLease.__table__
+        existing = [camera_id for camera_id in chosen if camera_id in step.rows]
+        free_now: set[uuid.UUID] = set()
+        for chunk in _chunks(existing):  # rows another node is taking right now are left to it
+            free_now |= set(step.session.scalars(_unlocked(step.session, table.c.camera_id, None, chunk)))
         for camera_id in sorted(chosen):  # ...and lock them in one order, so two rounds never deadlock
             row = step.rows.get(camera_id)
             if row is None:
                 taken = self._insert(step.session, camera_id, step.now, step.expiry)
                 hold = Hold(1)
+            elif camera_id not in free_now:
+                continue
             else:
-                epoch, written_until = row.epoch, row.written_until  # the update below refreshes `row`
+                epoch, written_until = row.epoch, row.written_until
                 taken = (
                     step.session.execute(
                         update(CameraLease)
