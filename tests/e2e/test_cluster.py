@@ -293,6 +293,15 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
             nodes,
         )
         wait_for(states_told, 20, "every camera shown online here, by the node that records it", nodes)
+        with services.db.session() as session:  # a recording-only node answers Prometheus too
+            _token, scraper = services.accounts.create_token(
+                session, SYSTEM, name="prometheus", organisation=POLICE, scopes=["metrics:read"]
+            )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{nodes[0].port}/metrics", headers={"Authorization": f"Bearer {scraper}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (a loopback test address)
+            assert 'belfort_cameras{state="online"} 2.0' in answer.read().decode()
         victim = nodes[1]
         lost = [camera_id for camera_id, node in holders(services).items() if node == victim.name]
         # two viewers on this web node of a camera the victim records: one upstream connection

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
 from belfort.app import Services
 from belfort.db import Database
-from belfort.media.leases import CameraLeases
+from belfort.media.leases import CameraLeases, Hold
 from belfort.media.models import CameraLease, Gap, Segment
 from belfort.settings import NodeSettings
 from belfort.timeutil import FrozenClock
@@ -221,3 +222,22 @@ def test_a_recorder_down_gap_is_cut_to_footage_indexed_later(
             if gap.end_time is not None
         ]
     assert gaps == [("camera_offline", 11.0, 30.0), ("recorder_down", 14.0, 20.0)]
+
+
+def test_a_round_whose_taking_fails_holds_only_what_it_renewed(services: Services, clock: FrozenClock) -> None:
+    platform = Platform(services.db, clock, 4)
+    leases = platform.node("a", capacity=2)
+    platform.round()
+    renewed = set(leases.held())
+    assert len(renewed) == 2
+    platform.wait(16)  # a hold after its start: it would take the other two now
+
+    def refuse_taking(step: Any, room: int) -> None:  # one camera taken, then the transaction fails
+        step.settled.held[next(iter(platform.cameras - renewed))] = Hold(1)
+        raise RuntimeError("deadlock detected")  # as PostgreSQL answers a contended round
+
+    leases._take = refuse_taking  # type: ignore[method-assign]
+    settled = leases.settle(platform.cameras)
+    assert set(settled.held) == renewed and not settled.give_up
+    leases.commit(settled)
+    assert leases.valid() and set(leases.held()) == renewed

@@ -141,12 +141,13 @@ class CameraLeases:
             self._renew(
                 _Round(session, settled, rows, enabled, now, now + timedelta(seconds=self.settings.lease_seconds))
             )
+        renewed = dict(settled.held)
         try:
             with self.db.session() as session:
                 self._settle(session, settled, enabled, rows, now)
-        except Exception:
+        except Exception:  # what it took is rolled back: hold only what was renewed
             log.warning("node %s: no camera taken this round; the next one tries again", self.node, exc_info=True)
-            settled.give_up = set()
+            settled.held, settled.give_up = renewed, set()
         return settled
 
     def commit(self, settled: Settled) -> None:
