@@ -156,23 +156,28 @@ class LiveWatcher:
         self.address = f"ws{base.removeprefix('http')}/api/live/{camera}/ws?{query}"
         self.token = token
         self.arrivals: list[float] = []
-        self.closed: str | None = None
+        self.connections = 0
+        self.problems: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        try:
-            with ws_connect(self.address, additional_headers={"Authorization": f"Bearer {self.token}"}) as socket:
-                while not self._stop.is_set():
-                    try:
-                        message = socket.recv(timeout=0.5)
-                    except TimeoutError:
-                        continue
-                    if isinstance(message, bytes) and message[0] == KIND_MEDIA:
-                        self.arrivals.append(time.time())
-        except Exception as exc:
-            self.closed = str(exc) or type(exc).__name__
+        """Like the wall's player: a closed socket is opened again a second later."""
+        while not self._stop.is_set():
+            try:
+                with ws_connect(self.address, additional_headers={"Authorization": f"Bearer {self.token}"}) as socket:
+                    self.connections += 1
+                    while not self._stop.is_set():
+                        try:
+                            message = socket.recv(timeout=0.5)
+                        except TimeoutError:
+                            continue
+                        if isinstance(message, bytes) and message[0] == KIND_MEDIA:
+                            self.arrivals.append(time.time())
+            except Exception as exc:
+                self.problems.append(str(exc) or type(exc).__name__)
+            self._stop.wait(1)
 
     def frames_since(self, moment: float) -> int:
         return sum(1 for arrival in self.arrivals if arrival > moment)
@@ -307,7 +312,8 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
         # two viewers on this web node of a camera the victim records: one upstream connection
         token = token_of(live_server, "operator")
         viewers = [LiveWatcher(live_server, lost[0], token) for _ in range(2)]
-        wait_for(lambda: all(v.frames_since(0) >= 20 for v in viewers), 20, "the relayed live stream", nodes)
+        wait_for(lambda: all(v.frames_since(0) >= 20 for v in viewers), 30, "the relayed live stream", nodes)
+        sockets = [v.connections for v in viewers]
         (relay,) = services.media.relays()
         assert relay.camera_id == str(lost[0]) and relay.connections == 1
         time.sleep(5)
@@ -342,7 +348,8 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
             "the live stream back on the same sockets, from the node that took the camera over",
             nodes,
         )
-        assert all(v.closed is None for v in viewers) and relay.connections >= 2
+        assert [v.connections for v in viewers] == sockets, "the viewers' sockets stayed open"
+        assert relay.connections >= 2
         resumed = min(a for a in viewers[0].arrivals if a > killed_at) - killed_at
         print(f"live view after kill -9: back after {resumed:.1f} s on the same socket")
         for viewer in viewers:
