@@ -112,21 +112,28 @@ def main() -> None:
 
 
 def _serve(services: Any, host: str, port: int) -> None:
-    import uvicorn
-
-    from belfort.logs import log_config
-    from belfort.web.app import create_app, server_config
+    from belfort.web.app import create_app
 
     services.exports.resume()
     services.anpr.start()
+    _run_http(services, create_app(services), host, port, access_log=True)
+
+
+def _run_http(services: Any, app: Any, host: str, port: int, access_log: bool) -> None:
+    """Serve `app` with uvicorn until SIGTERM or Ctrl-C, logging as the settings say."""
+    import uvicorn
+
+    from belfort.logs import log_config
+    from belfort.web.app import server_config
+
     server = services.settings.server
     config = server_config(
-        create_app(services),
+        app,
         host=host,
         port=port,
         log_config=log_config(server.log_format, server.log_level),
         log_level=server.log_level,
-        access_log=True,
+        access_log=access_log,
     )
     uvicorn.Server(config).run()
 
@@ -998,31 +1005,17 @@ def record(settings: Settings, node: str | None, host: str | None, port: int | N
             click.echo(f"recovery: {report.summary()}")
         click.echo(f"recording into {services.settings.storage_dir}; stop with Ctrl-C")
         if settings.node.url or port is not None:
-            _answer_nodes(services, host or settings.server.host, port or settings.server.port)
+            from belfort.web.app import create_node_app
+
+            _run_http(
+                services, create_node_app(services), host or settings.server.host, port or settings.server.port, False
+            )
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         while not stop.wait(1):  # the media service renews its camera holds and follows the registry itself
             pass
-
-
-def _answer_nodes(services: Any, host: str, port: int) -> None:
-    import uvicorn
-
-    from belfort.logs import log_config
-    from belfort.web.app import create_node_app, server_config
-
-    server = services.settings.server
-    config = server_config(
-        create_node_app(services),
-        host=host,
-        port=port,
-        log_config=log_config(server.log_format, server.log_level),
-        log_level=server.log_level,
-        access_log=False,
-    )
-    uvicorn.Server(config).run()
 
 
 @main.group()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 
 from belfort.anpr.hotlists import parse_csv
 from belfort.anpr.models import Hotlist
@@ -69,6 +69,19 @@ def hotlist_and_token(services: Services) -> str:
     return str(secret)
 
 
+def wall_hits(page: Page, base: str) -> Locator:
+    """The operator's wall on the server at `base`, the shift's purpose stated: its hits panel, empty."""
+    page.goto(f"{base}/login")
+    sign_in(page, "operator")
+    dialog = page.locator("#purpose-dialog")
+    dialog.get_by_label("Justification").fill(JUSTIFICATION)
+    dialog.get_by_role("button", name="Start watching").click()
+    expect(page.locator("#wall-page")).to_have_attribute("data-ready", "true")
+    panel = page.get_by_test_id("wall-hits")
+    expect(panel).to_contain_text("No open hits")
+    return panel
+
+
 def send_read(base: str, token: str, plate: str, client_id: str) -> None:
     answer = httpx.post(
         f"{base}/api/anpr/reads",
@@ -82,14 +95,7 @@ def send_read(base: str, token: str, plate: str, client_id: str) -> None:
 def test_a_hit_reaches_the_wall_within_a_second_and_one_click_puts_its_camera_on_it(
     live_server: str, anpr_site: dict[str, str], page: Page
 ) -> None:
-    page.goto(f"{live_server}/login")
-    sign_in(page, "operator")
-    dialog = page.locator("#purpose-dialog")
-    dialog.get_by_label("Justification").fill(JUSTIFICATION)
-    dialog.get_by_role("button", name="Start watching").click()
-    expect(page.locator("#wall-page")).to_have_attribute("data-ready", "true")
-    panel = page.get_by_test_id("wall-hits")
-    expect(panel).to_contain_text("No open hits")
+    panel = wall_hits(page, live_server)
     page.get_by_test_id("tile").nth(3).click()
     sent = time.monotonic()
     send_read(live_server, anpr_site["token"], "1-ABC-234", "r1")

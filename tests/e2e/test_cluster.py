@@ -42,12 +42,11 @@ from belfort.settings import Settings, load_settings
 from belfort.timeutil import Clock, utcnow
 from tests.conftest import CHEAP_PASSWORD_HASHING, POLICE, SYSTEM, TEMPLATE_DB, Population
 from tests.e2e.conftest import artifact
-from tests.e2e.test_anpr import hotlist_and_token, send_read
+from tests.e2e.test_anpr import hotlist_and_token, send_read, wall_hits
 from tests.e2e.test_audit_page import sign_in
 from tests.e2e.test_live_stream import token_of
 from tests.e2e.test_playback import state_purpose, wait_until_playing, x_of
 from tests.e2e.test_rtsp_recording import BELFORT, add_cameras
-from tests.e2e.test_wall import JUSTIFICATION
 from tests.support.cameras import Clip, RtspCameraServer, cached_clip, read_frame_counters
 from tests.support.nats import NatsServer
 from tests.support.postgres import PostgresCluster
@@ -502,14 +501,7 @@ def test_a_hit_read_on_one_web_node_reaches_an_operator_on_another(
         wait_for(
             lambda: _answers(f"http://127.0.0.1:{other.port}/api/health"), 60, "the second web node answering", [other]
         )
-        page.goto(f"http://127.0.0.1:{other.port}/login")
-        sign_in(page, "operator")
-        dialog = page.locator("#purpose-dialog")
-        dialog.get_by_label("Justification").fill(JUSTIFICATION)
-        dialog.get_by_role("button", name="Start watching").click()
-        expect(page.locator("#wall-page")).to_have_attribute("data-ready", "true")
-        panel = page.get_by_test_id("wall-hits")
-        expect(panel).to_contain_text("No open hits")
+        panel = wall_hits(page, f"http://127.0.0.1:{other.port}")
         sent = time.monotonic()
         send_read(live_server, token, "1-ABC-234", "r1")  # read on this node, seen on the other
         expect(panel.get_by_test_id("hit")).to_contain_text("1-ABC-234", timeout=5_000)
