@@ -199,15 +199,32 @@ def holders(services: Services) -> dict[uuid.UUID, str]:
         return {row.camera_id: row.node for row in session.scalars(select(CameraLease)) if row.expires_at > now}
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str, nodes: list[Node]) -> float:
-    """Poll every 0.2 s; the time it took. Fails naming `what`, with the nodes' last words."""
+def wait_for(
+    condition: Callable[[], bool],
+    seconds: float,
+    what: str,
+    nodes: list[Node],
+    shown: Callable[[], object] | None = None,
+) -> float:
+    """Poll every 0.2 s; the time it took. Fails naming `what`, with what `shown` says of the
+    state last and the nodes' last words."""
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         if condition():
             return time.monotonic() - started
         time.sleep(0.2)
+    seen = f" (last: {shown()})" if shown is not None else ""
     logs = "\n".join(f"--- {node.name}\n{node.log()}" for node in nodes)
-    raise AssertionError(f"{what}: not within {seconds:.0f} s\n{logs}")
+    raise AssertionError(f"{what}: not within {seconds:.0f} s{seen}\n{logs}")
+
+
+def wait_for_spread(services: Services, counts: list[int], seconds: float, what: str, nodes: list[Node]) -> None:
+    """Wait until the nodes hold as many cameras each as `counts` says (in any order)."""
+
+    def loads() -> Counter[str]:
+        return Counter(holders(services).values())
+
+    wait_for(lambda: sorted(loads().values()) == counts, seconds, what, nodes, shown=lambda: dict(loads()))
 
 
 def frames_by_node(services: Services, camera_id: uuid.UUID) -> dict[str, list[int]]:
@@ -290,12 +307,7 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
     try:
         for node in nodes:
             node.start()
-        wait_for(
-            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2, 2],
-            60,
-            "six cameras spread two by two over three nodes",
-            nodes,
-        )
+        wait_for_spread(services, [2, 2, 2], 60, "six cameras spread two by two over three nodes", nodes)
         wait_for(states_told, 20, "every camera shown online here, by the node that records it", nodes)
         with services.db.session() as session:  # a recording-only node answers Prometheus too
             _token, scraper = services.accounts.create_token(
@@ -371,12 +383,7 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
         plays(page)
 
         victim.start()  # it recovers its half-written segments and takes its share back
-        wait_for(
-            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2, 2],
-            40,
-            "the restarted node taking its share back",
-            nodes,
-        )
+        wait_for_spread(services, [2, 2, 2], 40, "the restarted node taking its share back", nodes)
         wait_for(lambda: victim_is(True), 20, "the restarted node shown up", nodes)
         play_at(page, killed_at - 5)  # the restarted node's footage plays again, fetched from it
         plays(page)
@@ -432,12 +439,7 @@ def test_a_node_cut_off_from_the_database_stops_writing_before_another_takes_its
     try:
         for node in nodes:
             node.start()
-        wait_for(
-            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2],
-            60,
-            "four cameras spread two by two over two nodes",
-            nodes,
-        )
+        wait_for_spread(services, [2, 2], 60, "four cameras spread two by two over two nodes", nodes)
         time.sleep(5)
         lost = [camera_id for camera_id, node in holders(services).items() if node == cut_off.name]
         relay.cut()
@@ -450,12 +452,7 @@ def test_a_node_cut_off_from_the_database_stops_writing_before_another_takes_its
         )
         time.sleep(3)
         relay.mend()  # it comes back and takes its share again
-        wait_for(
-            lambda: sorted(Counter(holders(services).values()).values()) == [2, 2],
-            40,
-            "the node taking its share again once connected",
-            nodes,
-        )
+        wait_for_spread(services, [2, 2], 40, "the node taking its share again once connected", nodes)
         time.sleep(3)
     finally:
         for node in nodes:

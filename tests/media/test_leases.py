@@ -147,6 +147,26 @@ def test_a_joining_node_gets_its_share_and_no_camera_is_ever_held_twice(services
     assert set(platform.held_in_memory()) == platform.cameras
 
 
+def test_a_node_does_not_take_back_what_it_handed_to_a_joining_node(services: Services, clock: FrozenClock) -> None:
+    """Nodes started together settle in the same order every round: the giving nodes' next
+    round comes before the joining node's, and must leave the handed-back cameras to it."""
+    platform = Platform(services.db, clock, 6)
+    platform.node("a")
+    platform.node("b")
+    platform.round()
+    platform.round()
+    assert platform.holders() == Counter({"a": 3, "b": 3})
+    platform.node("c")
+    for _ in range(3):
+        platform.round("a", "b")  # they give up; their next round comes first, again
+        platform.wait(1)
+        platform.round("a", "b")
+        platform.round("c")
+        platform.wait(2)
+    assert platform.holders() == Counter({"a": 2, "b": 2, "c": 2})
+    assert set(platform.held_in_memory()) == platform.cameras
+
+
 def test_cameras_beyond_every_capacity_are_still_recorded_once_the_nodes_have_settled(
     services: Services, clock: FrozenClock
 ) -> None:

@@ -112,6 +112,8 @@ class CameraLeases:
         self._held: dict[uuid.UUID, int] = {}
         self._valid_until = 0.0
         self._first_round: float | None = None
+        self._handed_back: set[uuid.UUID] = set()
+        """Cameras this process gave up to another node: not its own to take back at once."""
         self._lock = threading.Lock()
 
     @property
@@ -153,6 +155,7 @@ class CameraLeases:
     def commit(self, settled: Settled) -> None:
         with self._lock:
             self._held = {camera_id: hold.epoch for camera_id, hold in settled.held.items()}
+            self._handed_back -= set(self._held)
             self._valid_until = settled.started + self.settings.lease_seconds * 2 / 3
 
     def release(self, cameras: dict[uuid.UUID, datetime | None]) -> None:
@@ -162,6 +165,7 @@ class CameraLeases:
         now = self._clock()
         with self._lock:
             epochs = {camera_id: self._held.pop(camera_id) for camera_id in cameras if camera_id in self._held}
+            self._handed_back |= set(epochs)
         with self.db.session() as session:
             for camera_id, epoch in epochs.items():
                 values: dict[str, object] = {"expires_at": now}
@@ -255,13 +259,17 @@ class CameraLeases:
 
     def _take(self, step: _Round, room: int) -> None:
         """Take free cameras: first those still named after this node (left by its previous
-        run), then, up to `room`, never held or run out ones; beyond `room`, those run out
-        for a whole hold (no node with room took them)."""
+        run, not handed back by this one: a node whose next round comes before the taker's
+        would otherwise take back what it gave, round after round), then, up to `room`,
+        never held or run out ones; beyond `room`, those run out for a whole hold (no node
+        with room took them)."""
         own, free, stranded = [], [], []
         abandoned = step.now - timedelta(seconds=self.settings.lease_seconds)
+        with self._lock:
+            handed_back = set(self._handed_back)
         for camera_id in step.enabled - set(step.settled.held) - step.settled.lost:
             row = step.rows.get(camera_id)
-            if row is not None and row.node == self.node:
+            if row is not None and row.node == self.node and camera_id not in handed_back:
                 own.append(camera_id)
             elif row is None or row.expires_at <= step.now:
                 (stranded if row is not None and row.expires_at <= abandoned else free).append(camera_id)
