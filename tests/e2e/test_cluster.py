@@ -299,16 +299,20 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
     ]
     services.media.board.follow(services.bus)  # this web node shows the states the recording nodes announce
 
-    def states_told() -> bool:
+    def states() -> dict[str, tuple[str, str | None, str | None]]:
+        """Each camera's state and node as this web node shows them, and its holder."""
         held = holders(services)
-        told = [services.media.status(camera) for camera in ids.values()]
-        return all(t["state"] == "online" and t["node"] == held.get(c) for t, c in zip(told, ids.values(), strict=True))
+        told = {name: services.media.status(camera) for name, camera in ids.items()}
+        return {name: (told[name]["state"], told[name]["node"], held.get(camera)) for name, camera in ids.items()}
+
+    def states_told() -> bool:
+        return all(state == "online" and node == holder for state, node, holder in states().values())
 
     try:
         for node in nodes:
             node.start()
         wait_for_spread(services, [2, 2, 2], 60, "six cameras spread two by two over three nodes", nodes)
-        wait_for(states_told, 20, "every camera shown online here, by the node that records it", nodes)
+        wait_for(states_told, 30, "every camera shown online here, by the node that records it", nodes, states)
         with services.db.session() as session:  # a recording-only node answers Prometheus too
             _token, scraper = services.accounts.create_token(
                 session, SYSTEM, name="prometheus", organisation=POLICE, scopes=["metrics:read"]
@@ -352,7 +356,7 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
         print(f"\nfailover after kill -9: {failover:.1f} s (bound {FAILOVER_BOUND:.0f} s)")
         assert failover < FAILOVER_BOUND
         assert set(holders(services)) == set(ids.values()) and victim.name not in holders(services).values()
-        wait_for(states_told, 10, "the moved cameras shown online, by their new node", nodes)
+        wait_for(states_told, 10, "the moved cameras shown online, by their new node", nodes, states)
         wait_for(
             lambda: all(v.frames_since(firsts[lost[0]]) >= 10 for v in viewers),
             15,
