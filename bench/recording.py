@@ -52,6 +52,8 @@ class Side:
     pss_mb: float
     recorded: int
     served: int
+    spans: list[int]
+    """Frames recorded of each camera that has any footage (how long each was recorded)."""
 
     @property
     def lost(self) -> int:
@@ -103,14 +105,22 @@ def counters_in(paths: list[Path]) -> list[int]:
     return found
 
 
-def frame_totals(per_camera: list[list[int]]) -> tuple[int, int]:
+def frame_totals(per_camera: list[list[int]]) -> tuple[int, int, list[int]]:
     recorded = served = 0
+    spans = []
     for counters in per_camera:
         if counters:
             unique = set(counters)
             recorded += len(unique)
             served += max(unique) - min(unique) + 1
-    return recorded, served
+            spans.append(len(unique))
+    return recorded, served, spans
+
+
+def spread(values: list[int]) -> tuple[int, int, int]:
+    """Smallest, median and largest."""
+    ordered = sorted(values) or [0]
+    return ordered[0], ordered[len(ordered) // 2], ordered[-1]
 
 
 def run_belfort(urls: list[str], folder: Path, warmup: float, seconds: float) -> Side:
@@ -130,18 +140,23 @@ def run_belfort(urls: list[str], folder: Path, warmup: float, seconds: float) ->
             )
     services.close()
     env = {**os.environ, "BELFORT_CONFIG": "", "BELFORT_DATABASE__URL": ""}
-    node = subprocess.Popen(
-        [BELFORT, "record", "--data", str(data)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    with (folder / "belfort.log").open("wb") as log:
+        node = subprocess.Popen([BELFORT, "record", "--data", str(data)], env=env, stdout=log, stderr=log)
     try:
         cpu, memory = measure([node.pid], warmup, seconds, len(urls))
     finally:
         node.send_signal(signal.SIGTERM)
         node.wait(60)
+    complaints = [
+        line
+        for line in (folder / "belfort.log").read_text(errors="replace").splitlines()
+        if " WARNING " in line or " ERROR " in line
+    ]
+    if complaints:
+        print(f"  belfort's log: {len(complaints)} warnings or errors, the last: {complaints[-1][:300]}")
     storage = settings.storage_dir
     per_camera = [counters_in(list(d.glob("*/*.mp4"))) for d in storage.iterdir() if d.is_dir()]
-    recorded, served = frame_totals(per_camera)
-    return Side("belfort record (1 process)", cpu, memory, recorded, served)
+    return Side("belfort record (1 process)", cpu, memory, *frame_totals(per_camera))
 
 
 def run_ffmpeg(urls: list[str], folder: Path, warmup: float, seconds: float) -> Side:
@@ -186,8 +201,7 @@ def run_ffmpeg(urls: list[str], folder: Path, warmup: float, seconds: float) -> 
             except subprocess.TimeoutExpired:
                 process.kill()
     per_camera = [counters_in(list((folder / "ffmpeg" / f"cam{i:03d}").glob("*.mkv"))) for i in range(len(urls))]
-    recorded, served = frame_totals(per_camera)
-    return Side("ffmpeg -c copy (1 process per camera)", cpu, memory, recorded, served)
+    return Side("ffmpeg -c copy (1 process per camera)", cpu, memory, *frame_totals(per_camera))
 
 
 def main() -> None:
@@ -215,6 +229,11 @@ def main() -> None:
             print(
                 f"  {side.name:<40} CPU/stream {side.cpu_percent_per_stream:6.2f} %   PSS {side.pss_mb:8.1f} MB   "
                 f"frames recorded {side.recorded} of {side.served} served (lost {side.lost})"
+            )
+            low, middle, high = (frames / clip.fps for frames in spread(side.spans))
+            print(
+                f"  {'':<40} cameras with footage {len(side.spans)} of {count}; seconds recorded per camera:"
+                f" min {low:.1f}, median {middle:.1f}, max {high:.1f}"
             )
         cpu_ratio = belfort.cpu_percent_per_stream / ffmpeg.cpu_percent_per_stream
         mem_ratio = belfort.pss_mb / ffmpeg.pss_mb

@@ -150,6 +150,8 @@ class RecordingSettings(_Section):
     reconnect_max_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
     read_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
     """A camera that sends nothing for this long is treated as offline."""
+    read_threads: Annotated[int, Field(ge=0, le=64)] = 0
+    """Threads that read every camera's RTSP connection (`belfort.media.readloop`); 0: one per core."""
     autostart: bool = True
     """Record enabled cameras whenever `belfort serve` runs."""
 

@@ -1,11 +1,12 @@
 """Ingest: one upstream connection per camera, shared by every consumer.
 
-A thread per camera reads packets from its source, merges the slices of one frame
-(packets with the same timestamp), strips parameter sets into a `TrackInfo`, anchors
-timestamps to the wall clock at connect and keeps them monotonic, and hands each frame
-to its consumers (recorder now; live view and analytics later). When the camera fails
-it reconnects with exponential back-off and tells the consumers, so a gap is recorded.
-Nothing here decodes video.
+Packets from the camera's source are merged into frames (packets with the same timestamp),
+parameter sets stripped into a `TrackInfo`, timestamps anchored to the wall clock at connect
+and kept monotonic, and each frame handed to the consumers (recorder, live view, analytics).
+A thread per camera opens the connection; Belfort's RTSP client is then read by one of the
+node's read loops (`belfort.media.readloop`: a few threads for all cameras), other sources by
+the camera's thread itself. When the camera fails the thread reconnects with exponential
+back-off and tells the consumers, so a gap is recorded. Nothing here decodes video.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from belfort.media import nal
 from belfort.media.fmp4 import TrackInfo, parameter_sets_from_record
@@ -29,6 +31,7 @@ from belfort.media.frames import (
     SourceError,
     StreamInfo,
 )
+from belfort.media.readloop import ReadLoops
 from belfort.timeutil import Clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -220,8 +223,10 @@ class CameraIngest:
         clock: Clock = utcnow,
         backoff: tuple[float, float] = (1.0, 30.0),
         not_before: datetime | None = None,
+        loops: ReadLoops | None = None,
     ) -> None:
         self.camera_id = camera_id
+        self._loops = loops
         self._make_source = make_source
         self._consumers = list(consumers)
         self._clock = clock
@@ -230,6 +235,8 @@ class CameraIngest:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.status = CameraStatus()
+        self._told = ""
+        """The failure last written to the log (a camera retrying for the same reason is not logged again)."""
         self._source: PacketSource | None = None
         self._lost_before = 0
         self._thread = threading.Thread(target=self._run, name=f"ingest-{camera_id[:8]}", daemon=True)
@@ -269,8 +276,16 @@ class CameraIngest:
         return self._lost_before + _frames_dropped(self._source)
 
     def _set_state(self, state: str, error: str = "") -> None:
+        """Change the state shown; the node's log says when a camera comes online or goes
+        offline (once per change, not at every retry)."""
         if self.status.state != state:
             self.status.since = self._clock()
+        if state == "online" and self.status.state != state:
+            log.info("camera %s online", self.camera_id)
+            self._told = ""
+        elif state == "offline" and error != self._told:
+            log.warning("camera %s offline: %s", self.camera_id, error)
+            self._told = error
         self.status.state = state
         if error:
             self.status.last_error = error
@@ -311,18 +326,14 @@ class CameraIngest:
     def _pump(self, source: PacketSource, info: StreamInfo) -> str:
         assembler = FrameAssembler(info, self._clock, self._not_before)
         self.status.codec, self.status.width, self.status.height = info.codec, info.width, info.height
-        online = False
         try:
+            if self._loops is not None and hasattr(source, "unblock"):
+                return self._pump_on_loop(source, assembler)
             while not self._stop.is_set():
                 packet = source.read()
                 if packet is None:
                     return "the camera ended the stream"
-                for frame in assembler.push(packet):
-                    if not online:
-                        online = True
-                        self._set_state("online")
-                        self.status.width, self.status.height = frame.track.width, frame.track.height
-                    self._deliver(frame)
+                self._push(assembler, packet)
             return "recorder stopped"
         except SourceError as exc:
             return str(exc)
@@ -330,6 +341,26 @@ class CameraIngest:
             for frame in assembler.flush():
                 self._deliver(frame)
             self._not_before = assembler.last_wallclock or self._not_before
+
+    def _pump_on_loop(self, source: Any, assembler: FrameAssembler) -> str:
+        """Hand the opened connection to a read loop, which delivers its frames on its own
+        thread; wait (asleep) until the connection leaves the loop, and say why."""
+        assert self._loops is not None
+        units = source.units
+
+        def deliver() -> None:
+            while units:
+                self._push(assembler, units.popleft())
+
+        deliver()  # what came with the answer to PLAY
+        return self._loops.add(source, deliver, self._stop.is_set).wait()
+
+    def _push(self, assembler: FrameAssembler, packet: RawPacket) -> None:
+        for frame in assembler.push(packet):
+            if self.status.state != "online":
+                self._set_state("online")
+                self.status.width, self.status.height = frame.track.width, frame.track.height
+            self._deliver(frame)
 
     def _deliver(self, frame: Frame) -> None:
         self.status.count(len(frame.data))

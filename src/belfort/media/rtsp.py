@@ -718,6 +718,8 @@ class RtspClientSource:
         self._keepalive_interval = DEFAULT_SESSION_TIMEOUT / 2
         self._next_keepalive = 0.0
         self._last_unit_at = 0.0
+        self._last_data_at = 0.0
+        self._nonblocking = False
 
     @property
     def depacketizer(self) -> Depacketizer | None:
@@ -756,29 +758,66 @@ class RtspClientSource:
     def read(self) -> RawPacket | None:
         units = self._units
         while not units:
-            sock = self._socket
-            if sock is None:
+            if not self.receive():
                 return None
-            try:
-                count = sock.recv_into(self._stream.writable())
-            except (BlockingIOError, TimeoutError):
-                raise SourceError(f"no data from the camera for {self.read_timeout:g} s") from None
-            except OSError as exc:
-                reason = exc.strerror or str(exc)
-                raise SourceError(redact_text(f"the connection to the camera broke: {reason}", self.url)) from None
-            if not count:
-                return None
-            now = time.monotonic()
-            self._stream.commit(count, now)
-            if self._stream.messages:
-                self._handle_messages()
-            if now >= self._next_keepalive:
-                self._keep_alive(now)
-            if units:
-                self._last_unit_at = now
-            elif now - self._last_unit_at > self.read_timeout:
-                raise SourceError(f"no video from the camera for {self.read_timeout:g} s")
         return units.popleft()
+
+    @property
+    def units(self) -> deque[RawPacket]:
+        """Whole access units received and not yet taken (`receive` appends, the reader pops)."""
+        return self._units
+
+    def fileno(self) -> int:
+        """The connection's descriptor, for a read loop's selector (after `open`)."""
+        if self._socket is None:
+            raise SourceError("the connection to the camera is closed")
+        return self._socket.fileno()
+
+    def unblock(self) -> None:
+        """From now on `receive` returns at once when nothing has arrived (a read loop calls it
+        when the socket is readable, and `tick` for the time limits)."""
+        assert self._socket is not None
+        self._socket.setblocking(False)
+        self._nonblocking = True
+
+    def receive(self) -> bool:
+        """Receive what the connection has (one read) and parse it into `units`; False once
+        the camera closed the connection. Blocks until data comes, unless `unblock`ed."""
+        sock = self._socket
+        if sock is None:
+            return False
+        try:
+            count = sock.recv_into(self._stream.writable())
+        except BlockingIOError:  # a blocking socket's SO_RCVTIMEO ran out; a non-blocking one is empty
+            if self._nonblocking:
+                return True
+            raise SourceError(f"no data from the camera for {self.read_timeout:g} s") from None
+        except TimeoutError:
+            raise SourceError(f"no data from the camera for {self.read_timeout:g} s") from None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise SourceError(redact_text(f"the connection to the camera broke: {reason}", self.url)) from None
+        if not count:
+            return False
+        now = time.monotonic()
+        self._last_data_at = now
+        self._stream.commit(count, now)
+        if self._stream.messages:
+            self._handle_messages()
+        if self._units:
+            self._last_unit_at = now
+        self.tick(now)
+        return True
+
+    def tick(self, now: float) -> None:
+        """Send a keep-alive when due; fail when the camera sent no data, or no video, for the
+        read timeout (a read loop calls this now and then for idle connections)."""
+        if now >= self._next_keepalive:
+            self._keep_alive(now)
+        if now - self._last_data_at > self.read_timeout:
+            raise SourceError(f"no data from the camera for {self.read_timeout:g} s")
+        if now - self._last_unit_at > self.read_timeout:
+            raise SourceError(f"no video from the camera for {self.read_timeout:g} s")
 
     def close(self) -> None:
         sock = self._socket
@@ -894,7 +933,7 @@ class RtspClientSource:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
         now = time.monotonic()
         self._next_keepalive = now + self._keepalive_interval
-        self._last_unit_at = now
+        self._last_unit_at = self._last_data_at = now
 
     # -- streaming ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ every registry change so a camera enabled in the admin page starts recording at 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -33,6 +34,7 @@ from belfort.media.ingest import CameraIngest
 from belfort.media.leases import CameraLeases
 from belfort.media.live import LiveFeed, LiveHub
 from belfort.media.models import CameraLease, Gap, MediaEvent, Segment, StorageArea
+from belfort.media.readloop import ReadLoops
 from belfort.media.recorder import SegmentRecorder
 from belfort.media.recordings import clip_rows_overlapping
 from belfort.media.recovery import RecoveryReport, recover
@@ -181,6 +183,8 @@ class MediaService:
         self._handovers: list[threading.Thread] = []
         self._leaving: set[uuid.UUID] = set()
         """Cameras being stopped and handed back: not started again until that is done."""
+        self.read_loops = ReadLoops(settings.recording.read_threads or os.cpu_count() or 1)
+        """The threads reading every camera connection (`belfort.media.readloop`)."""
         self._stopping = threading.Event()
         self._keeper: threading.Thread | None = None
 
@@ -199,6 +203,7 @@ class MediaService:
         with self.db.session() as session:
             self.recovery = recover(session, self.storage, self.cameras.camera_ids(session), self._clock)
         self.index.start()
+        self.read_loops.start()
         self.sync_cameras()
         self._stopping.clear()
         self._keeper = threading.Thread(target=self._keep_holds, name="camera-holds", daemon=True)
@@ -224,6 +229,7 @@ class MediaService:
                 )
             except Exception:
                 log.warning("camera holds not handed back; they run out by themselves", exc_info=True)
+        self.read_loops.stop()
         self.index.stop()
         self.storage.unlock()
         self.storage = None
@@ -393,6 +399,7 @@ class MediaService:
             self._clock,
             (recording.reconnect_min_seconds, recording.reconnect_max_seconds),
             not_before=resume_after,
+            loops=self.read_loops,
         )
         ingest.start()
         return _Running(ingest, recorder, feed, (url, transport), analysers)
