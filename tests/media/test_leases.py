@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from belfort.app import Services
 from belfort.db import Database
-from belfort.media.leases import CameraLeases, Hold
+from belfort.media.leases import NEVER_HELD, CameraLeases, Hold
 from belfort.media.models import CameraLease, Gap, Segment
 from belfort.settings import NodeSettings
 from belfort.timeutil import FrozenClock
@@ -165,6 +165,24 @@ def test_a_node_does_not_take_back_what_it_handed_to_a_joining_node(services: Se
         platform.wait(2)
     assert platform.holders() == Counter({"a": 2, "b": 2, "c": 2})
     assert set(platform.held_in_memory()) == platform.cameras
+
+
+def test_new_cameras_get_a_row_held_by_nobody_and_are_taken_from_it(services: Services, clock: FrozenClock) -> None:
+    """Each enabled camera gets a hold row before any node takes it, so taking is always an
+    update that skips rows another node is taking; such a row is nobody's hold."""
+    platform = Platform(services.db, clock, 5)
+    platform.node("a", capacity=2)
+    platform.round()
+    with services.db.session() as session:
+        rows = {row.camera_id: row for row in session.scalars(select(CameraLease))}
+    assert set(rows) == platform.cameras
+    unheld = [row for row in rows.values() if row.node == NEVER_HELD]
+    assert len(unheld) == 3 and {row.epoch for row in unheld} == {0}, "just started: it takes its capacity"
+    assert {row.epoch for row in rows.values() if row.node == "a"} == {1}
+    assert platform.holders() == Counter({"a": 2}), "a row held by nobody is no node's hold"
+    platform.node("b", capacity=3)
+    platform.round()
+    assert platform.holders() == Counter({"a": 2, "b": 3})
 
 
 def test_cameras_beyond_every_capacity_are_still_recorded_once_the_nodes_have_settled(

@@ -33,16 +33,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from belfort.db import Database
+from belfort.db.base import UTCDateTime
 from belfort.media.models import CameraLease
 from belfort.settings import NodeSettings
 from belfort.timeutil import Clock, utcnow
 
 log = logging.getLogger(__name__)
+
+NEVER_HELD = ""
+"""The node of a camera's hold row before any node held it (node names are never empty)."""
 
 Recorders = Callable[[Session], dict[str, int]]
 """The live recording nodes of the platform, by name, with their capacity."""
@@ -74,6 +78,7 @@ class _Round:
     session: Session
     settled: Settled
     rows: dict[uuid.UUID, Any]
+    """This node's holds and the run-out ones: the only rows a round reads whole."""
     enabled: set[uuid.UUID]
     now: datetime
     expiry: datetime
@@ -114,6 +119,10 @@ class CameraLeases:
         self._first_round: float | None = None
         self._handed_back: set[uuid.UUID] = set()
         """Cameras this process gave up to another node: not its own to take back at once."""
+        self._known: set[uuid.UUID] = set()
+        """Cameras that have a hold row (held now or before); read whole now and then, else
+        only for cameras not known yet."""
+        self._rounds = 0
         self._lock = threading.Lock()
 
     @property
@@ -137,16 +146,18 @@ class CameraLeases:
         if self._first_round is None:
             self._first_round = settled.started
         now = self._clock()
+        self._register(enabled, now)
         with self.db.session() as session:
-            # plain rows, not entities: a node reads every hold each round (8000 for a region)
-            rows = {row.camera_id: row for row in session.execute(select(*CameraLease.__table__.c))}
+            # plain rows, not entities, and only those a round can use: a region has 8000
+            # holds, and reading them all made a round cost 0.2 s of CPU on every node
+            rows, loads = self._read(session, enabled, now)
             self._renew(
                 _Round(session, settled, rows, enabled, now, now + timedelta(seconds=self.settings.lease_seconds))
             )
         renewed = dict(settled.held)
         try:
             with self.db.session() as session:
-                self._settle(session, settled, enabled, rows, now)
+                self._settle(session, settled, enabled, rows, loads, now)
         except Exception:  # what it took is rolled back: hold only what was renewed
             log.warning("node %s: no camera taken this round; the next one tries again", self.node, exc_info=True)
             settled.held, settled.give_up = renewed, set()
@@ -189,12 +200,67 @@ class CameraLeases:
 
     # -- one round ---------------------------------------------------------------------
 
+    def _register(self, enabled: set[uuid.UUID], now: datetime) -> None:
+        """Give every enabled camera a hold row, held by nobody (`NEVER_HELD`), in a short
+        transaction of its own: taking is then always an update of an existing row, which
+        skips rows another node is taking rather than wait (inserting the same new camera,
+        40 nodes starting at once waited on each other until the lock timeout). Which
+        cameras have a row is kept in memory (`_known`), read whole every 20 rounds."""
+        table = CameraLease.__table__
+        try:
+            with self.db.session() as session:
+                if self._rounds % 20 == 0:
+                    self._known = set(session.scalars(select(table.c.camera_id)))
+                unknown = sorted(enabled - self._known)
+                for chunk in _chunks(unknown):
+                    self._known |= set(session.scalars(select(table.c.camera_id).where(table.c.camera_id.in_(chunk))))
+            missing = [camera_id for camera_id in unknown if camera_id not in self._known]
+            # a transaction per statement of 500: nodes starting at once wait for each other
+            # one statement at a time, never for a whole registration
+            for chunk in _chunks(missing, 500):  # in camera order, as everywhere: no deadlock
+                with self.db.session() as session:
+                    _register_unheld(session, chunk, now)
+                self._known |= set(chunk)
+        except Exception:  # the cameras are taken by an insert in the round then
+            log.warning("node %s: new cameras not registered; the round takes them itself", self.node, exc_info=True)
+        self._rounds += 1
+
+    def _read(
+        self, session: Session, enabled: set[uuid.UUID], now: datetime
+    ) -> tuple[dict[uuid.UUID, Any], Counter[str]]:
+        """The rows this round may act on, and how many live holds each node has. The rows:
+        this node's, those run out for a whole hold (their node died), and a random sample of
+        the other free ones, as many as the node could take (at a cold start all 8000 are
+        free, and 40 nodes reading them all every round starved each other of CPU)."""
+        table = CameraLease.__table__
+        abandoned = now - timedelta(seconds=self.settings.lease_seconds)
+        mine_or_stranded = (table.c.node == self.node) | (
+            (table.c.expires_at <= abandoned) & (table.c.node != NEVER_HELD)
+        )
+        rows = {row.camera_id: row for row in session.execute(select(*table.c).where(mine_or_stranded))}
+        sample = (
+            select(*table.c)
+            .where(table.c.expires_at <= now, ~mine_or_stranded)
+            .order_by(func.random())
+            .limit(2 * self.settings.capacity + 100)
+        )
+        rows |= {row.camera_id: row for row in session.execute(sample)}
+        loads = Counter(
+            dict(
+                session.execute(
+                    select(table.c.node, func.count()).where(table.c.expires_at > now).group_by(table.c.node)
+                ).all()
+            )
+        )
+        return rows, loads
+
     def _settle(
         self,
         session: Session,
         settled: Settled,
         enabled: set[uuid.UUID],
         rows: dict[uuid.UUID, Any],
+        counted: Counter[str],
         now: datetime,
     ) -> None:
         step = _Round(session, settled, rows, enabled, now, now + timedelta(seconds=self.settings.lease_seconds))
@@ -203,11 +269,9 @@ class CameraLeases:
         recorders[self.node] = self.settings.capacity
         total = sum(recorders.values())
         count = len(enabled)
-        loads = Counter(
-            row.node
-            for row in rows.values()
-            if row.camera_id in enabled and row.expires_at > now and row.node in recorders and row.node != self.node
-        )
+        # live holds of the other recording nodes (a disabled camera's hold counts until its
+        # holder's next round hands it back)
+        loads = Counter({node: held for node, held in counted.items() if node in recorders and node != self.node})
         loads[self.node] = len(settled.held)
 
         def floor_share(node: str) -> int:
@@ -222,7 +286,8 @@ class CameraLeases:
         above = [other for other in recorders if loads[other] > floor_share(other)]
         if deficit and len(settled.held) > floor_share(self.node) and above:
             give = min(len(settled.held) - floor_share(self.node), -(-deficit // len(above)))
-            newest = sorted(settled.held, key=lambda camera_id: rows[camera_id].acquired_at, reverse=True)
+            acquired = {camera_id: row.acquired_at for camera_id, row in rows.items()}
+            newest = sorted(settled.held, key=lambda camera_id: acquired.get(camera_id, now), reverse=True)
             settled.give_up = set(newest[:give])
         self._take(step, 0 if settled.give_up else share - len(settled.held))
 
@@ -267,12 +332,15 @@ class CameraLeases:
         abandoned = step.now - timedelta(seconds=self.settings.lease_seconds)
         with self._lock:
             handed_back = set(self._handed_back)
-        for camera_id in step.enabled - set(step.settled.held) - step.settled.lost:
+        never_held = step.enabled - self._known
+        for camera_id in (set(step.rows) & step.enabled | never_held) - set(step.settled.held) - step.settled.lost:
             row = step.rows.get(camera_id)
             if row is not None and row.node == self.node and camera_id not in handed_back:
                 own.append(camera_id)
-            elif row is None or row.expires_at <= step.now:
-                (stranded if row is not None and row.expires_at <= abandoned else free).append(camera_id)
+            elif row is None or row.node == NEVER_HELD:
+                free.append(camera_id)
+            elif row.expires_at <= step.now:
+                (stranded if row.expires_at <= abandoned else free).append(camera_id)
         random.shuffle(free)  # nodes taking at once pick different cameras...
         chosen = own + stranded + free[: max(0, room - len(own) - len(stranded))]
         table = CameraLease.__table__
@@ -284,6 +352,7 @@ class CameraLeases:
             row = step.rows.get(camera_id)
             if row is None:
                 taken = self._insert(step.session, camera_id, step.now, step.expiry)
+                self._known.add(camera_id)  # taken here, or by another node just before
                 hold = Hold(1)
             elif camera_id not in free_now:
                 continue
@@ -308,22 +377,47 @@ class CameraLeases:
                 step.settled.held[camera_id] = hold
 
     def _insert(self, session: Session, camera_id: uuid.UUID, now: datetime, expiry: datetime) -> bool:
-        values = {
-            "camera_id": camera_id,
-            "node": self.node,
-            "epoch": 1,
-            "acquired_at": now,
-            "renewed_at": now,
-            "expires_at": expiry,
-            "written_until": None,
-        }
+        values = {**_unheld(camera_id, now), "node": self.node, "epoch": 1, "expires_at": expiry}
         table = CameraLease.__table__
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-        else:  # pragma: no cover - Belfort runs on these two
-            statement = insert(table).values(**values)
+        statement = _insert_nothing_on_conflict(session, table).values(**values)
         # the row count of an INSERT .. ON CONFLICT is not told on PostgreSQL: the returned row is
         return session.execute(statement.returning(table.c.camera_id)).first() is not None
+
+
+def _unheld(camera_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    """A hold row of a camera nobody has held yet (run out already, epoch 0)."""
+    return {
+        "camera_id": camera_id,
+        "node": NEVER_HELD,
+        "epoch": 0,
+        "acquired_at": now,
+        "renewed_at": now,
+        "expires_at": now,
+        "written_until": None,
+    }
+
+
+_REGISTER_ON_POSTGRESQL = text(
+    "INSERT INTO camera_lease (camera_id, node, epoch, acquired_at, renewed_at, expires_at, written_until) "
+    "SELECT unnest(CAST(:ids AS uuid[])), :node, 0, :now, :now, :now, NULL ON CONFLICT DO NOTHING"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _register_unheld(session: Session, cameras: list[uuid.UUID], now: datetime) -> None:
+    """Hold rows for `cameras`, held by nobody; those that have one already are left alone.
+    On PostgreSQL one statement with one array (40 nodes starting at once each compiled a
+    500-row insert 16 times over, and starved each other of CPU)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_REGISTER_ON_POSTGRESQL, {"ids": [str(c) for c in cameras], "node": NEVER_HELD, "now": now})
+        return
+    table = CameraLease.__table__
+    session.execute(_insert_nothing_on_conflict(session, table), [_unheld(c, now) for c in cameras])
+
+
+def _insert_nothing_on_conflict(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return insert(table)  # pragma: no cover - Belfort runs on these two
