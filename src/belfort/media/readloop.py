@@ -98,11 +98,13 @@ class ReadLoop:
         """Put an opened connection on this loop (from any thread)."""
         source.unblock()
         reading = Reading(source, deliver, stopping, self)
-        with self._lock:
+        with self._lock:  # the loop ends under this lock too: a connection is never left waiting
+            if self._stop or not self._thread.is_alive():  # stopped, or never started
+                reading.reason = "recorder stopped"
+                reading.done.set()
+                return reading
             self._arriving.append(reading)
         self._wake()
-        if self._stop or not self._thread.is_alive():
-            self._end(reading, "recorder stopped")
         return reading
 
     def _wake(self) -> None:
@@ -124,7 +126,11 @@ class ReadLoop:
                 if now >= next_tick:
                     next_tick = now + TICK_SECONDS
                     self._tick(now)
+        except Exception:
+            log.exception("%s: the read loop failed; its cameras reconnect", self.name)
         finally:
+            with self._lock:
+                self._stop = True
             self._take_arrivals()
             for reading in list(self._readings.values()):
                 self._end(reading, "recorder stopped")
