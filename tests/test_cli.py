@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,22 @@ def test_a_busy_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         holder.close()
     assert result.exit_code == 1, result.output
     assert result.output.startswith("belfort: the database is busy") and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [("serve",), ("record", "--node", "rec-a"), ("demo",)])
+def test_a_port_in_use_is_one_line_before_anything_starts(tmp_path: Path, command: tuple[str, ...]) -> None:
+    data = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, [*command, "--port", str(port), "--data", str(data)], env=ENV)
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"belfort: cannot listen on 127.0.0.1:{port}: Address already in use; "
+        "stop what uses it or choose another --port\n"
+    )
+    assert not (data / "recordings").exists(), "nothing recorded, nothing seeded"
 
 
 def test_the_camera_kinds_offered_are_the_registrys() -> None:

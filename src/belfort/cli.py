@@ -8,12 +8,13 @@ usage, 1 otherwise); they never print a traceback.
 from __future__ import annotations
 
 import getpass
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from sqlalchemy.exc import DBAPIError
@@ -36,7 +37,7 @@ def cli_actor() -> Actor:
     return system_actor(f"cli:{getpass.getuser()}")
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"belfort: {message}", err=True)
     sys.exit(code)
 
@@ -111,22 +112,37 @@ def main() -> None:
     make_files_private()
 
 
-def _serve(services: Any, host: str, port: int) -> None:
+def _listening(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything starts: a port in use is one line and
+    exit code 1, not a node that records for a few seconds and then stops."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        fail(f"cannot listen on {host}:{port}: {error.strerror}; stop what uses it or choose another --port", 1)
+    return sock
+
+
+def _serve(services: Any, listener: socket.socket) -> None:
     from belfort.web.app import create_app
 
     services.exports.resume()
     services.anpr.start()
-    _run_http(services, create_app(services), host, port, access_log=True)
+    _run_http(services, create_app(services), listener, access_log=True)
 
 
-def _run_http(services: Any, app: Any, host: str, port: int, access_log: bool) -> None:
-    """Serve `app` with uvicorn until SIGTERM or Ctrl-C, logging as the settings say."""
+def _run_http(services: Any, app: Any, listener: socket.socket, access_log: bool) -> None:
+    """Serve `app` with uvicorn on `listener` until SIGTERM or Ctrl-C, logging as the settings say."""
     import uvicorn
 
     from belfort.logs import log_config
     from belfort.web.app import server_config
 
     server = services.settings.server
+    host, port = listener.getsockname()[:2]
     config = server_config(
         app,
         host=host,
@@ -135,7 +151,7 @@ def _run_http(services: Any, app: Any, host: str, port: int, access_log: bool) -
         log_level=server.log_level,
         access_log=access_log,
     )
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 @main.command()
@@ -146,12 +162,13 @@ def _run_http(services: Any, app: Any, host: str, port: int, access_log: bool) -
 def serve(settings: Settings, host: str | None, port: int | None, node: str | None) -> None:
     """Run the platform: web app and API."""
     _name_node(settings, node)
+    listener = _listening(host or settings.server.host, port or settings.server.port)
     with opened(settings) as services:
         services.start_node()
         if settings.recording.autostart and "recorder" in settings.node.roles:
             services.start_recording()
         services.start_alarms()
-        _serve(services, host or settings.server.host, port or settings.server.port)
+        _serve(services, listener)
 
 
 @main.command()
@@ -167,6 +184,7 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
         settings.data_dir = Path("./demo-data")
     if "reader_fps" not in settings.anpr.model_fields_set:
         settings.anpr.reader_fps = 1.0  # the demo's ANPR camera shares two cores with six others
+    listener = None if no_serve else _listening(host or settings.server.host, port or settings.server.port)
     with opened(settings) as services:
         accounts = seed_demo(services)
         address = f"http://{host or settings.server.host}:{port or settings.server.port}"
@@ -174,14 +192,14 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
         click.echo(f"{'user':<12}{'role':<12}{'organisation':<20}password")
         for account in accounts:
             click.echo(f"{account.username:<12}{account.role:<12}{account.organisation:<20}{account.password}")
-        if no_serve:
+        if listener is None:
             return
         services.start_node()
         services.start_recording()
         services.start_alarms()
         click.echo(f"Recording {len(services.media.running_cameras())} simulated cameras into {settings.storage_dir}")
         click.echo(f"Open {address} and sign in with one of the accounts above.")
-        _serve(services, host or settings.server.host, port or settings.server.port)
+        _serve(services, listener)
 
 
 def _name_node(settings: Settings, node: str | None) -> None:
@@ -997,6 +1015,8 @@ def record(settings: Settings, node: str | None, host: str | None, port: int | N
     import threading
 
     _name_node(settings, node)
+    serving = bool(settings.node.url) or port is not None
+    listener = _listening(host or settings.server.host, port or settings.server.port) if serving else None
     with opened(settings) as services:
         services.start_node()
         services.start_recording()
@@ -1004,12 +1024,10 @@ def record(settings: Settings, node: str | None, host: str | None, port: int | N
         if report is not None and not report.clean:
             click.echo(f"recovery: {report.summary()}")
         click.echo(f"recording into {services.settings.storage_dir}; stop with Ctrl-C")
-        if settings.node.url or port is not None:
+        if listener is not None:
             from belfort.web.app import create_node_app
 
-            _run_http(
-                services, create_node_app(services), host or settings.server.host, port or settings.server.port, False
-            )
+            _run_http(services, create_node_app(services), listener, False)
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

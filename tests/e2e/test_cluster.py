@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -49,6 +48,7 @@ from tests.e2e.test_playback import state_purpose, wait_until_playing, x_of
 from tests.e2e.test_rtsp_recording import BELFORT, add_cameras
 from tests.support.cameras import Clip, RtspCameraServer, cached_clip, read_frame_counters
 from tests.support.nats import NatsServer
+from tests.support.ports import free_port
 from tests.support.postgres import PostgresCluster
 from tests.support.proxy import TcpRelay
 
@@ -111,8 +111,16 @@ class Node:
             "BELFORT_NODE__URL": f"http://127.0.0.1:{self.port}",
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.stopped = False  # by the test, with kill() or stop()
+
+    def died(self) -> int | None:
+        """The exit status of a node that ended without the test ending it."""
+        if self.process is None or self.stopped:
+            return None
+        return self.process.poll()
 
     def start(self) -> None:
+        self.stopped = False
         if not (self.folder / "keys").exists():  # the nodes of a site share its keys
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             shutil.copytree(self.keys, self.folder / "keys")
@@ -127,12 +135,14 @@ class Node:
     def kill(self) -> float:
         """`kill -9`; the wall-clock time of the kill."""
         assert self.process is not None
+        self.stopped = True
         self.process.send_signal(signal.SIGKILL)
         killed_at = time.time()
         self.process.wait(10)
         return killed_at
 
     def stop(self) -> None:
+        self.stopped = True
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -186,12 +196,6 @@ class LiveWatcher:
         self._thread.join(5)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def holders(services: Services) -> dict[uuid.UUID, str]:
     """Each camera's holder, among holds that have not run out."""
     now = utcnow()
@@ -212,10 +216,26 @@ def wait_for(
     while time.monotonic() - started < seconds:
         if condition():
             return time.monotonic() - started
+        dead = [node for node in nodes if node.died() is not None]
+        if dead:
+            logs = "\n".join(f"--- {node.name} (exit status {node.died()})\n{node.log()}" for node in dead)
+            raise AssertionError(f"{what}: a node ended by itself\n{logs}")
         time.sleep(0.2)
     seen = f" (last: {shown()})" if shown is not None else ""
     logs = "\n".join(f"--- {node.name}\n{node.log()}" for node in nodes)
     raise AssertionError(f"{what}: not within {seconds:.0f} s{seen}\n{logs}")
+
+
+def scrape(node: Node, token: str) -> str:
+    """The node's /metrics as Prometheus reads it; a node that does not answer fails with its log."""
+    address = f"http://127.0.0.1:{node.port}/metrics"
+    request = urllib.request.Request(address, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (a loopback test address)
+            return str(answer.read().decode())
+    except OSError as error:
+        state = "running" if node.process is not None and node.process.poll() is None else f"exit {node.died()}"
+        raise AssertionError(f"node {node.name} ({state}) did not answer /metrics: {error}\n{node.log()}") from None
 
 
 def wait_for_spread(services: Services, counts: list[int], seconds: float, what: str, nodes: list[Node]) -> None:
@@ -317,11 +337,7 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
             _token, scraper = services.accounts.create_token(
                 session, SYSTEM, name="prometheus", organisation=POLICE, scopes=["metrics:read"]
             )
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{nodes[0].port}/metrics", headers={"Authorization": f"Bearer {scraper}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (a loopback test address)
-            assert 'belfort_cameras{state="online"} 2.0' in answer.read().decode()
+        assert 'belfort_cameras{state="online"} 2.0' in scrape(nodes[0], scraper)
         victim = nodes[1]
         lost = [camera_id for camera_id, node in holders(services).items() if node == victim.name]
         # two viewers on this web node of a camera the victim records: one upstream connection

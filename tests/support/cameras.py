@@ -395,6 +395,12 @@ class RtspCameraServer:
         self.port = int(fields["port"])
 
     def stop(self) -> None:
+        """Stop the server; one that had stopped by itself under a test is an error naming why."""
+        if self.process is not None and self.process.poll() is not None:
+            self._fail("the camera server had stopped by itself")
+        self._halt()
+
+    def _halt(self) -> None:
         process, self.process = self.process, None
         if process is not None:
             if process.poll() is None:
@@ -471,7 +477,7 @@ class RtspCameraServer:
     def _fail(self, message: str) -> None:
         stderr = self.stderr_text().strip()
         returncode = self.process.poll() if self.process is not None else None
-        self.stop()
+        self._halt()
         details = f" (exit status {returncode})" if returncode is not None else ""
         raise CameraServerError(
             f"{message}{details}; command: {' '.join(self.command())}\nserver stderr:\n{stderr[-4000:] or '(empty)'}"

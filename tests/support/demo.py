@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from tests.support.ports import free_port
+
 BELFORT = str(Path(sys.executable).parent / "belfort")
 DEMO_ENV = {**os.environ, "BELFORT_CONFIG": "", "BELFORT_DATABASE__URL": ""}
 
@@ -24,12 +25,6 @@ class RunningDemo:
     base_url: str
     accounts: dict[str, str]
     """Password by user name, as the demo printed them."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -9,15 +9,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 
 class NatsUnavailable(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class NatsServer:
@@ -34,7 +30,7 @@ class NatsServer:
         binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
         if not Path(binary).exists():
             raise NatsUnavailable("nats-server is not installed: run scripts/install-test-deps.sh")
-        self.port = _free_port()
+        self.port = free_port()
         log = (self.folder / "nats.log").open("wb")
         arguments = [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.folder / "store")]
         self.process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT)

@@ -12,13 +12,14 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+
+from tests.support.ports import free_port
 
 TEST_USER = "belfort-test"
 
@@ -36,12 +37,6 @@ def _binary(name: str) -> str:
             "or `apt-get install postgresql`"
         )
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _as_user() -> list[str]:
@@ -62,7 +57,7 @@ class PostgresCluster:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="belfort-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = self.root / "postgres.log"
 

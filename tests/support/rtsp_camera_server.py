@@ -484,6 +484,18 @@ class CameraServer:
         return 1 if self.failed.is_set() else 0
 
 
+def _warm_up(gst: Any) -> None:
+    """Touch, in this thread and before any other starts, what the feeder uses of an appsrc.
+
+    PyGObject builds a class's attributes on first use and that is not thread-safe: when the
+    feeder's first `appsrc.current_state` raced the main loop wrapping the media's appsrc, it
+    failed with "argument 1: Must be Gst.Element, not AppSrc" and the server stopped."""
+    appsrc = gst.ElementFactory.make("appsrc", None)
+    _ = appsrc.current_state, gst.State.PLAYING, appsrc.push_buffer
+    appsrc.get_property("current-level-bytes")
+    gst.Buffer.new_wrapped(b"\0")
+
+
 def serve(args: argparse.Namespace) -> int:
     import gi
 
@@ -494,6 +506,7 @@ def serve(args: argparse.Namespace) -> int:
     from gi.repository import GLib, Gst, GstApp, GstRtspServer  # noqa: F401
 
     Gst.init(None)
+    _warm_up(Gst)
     return CameraServer(args, Gst, GLib, GstRtspServer).run(control_stdin=args.control_stdin)
 
 
