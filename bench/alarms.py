@@ -214,8 +214,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds of alarms per rate")
     parser.add_argument("--premises", type=int, default=0, help="premises to seed (default: enough for the run)")
+    parser.add_argument(
+        "--rates", type=int, nargs="+", default=list(RATES), help="alarms a second to measure (default: 1 10 100)"
+    )
     args = parser.parse_args()
-    needed = sum(max(int(rate * args.seconds), 10) for rate in RATES)
+    rates = tuple(args.rates)
+    needed = sum(max(int(rate * args.seconds), 10) for rate in rates)
     with tempfile.TemporaryDirectory(prefix="belfort-bench-alarms-") as folder:
         data = Path(folder) / "belfort"
         started = time.monotonic()
@@ -241,7 +245,7 @@ def main() -> None:
             listener.start()
             used = iter(enumerate(accounts))
             results: dict[int, tuple[float, float]] = {}
-            for rate in RATES:
+            for rate in rates:
                 batch = [next(used) for _ in range(max(int(rate * args.seconds), 10))]
                 sent = paced(rate, args.seconds, lambda i, batch=batch: send("127.0.0.1", port, batch[i][1], i + 1))
                 names = [f"Premises {n:04d}" for n, _account in batch]
@@ -257,9 +261,9 @@ def main() -> None:
             log = server.log.read_text(errors="replace")
         finally:
             server.stop()
-        bare = baseline(RATES, args.seconds)
+        bare = baseline(rates, args.seconds)
     rows = []
-    for rate in RATES:
+    for rate in rates:
         p50, p99 = results[rate]
         b50, b99 = bare[rate]
         rows.append([f"{rate}/s", f"{p50:.0f}", f"{p99:.0f}", f"{b50:.1f}", f"{b99:.1f}", f"{p99 / b99:.1f}x"])
@@ -272,7 +276,9 @@ def main() -> None:
         )
     )
     worst = max(p99 for _p50, p99 in results.values())
-    print(f"target p99 < 1000 ms at 100/s: {'met' if results[100][1] < 1000 else 'NOT met'} (worst p99 {worst:.0f} ms)")
+    if 100 in results:
+        met = "met" if results[100][1] < 1000 else "NOT met"
+        print(f"target p99 < 1000 ms at 100/s: {met} (worst p99 {worst:.0f} ms)")
     if any(word in log for word in ("Traceback", "ERROR")):
         print("the server logged errors during the run: the figures are suspect")
 

@@ -134,6 +134,9 @@ def test_a_build_read_while_the_lists_change_is_read_again(
         return found
 
     monkeypatch.setattr(hotlists, "_entries_in_force", read_while_another_process_imports)
-    assert hotlists.build_now(organisation)
+    try:
+        assert hotlists.build_now(organisation)
+    finally:
+        other.stop()
     assert reads == [20, 1]
     assert hits(hotlists, organisation, "2NEW222") and not hits(hotlists, organisation, "1OLD001")

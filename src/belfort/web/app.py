@@ -242,6 +242,17 @@ def create_node_app(services: Services) -> FastAPI:
     return app
 
 
+# Endpoints are module functions, never closures over an app: FastAPI keeps up to 4096 of
+# them in a module-level cache, and a closure there kept its app and all the app's services
+# (a database engine, threads' state) alive long after the app was gone.
+def _openapi(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+def _docs() -> HTMLResponse:
+    return HTMLResponse(DOCS_PAGE)
+
+
 def create_app(services: Services) -> FastAPI:
     app = FastAPI(
         title="Belfort",
@@ -258,13 +269,9 @@ def create_app(services: Services) -> FastAPI:
 
     app.get("/api/health", tags=["system"], summary="Liveness and database check (no sign-in needed)")(_health)
 
-    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(current_identity)])
-    def openapi() -> JSONResponse:
-        return JSONResponse(app.openapi())
-
-    @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(current_identity)])
-    def docs() -> HTMLResponse:
-        return HTMLResponse(DOCS_PAGE)
+    signed_in = [Depends(current_identity)]
+    app.get("/openapi.json", include_in_schema=False, dependencies=signed_in)(_openapi)
+    app.get("/api/docs", include_in_schema=False, dependencies=signed_in)(_docs)
 
     for router in (
         auth.router,
