@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' support: ports, servers
+
+from tests.support.ports import free_port
+
 BELFORT = str(Path(sys.executable).parent / "belfort")
 TICKS = os.sysconf("SC_CLK_TCK")
 PROBLEM_WORDS = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Exception")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class ServeProcess:

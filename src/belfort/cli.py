@@ -112,9 +112,12 @@ def main() -> None:
     make_files_private()
 
 
-def _listening(host: str, port: int) -> socket.socket:
-    """The server's socket, bound before anything starts: a port in use is one line and
-    exit code 1, not a node that records for a few seconds and then stops."""
+def _listening(settings: Settings, host: str | None, port: int | None) -> socket.socket:
+    """The server's socket (`--host`/`--port` over `[server]`), bound before anything starts:
+    a port in use is one line and exit code 1, not a node that records for a few seconds and
+    then stops."""
+    host = host or settings.server.host
+    port = port or settings.server.port
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -162,7 +165,7 @@ def _run_http(services: Any, app: Any, listener: socket.socket, access_log: bool
 def serve(settings: Settings, host: str | None, port: int | None, node: str | None) -> None:
     """Run the platform: web app and API."""
     _name_node(settings, node)
-    listener = _listening(host or settings.server.host, port or settings.server.port)
+    listener = _listening(settings, host, port)
     with opened(settings) as services:
         services.start_node()
         if settings.recording.autostart and "recorder" in settings.node.roles:
@@ -184,7 +187,7 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
         settings.data_dir = Path("./demo-data")
     if "reader_fps" not in settings.anpr.model_fields_set:
         settings.anpr.reader_fps = 1.0  # the demo's ANPR camera shares two cores with six others
-    listener = None if no_serve else _listening(host or settings.server.host, port or settings.server.port)
+    listener = None if no_serve else _listening(settings, host, port)
     with opened(settings) as services:
         accounts = seed_demo(services)
         address = f"http://{host or settings.server.host}:{port or settings.server.port}"
@@ -1016,7 +1019,7 @@ def record(settings: Settings, node: str | None, host: str | None, port: int | N
 
     _name_node(settings, node)
     serving = bool(settings.node.url) or port is not None
-    listener = _listening(host or settings.server.host, port or settings.server.port) if serving else None
+    listener = _listening(settings, host, port) if serving else None
     with opened(settings) as services:
         services.start_node()
         services.start_recording()

@@ -24,12 +24,8 @@ def _first_ephemeral() -> int:
 
 def free_port() -> int:
     """A port nothing listens on, outside the kernel's ephemeral range when there is room."""
-    top = _first_ephemeral() - 1
-    if top - LOWEST < 1000:
-        candidates: list[int] = []
-    else:
-        candidates = random.sample(range(LOWEST, top), 50)
-    for port in candidates:
+    below = range(LOWEST, _first_ephemeral())
+    for port in random.sample(below, 50) if len(below) >= 1000 else []:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
