@@ -113,9 +113,10 @@ def main() -> None:
 
 
 def _listening(settings: Settings, host: str | None, port: int | None) -> socket.socket:
-    """The server's socket (`--host`/`--port` over `[server]`), bound before anything starts:
-    a port in use is one line and exit code 1, not a node that records for a few seconds and
-    then stops."""
+    """The server's socket (`--host`/`--port` over `[server]`), bound and listening before
+    anything starts: a port in use is one line and exit code 1, not a node that records for a
+    few seconds and then stops; and a request that comes while the node is still starting waits
+    in the socket's queue instead of being refused."""
     host = host or settings.server.host
     port = port or settings.server.port
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -123,6 +124,7 @@ def _listening(settings: Settings, host: str | None, port: int | None) -> socket
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)
     except OSError as error:
         sock.close()
         fail(f"cannot listen on {host}:{port}: {error.strerror}; stop what uses it or choose another --port", 1)
@@ -1021,6 +1023,11 @@ def record(settings: Settings, node: str | None, host: str | None, port: int | N
     serving = bool(settings.node.url) or port is not None
     listener = _listening(settings, host, port) if serving else None
     with opened(settings) as services:
+        app = None
+        if listener is not None:  # built before recording starts, so the node answers soon after
+            from belfort.web.app import create_node_app
+
+            app = create_node_app(services)
         services.start_node()
         services.start_recording()
         report = services.media.recovery
@@ -1028,9 +1035,7 @@ def record(settings: Settings, node: str | None, host: str | None, port: int | N
             click.echo(f"recovery: {report.summary()}")
         click.echo(f"recording into {services.settings.storage_dir}; stop with Ctrl-C")
         if listener is not None:
-            from belfort.web.app import create_node_app
-
-            _run_http(services, create_node_app(services), listener, False)
+            _run_http(services, app, listener, False)
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

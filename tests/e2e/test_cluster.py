@@ -110,6 +110,7 @@ class Node:
             "BELFORT_RECORDING__SEGMENT_SECONDS": "30",
             "BELFORT_NODE__URL": f"http://127.0.0.1:{self.port}",
         }
+        self.health = f"http://127.0.0.1:{self.port}/api/health"
         self.process: subprocess.Popen[bytes] | None = None
         self.stopped = False  # by the test, with kill() or stop()
 
@@ -331,6 +332,7 @@ def test_a_killed_node_s_cameras_record_again_on_the_others_within_30_s(
     try:
         for node in nodes:
             node.start()
+        wait_for(lambda: all(_answers(node.health) for node in nodes), 60, "every node answering", nodes)
         wait_for_spread(services, [2, 2, 2], 60, "six cameras spread two by two over three nodes", nodes)
         wait_for(states_told, 30, "every camera shown online here, by the node that records it", nodes, states)
         with services.db.session() as session:  # a recording-only node answers Prometheus too
@@ -516,7 +518,7 @@ def test_a_hit_read_on_one_web_node_reaches_an_operator_on_another(
     try:
         other.start()
         wait_for(
-            lambda: _answers(f"http://127.0.0.1:{other.port}/api/health"), 60, "the second web node answering", [other]
+            lambda: _answers(other.health), 60, "the second web node answering", [other]
         )
         panel = wall_hits(page, f"http://127.0.0.1:{other.port}")
         sent = time.monotonic()
