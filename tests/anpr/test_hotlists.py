@@ -470,6 +470,22 @@ def test_a_watched_file_is_reloaded_when_it_changes(services: Services, populati
     assert len(reloads) == 2 and all(str(watched) in r.actor_name for r in reloads)
 
 
+def test_a_watched_file_deep_in_its_folder_is_reloaded(services: Services, population: Population) -> None:
+    """A path longer than the columns that name who changed the list (PostgreSQL refused it)."""
+    folder = services.settings.data_dir / "hotlists" / ("regional-exchange-" * 4) / ("daily-" * 20)
+    folder.mkdir(parents=True)
+    watched = folder / "stolen.csv"
+    watched.write_text("1-ABC-234,stolen\n")
+    assert len(f"hotlist file {watched}") > 200
+    new_list(services, watch_path=str(watched))
+    assert services.anpr.hotlists.reload_watched() == [f"National: 1 entry reloaded from {watched}"]
+    with services.db.session() as session:
+        (reload,) = services.audit.query(session, AuditFilter(action="anpr.hotlists"))
+        (hotlist,) = session.scalars(select(Hotlist)).all()
+    assert reload.actor_name == hotlist.updated_by
+    assert reload.actor_name.startswith("hotlist file /") and reload.actor_name.endswith("/stolen.csv")
+
+
 def test_the_hotlists_page_shows_reload_problems_and_the_hotlist_folders(
     client: TestClient, services: Services, population: Population, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -88,7 +88,7 @@ class Hotlist(Base):
     """The entries in force are those of this generation; an import writes the next one, then switches."""
     entries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    updated_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False)
 
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
@@ -143,7 +143,7 @@ class Hit(Base):
     """`exact`, `wildcard` or `equivalent` (matched only through OCR-confusable characters)."""
     state: Mapped[str] = mapped_column(String(10), nullable=False, default="new")
     """`new`, `accepted` or `rejected`."""
-    handled_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    handled_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -198,8 +198,18 @@ class Actor:
     by the live-view service before it asks the gate; None: none found, or not looked up."""
 
 
+MAX_ACTOR_NAME = 200
+"""The width of every column that records who did something, the audit's among them."""
+
+
 def system_actor(name: str) -> Actor:
-    """Belfort itself or its local operator (CLI, demo seeding, retention): audited by name."""
+    """Belfort itself or its local operator (CLI, demo seeding, retention): audited by name.
+
+    A name longer than the columns that record who did something (200 characters), such as a
+    watched file's deep path, keeps its start and its end."""
+    if len(name) > MAX_ACTOR_NAME:
+        half = (MAX_ACTOR_NAME - 1) // 2
+        name = f"{name[:half]}…{name[-half:]}"
     return Actor(
         kind=ActorKind.SYSTEM,
         id=None,

@@ -43,7 +43,7 @@ class CameraTour(Base):
     camera_ids: Mapped[str] = mapped_column(Text, nullable=False)
     """JSON list of camera ids, in the order the tour shows them."""
     dwell_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     """Username of the person who first saved the tour."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
