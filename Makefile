@@ -44,9 +44,13 @@ catalog: install
 test-js: install
 	$(if $(JS_TESTS),node --test $(JS_TESTS),@echo "test-js: no tests/js/*.test.mjs")
 
-# test-deps first: it brings node and npm, which install needs.
+# test-deps first: it brings node and npm, which install needs. The tests under tests/e2e
+# (browsers, camera servers, recording nodes, with time bounds of their own) run one at a
+# time; the others first, on TEST_WORKERS processes. Both parts run even if the first fails.
+TEST_WORKERS ?= 2
 test: test-deps install lint test-js
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --ignore=tests/e2e; first=$$?; \
+	$(BIN)/pytest tests/e2e; test $$first -eq 0 -a $$? -eq 0
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

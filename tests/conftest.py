@@ -81,11 +81,14 @@ def sqlite_copy(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        return sqlite_copy(request, tmp_path)
+        yield sqlite_copy(request, tmp_path)
+        return
     cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.create_database(f"belfort_test_{next(_databases)}", template=TEMPLATE_DB)
+    name = f"belfort_test_{next(_databases)}"
+    yield cluster.create_database(name, template=TEMPLATE_DB)
+    cluster.drop_database(name)
 
 
 @pytest.fixture

@@ -133,6 +133,12 @@ class PostgresCluster:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
 
+    def drop_database(self, name: str) -> None:
+        """Drop a test's database once it is done: a run creates over a thousand, some 8 MB
+        each, and deleting them all at the end took over a minute."""
+        with psycopg.connect(self.admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
