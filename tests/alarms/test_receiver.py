@@ -6,10 +6,13 @@ and opening nothing."""
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from my_dc09_spt.comm.transpathtcp import TransPathTCP
@@ -21,6 +24,7 @@ from siadc09 import account as sia_account
 from siadc09 import message as sia_message
 from siadc09 import siadcs as sia_dcs
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from belfort.alarms.models import AlarmReceipt, Incident, IncidentEntry, Premises, SupervisionFault
 from belfort.alarms.premises import ConsentSpec, PremisesSpec
@@ -95,8 +99,8 @@ def site(services: Services, population: Population) -> Iterator[Site]:
     yield Site(services, receiver.tcp_address, receiver.udp_address, camera_id, **accounts)
 
 
-def _tcp(site: Site, frame: bytes) -> bytes | None:
-    path = TransPathTCP(site.tcp[0], site.tcp[1], timeout=TIMEOUT)
+def _tcp(site: Site, frame: bytes, timeout: float = TIMEOUT) -> bytes | None:
+    path = TransPathTCP(site.tcp[0], site.tcp[1], timeout=timeout)
     path.connect()
     try:
         return path.sendAndReceive(frame)
@@ -257,6 +261,41 @@ def test_a_replayed_message_is_acknowledged_but_handled_once(site: Site) -> None
         entries = session.scalars(select(IncidentEntry).where(IncidentEntry.incident_id == incident.id)).all()
         assert [entry.kind for entry in entries] == ["opened"]
     assert [receipt.duplicate for receipt in _receipts(site)] == [False, True]
+
+
+def test_alarms_that_arrive_together_are_written_together_and_one_that_fails_is_not_acknowledged(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    intake = site.services.intake
+    batches: list[int] = []
+    store = intake._store
+    monkeypatch.setattr(intake, "_store", lambda batch: batches.append(len(batch)) or store(batch))
+    on_event = site.services.incidents.on_event
+
+    def failing(session: Session, premises: Premises, *args: Any) -> Any:
+        if premises.account == site.keyed128:
+            raise RuntimeError("the disk is full")
+        return on_event(session, premises, *args)
+
+    monkeypatch.setattr(site.services.incidents, "on_event", failing)
+    sent = {account: _sia(account, key=key) for account, key in [(site.plain, None), (site.keyed, KEY256)]}
+    _block, failed_frame = _sia(site.keyed128, key=KEY128)
+    with ThreadPoolExecutor(3) as senders:
+        with site.services.incidents.opening:  # a batch being written: the three arrive meanwhile
+            answers = {a: senders.submit(_tcp, site, frame.encode()) for a, (_block, frame) in sent.items()}
+            failed = senders.submit(_tcp, site, failed_frame.encode(), 3.0)
+            deadline = time.monotonic() + TIMEOUT
+            while len(intake._queue) < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(intake._queue) == 3
+        for account, (block, _frame) in sent.items():
+            answer = answers[account].result()
+            assert answer is not None and block.dc09answer(7, answer.decode())[0] == "ACK"
+        assert failed.result() is None, "a message that was not stored is not acknowledged"
+    assert batches == [3]
+    assert sorted(incident.premises.account for incident in _incidents(site)) == sorted(sent)
+    assert sorted(receipt.account for receipt in _receipts(site)) == sorted(f"0:{a}" for a in sent)
+    assert site.services.receiver is not None and site.services.receiver.replies["unstored"] == 1
 
 
 def test_garbage_on_the_socket_never_stops_the_receiver(site: Site) -> None:

@@ -517,9 +517,7 @@ def test_a_hit_read_on_one_web_node_reaches_an_operator_on_another(
     other.environ["BELFORT_NODE__ROLES"] = "web"
     try:
         other.start()
-        wait_for(
-            lambda: _answers(other.health), 60, "the second web node answering", [other]
-        )
+        wait_for(lambda: _answers(other.health), 60, "the second web node answering", [other])
         panel = wall_hits(page, f"http://127.0.0.1:{other.port}")
         sent = time.monotonic()
         send_read(live_server, token, "1-ABC-234", "r1")  # read on this node, seen on the other

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from belfort.app import Services
+from belfort.policy import Role
 from belfort.settings import Settings, load_settings
 from belfort.web.app import create_app
 from tests.conftest import PASSWORD, bearer
@@ -94,3 +96,17 @@ def test_any_other_database_error_is_still_a_server_error(services: Services) ->
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/api/test/missing-table")
     assert response.status_code == 500 and "retry-after" not in response.headers
+
+
+def test_a_reading_session_reads_beside_a_writer_and_cannot_write(
+    services: Services, population: object, database_url: str
+) -> None:
+    """What only reads (the incident queue's push) does not queue behind a writer's lock on
+    SQLite, and it sees what was committed; a write there fails at once, on both backends."""
+    held = lock_held_elsewhere(database_url) if database_url.startswith("sqlite") else nullcontext()
+    with held, services.db.reading() as session:
+        assert session.scalar(text("SELECT count(*) FROM app_user")) == len(list(Role)) + 1
+    with pytest.raises(DBAPIError, match=r"readonly|read-only"), services.db.reading() as session:
+        session.execute(text("UPDATE app_user SET full_name = 'changed'"))
+    with services.db.session() as session:
+        assert session.scalar(text("SELECT count(*) FROM app_user WHERE full_name = 'changed'")) == 0

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from belfort.alarms.codes import Category, classify, describe
 from belfort.alarms.dc09 import Event
@@ -204,7 +204,7 @@ class IncidentService:
         number = (session.scalar(select(func.max(Incident.number))) or 0) + 1
         incident = Incident(number=number, opened_at=self._clock(), state="open", **values)
         session.add(incident)
-        session.flush()
+        session.flush()  # before its entries and grants, which refer to it
         return incident
 
     def _open_for_premises(self, session: Session, premises_id: uuid.UUID) -> Incident | None:
@@ -212,6 +212,8 @@ class IncidentService:
             select(Incident)
             .where(Incident.premises_id == premises_id, Incident.state != "closed")
             .order_by(Incident.opened_at.desc())
+            .limit(1)
+            .options(lazyload("*"))  # the caller needs the row, not its premises and camera
         ).first()
 
     def _forward(self, session: Session, incident: Incident, premises: Premises) -> None:
@@ -220,6 +222,7 @@ class IncidentService:
         receiver = system_actor(f"{RECEIVER}: {premises.centre.name}")
         until = now + timedelta(minutes=premises.live_minutes)
         latest: datetime | None = None
+        grants: list[Grant] = []
         for consent in self.premises.holding(session, premises, now):
             rights = set()
             if consent.live:
@@ -269,11 +272,11 @@ class IncidentService:
                 created_at=now,
             )
             session.add(grant)
-            session.flush()
-            session.add(IncidentGrant(incident_id=incident.id, grant_id=grant.id))
+            grants.append(grant)
             latest = ends if latest is None else max(latest, ends)
+        session.flush()  # the grants, then their links to the incident
+        session.add_all(IncidentGrant(incident_id=incident.id, grant_id=grant.id) for grant in grants)
         incident.live_until = latest
-        session.flush()
 
     # -- the queue ----------------------------------------------------------------------
 
@@ -452,7 +455,6 @@ class IncidentService:
 
     def _entry(self, session: Session, incident: Incident, kind: str, actor: str, text: str) -> None:
         session.add(IncidentEntry(incident_id=incident.id, at=self._clock(), kind=kind, actor=actor, text=text))
-        session.flush()
 
     @staticmethod
     def _grants(session: Session, incident: Incident) -> list[Grant]:
@@ -461,6 +463,7 @@ class IncidentService:
             .join(IncidentGrant, IncidentGrant.grant_id == Grant.id)
             .where(IncidentGrant.incident_id == incident.id)
             .order_by(Grant.created_at)
+            .options(lazyload("*"), joinedload(Grant.camera), joinedload(Grant.owner))  # what the incident shows
         )
         return list(session.scalars(statement).unique())
 

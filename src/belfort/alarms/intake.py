@@ -2,17 +2,20 @@
 
 Each message is stored as a receipt with the reply it got and why, accepted or not; an
 accepted one refreshes its premises' supervision and, unless it repeats one already handled,
-hands its events to the incidents. One transaction per message, under the incidents'
-opening lock, committed before the DC-09 acknowledgement is sent: an alarm that was
-acknowledged is never lost. Queues hear of changes only after the commit.
+hands its events to the incidents. Under the incidents' opening lock, and committed before
+the DC-09 acknowledgement is sent: an alarm that was acknowledged is never lost. DC-09
+messages that arrive together are written together (a group commit, a savepoint each), so
+that a burst of alarms costs one commit, not one each. Queues hear of changes only after the
+commit.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -33,6 +36,8 @@ SIA_CODE = re.compile(r"^[A-Z]{2}$")
 CID_CODE = re.compile(r"^[0-9A-F]{3}$")
 HTTP_PAST = timedelta(hours=1)
 HTTP_AHEAD = timedelta(seconds=20)
+GROUP_COMMIT = 64
+"""At most this many DC-09 messages are written in one transaction."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,19 @@ class HttpAlarm:
     time: datetime | None = None
     poll: bool = False
     """A supervision poll only (no event)."""
+
+
+@dataclass(eq=False)
+class _Waiting:
+    """An accepted DC-09 message waiting for its batch to be committed."""
+
+    outcome: Outcome
+    transport: str
+    peer: str
+    received_at: datetime
+    done: bool = False
+    error: Exception | None = None
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,39 +91,79 @@ class AlarmIntake:
         self.premises = premises
         self.incidents = incidents
         self._clock = clock
+        self._queue: list[_Waiting] = []
+        self._queue_lock = threading.Lock()
 
     def dc09(self, outcome: Outcome, transport: str, peer: str, received_at: datetime) -> None:
-        """Store what the receiver got and, for an accepted new message, act on its events."""
+        """Store what the receiver got and, for an accepted new message, act on its events;
+        returns once that is committed, raises if it could not be (then no ACK may go out).
+
+        A group commit: the messages that arrive while another batch is being written wait
+        together, and the first of them to get the incidents' lock writes them all in one
+        transaction, each in a savepoint of its own (one that fails is rolled back alone)."""
+        waiting = _Waiting(outcome, transport, peer, received_at)
+        with self._queue_lock:
+            self._queue.append(waiting)
+        changes: list[Change] = []
+        with self.incidents.opening:
+            if not waiting.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue[:GROUP_COMMIT], self._queue[GROUP_COMMIT:]
+                changes = self._store(batch)
+        self.incidents.announce(changes)
+        if waiting.error is not None:
+            raise waiting.error
+
+    def _store(self, batch: list[_Waiting]) -> list[Change]:
+        """Write a batch in one transaction; the changes to announce once it is committed."""
+        try:
+            with self._db.session() as session:
+                for waiting in batch:
+                    try:
+                        with session.begin_nested():
+                            waiting.changes = self._take(session, waiting)
+                    except Exception as exc:  # its receiver thread logs it and sends no ACK
+                        waiting.error = exc
+        except Exception as exc:
+            for waiting in batch:
+                waiting.error = waiting.error or exc
+                waiting.changes = []
+        for waiting in batch:
+            waiting.done = True
+        return [change for waiting in batch for change in waiting.changes]
+
+    def _take(self, session: Session, waiting: _Waiting) -> list[Change]:
+        """One accepted message: its receipt, its premises' supervision, its events."""
+        outcome, transport, received_at = waiting.outcome, waiting.transport, waiting.received_at
         message = outcome.message
         frame = message.frame if message is not None else None
         found = self.premises.premises_of(frame.prefix, frame.account) if frame is not None else None
         changes: list[Change] = []
-        with self.incidents.opening, self._db.session() as session:
-            premises = session.get(Premises, found[0]) if found else None
-            session.add(
-                AlarmReceipt(
-                    at=received_at,
-                    transport=transport,
-                    peer=peer[:64],
-                    premises_id=premises.id if premises else None,
-                    account=f"{frame.prefix}:{frame.account}"[:24] if frame else "",
-                    token=frame.token[:12] if frame else "",
-                    seq=frame.seq[:4] if frame else "",
-                    codes=" ".join(f"{e.qualifier}{e.code}{e.zone}" for e in message.events)[:200] if message else "",
-                    reply=outcome.reply_kind.value,
-                    reason=outcome.reason[:500],
-                    duplicate=outcome.duplicate,
-                )
+        premises = session.get(Premises, found[0]) if found else None
+        session.add(
+            AlarmReceipt(
+                at=received_at,
+                transport=transport,
+                peer=waiting.peer[:64],
+                premises_id=premises.id if premises else None,
+                account=f"{frame.prefix}:{frame.account}"[:24] if frame else "",
+                token=frame.token[:12] if frame else "",
+                seq=frame.seq[:4] if frame else "",
+                codes=" ".join(f"{e.qualifier}{e.code}{e.zone}" for e in message.events)[:200] if message else "",
+                reply=outcome.reply_kind.value,
+                reason=outcome.reason[:500],
+                duplicate=outcome.duplicate,
             )
-            if premises is not None and outcome.reply_kind is ReplyKind.ACK and message is not None:
-                self._heard(session, premises, received_at)
-                if not outcome.duplicate:
-                    alarm_at = message.timestamp or received_at
-                    for event in message.events:
-                        change = self.incidents.on_event(session, premises, event, f"dc09-{transport}", alarm_at)
-                        if change is not None:
-                            changes.append(change)
-        self.incidents.announce(changes)
+        )
+        if premises is not None and outcome.reply_kind is ReplyKind.ACK and message is not None:
+            self._heard(session, premises, received_at)
+            if not outcome.duplicate:
+                alarm_at = message.timestamp or received_at
+                for event in message.events:
+                    change = self.incidents.on_event(session, premises, event, f"dc09-{transport}", alarm_at)
+                    if change is not None:
+                        changes.append(change)
+        return changes
 
     def rejected(self, outcome: Outcome, transport: str, peer: str, received_at: datetime, sample: bytes) -> None:
         """Log a message that got NAK, DUH or no reply, with its reason (no premises is touched)."""

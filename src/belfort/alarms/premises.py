@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from belfort.alarms.dc09 import AccountKey
 from belfort.alarms.models import Consent, Premises
@@ -359,9 +359,15 @@ class PremisesService:
 
     def holding(self, session: Session, premises: Premises, now: datetime) -> list[Consent]:
         """The consents that hold now for the premises, for cameras that still exist."""
+        statement = (
+            select(Consent)
+            .where(Consent.premises_id == premises.id, Consent.withdrawn_at.is_(None))
+            .order_by(Consent.given_at.desc())
+            .options(lazyload("*"), joinedload(Consent.camera))  # on every alarm: only what it forwards
+        )
         return [
             consent
-            for consent in self.consents(session, premises, include_withdrawn=False)
+            for consent in session.scalars(statement).unique()
             if (consent.valid_until is None or now < consent.valid_until)
             and consent.camera.removed_at is None
             and consent.camera.organisation_id == consent.owner_organisation_id

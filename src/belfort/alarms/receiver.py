@@ -52,7 +52,7 @@ class AlarmReceiver:
         premises: PremisesService,
         intake: AlarmIntake,
         clock: Clock = utcnow,
-        workers: int = 4,
+        workers: int = 32,
     ) -> None:
         self.host = host
         self._ports = (tcp_port, udp_port)

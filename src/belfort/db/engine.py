@@ -4,6 +4,10 @@ SQLite runs in WAL mode and every transaction begins IMMEDIATE: nearly every req
 that looks at something also appends to the audit chain, so taking the write lock up
 front avoids the deadlock-prone upgrade from reader to writer. PostgreSQL needs no
 such help: the audit head row is locked with `SELECT ... FOR UPDATE` style updates.
+What only reads and records nothing (a queue's push of an incident it already authorised)
+takes a `reading()` session instead: on SQLite a second engine whose transactions begin
+DEFERRED on a `query_only` connection, so it reads beside the writer under WAL and never
+queues for the write lock; on PostgreSQL a READ ONLY transaction. A write there fails at once.
 
 A lock held by another is waited for `busy_timeout` seconds at most (SQLite's busy
 timeout, PostgreSQL's lock_timeout), and so is a free connection; then the error is one
@@ -22,7 +26,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -82,6 +86,20 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _configure_sqlite_reader(engine: Engine, busy_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")  # deferred: a snapshot of what is committed, no lock
+
+
 def _configure_postgresql(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -103,6 +121,10 @@ class Database:
                 url, echo=echo, pool_timeout=busy_timeout, connect_args={"check_same_thread": False}
             )
             _configure_sqlite(self.engine, busy_timeout)
+            self._reader = create_engine(
+                url, echo=echo, pool_timeout=busy_timeout, connect_args={"check_same_thread": False}
+            )
+            _configure_sqlite_reader(self._reader, busy_timeout)
         else:
             self.engine = create_engine(
                 url,
@@ -113,7 +135,9 @@ class Database:
                 pool_timeout=busy_timeout,
             )
             _configure_postgresql(self.engine, busy_timeout)
+            self._reader = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readings = sessionmaker(self._reader, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -147,5 +171,20 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: it never waits for a writer on SQLite, and whatever it
+        did is rolled back at the end (nothing it could record would be kept)."""
+        session = self._readings()
+        try:
+            if self._reader is self.engine:  # PostgreSQL: the same pool, a read-only transaction
+                session.execute(text("SET TRANSACTION READ ONLY"))
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._reader is not self.engine:
+            self._reader.dispose()

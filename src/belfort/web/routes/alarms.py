@@ -292,7 +292,7 @@ def _hello(services: Services, identity: Identity) -> list[dict[str, Any]]:
 
 
 def _shape(services: Services, message: dict[str, Any]) -> dict[str, Any] | None:
-    with services.db.session() as session:
+    with services.db.reading() as session:
         incident = session.get(Incident, uuid.UUID(message["incident"]))
         return incident_json(services.incidents.shaped(session, incident)) if incident is not None else None
 

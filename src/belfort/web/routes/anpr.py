@@ -163,7 +163,7 @@ def _open_hits(services: Services, identity: Identity) -> list[dict[str, Any]]:
 def _shape(services: Services, actor: Actor, message: dict[str, Any]) -> dict[str, Any]:
     """The hit as the panel shows it: a hit that joined a series as the series' first hit,
     with its count and last read, so the panel updates that entry."""
-    with services.db.session() as session:
+    with services.db.reading() as session:
         hit = session.get(Hit, uuid.UUID(message.get("series_id") or message["id"]))
         if hit is None:
             return message
