@@ -7,7 +7,10 @@ Four parts, each printing a ratio against a baseline measured in the same run:
   one PostgreSQL). Measured: the time to share the cameras out at start; the database's
   transactions and row updates per second in steady state, against the same run's idle
   database; each round's duration; and after one node stops, the time until each of its
-  cameras is held by another node (baseline: the hold length, the least it can be).
+  cameras is held by another node (baseline: the hold length, the least it can be). And the
+  event bus's load: the camera status messages the nodes send the web nodes (counted at
+  start, in steady state and at the failover, against one per camera that changed node),
+  and how many a second one node's bus gets into the real nats-server.
 - `audit`: audit records appended per second by 4 processes at once on one chain, against
   1 process (the chain serialises appends on one row: docs/design/audit-chain.md).
 - `failover K`: three `belfort record --node` processes record six RTSP cameras; K times, one
@@ -25,6 +28,7 @@ GStreamer's RTSP server): `scripts/install-test-deps.sh`.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
@@ -58,8 +62,10 @@ from belfort.audit import AuditEntry, verify_chain  # noqa: E402
 from belfort.audit.log import AuditLog  # noqa: E402
 from belfort.cluster.models import Node  # noqa: E402
 from belfort.db import Database  # noqa: E402
+from belfort.events import NatsBus  # noqa: E402
 from belfort.media.leases import CameraLeases  # noqa: E402
 from belfort.media.models import CameraLease, Segment  # noqa: E402
+from belfort.media.status import STATUS_TOPIC  # noqa: E402
 from belfort.settings import NodeSettings  # noqa: E402
 from belfort.timeutil import utcnow  # noqa: E402
 
@@ -75,6 +81,8 @@ class SimulatedNode:
     def __init__(self, url: str, name: str, cameras: set[uuid.UUID], capacity: int) -> None:
         self.settings = NodeSettings(name=name, capacity=capacity)
         self.db = Database(url)  # a node of its own: its own connections, as a process has
+        self.recording: set[uuid.UUID] = set()
+        self.announced: list[bytes] = []
         self.cameras = cameras
         self.leases = CameraLeases(self.db, self.settings)
         self.leases.recorders = self.live_recorders
@@ -131,9 +139,42 @@ class SimulatedNode:
                 self.leases.commit(settled)
                 self.leases.release(dict.fromkeys(settled.give_up))
                 self.rounds.append(time.monotonic() - started)
+                self.announce(set(settled.held) - settled.give_up - settled.lost)
             except Exception as exc:  # as the media service does: the next round tries again
                 self.failed.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
             self._stop.wait(max(0.0, renew - (time.monotonic() - started)))
+
+    def announce(self, recording: set[uuid.UUID]) -> None:
+        """What this node would tell the web nodes over the bus of each camera it starts or
+        stops recording (belfort.media.service: one message per change of state). Counted,
+        not sent: 40 buses in this one process would starve the simulated nodes of the CPU
+        their rounds need; `bus_capacity` sends as many to the real server on its own."""
+        now = utcnow().isoformat()
+        for camera, state in [(c, "online") for c in recording - self.recording] + [
+            (c, "not recording") for c in self.recording - recording
+        ]:
+            message = {"camera": str(camera), "node": self.settings.name, "state": state, "since": now}
+            self.announced.append(json.dumps({**message, "last_error": "", "at": now}).encode())
+        self.recording = recording
+
+
+def bus_capacity(url: str, messages: list[bytes]) -> float:
+    """Status messages per second one node's bus gets into the real nats-server's stream
+    (each acknowledged by JetStream), sending `messages` as fast as it can."""
+    bus = NatsBus(url, "bench-capacity")
+    started = time.monotonic()
+    for data in messages:
+        bus.publish(STATUS_TOPIC, json.loads(data))
+    wait_until(lambda: bus.published + bus.failed >= len(messages), 120)
+    elapsed = time.monotonic() - started
+    bus.close()
+    if bus.failed:
+        raise RuntimeError(f"{bus.failed} of {len(messages)} status messages not published")
+    return len(messages) / elapsed
+
+
+def announced(fleet: list[SimulatedNode]) -> list[bytes]:
+    return [data for node in fleet for data in node.announced]
 
 
 def holders(db: Database) -> Counter[str]:
@@ -183,7 +224,7 @@ def wait_until(condition: object, limit: float) -> float:
     raise RuntimeError(f"not reached within {limit:.0f} s")
 
 
-def bench_holds(postgres: PostgresCluster, cameras: int, nodes: int) -> str:
+def bench_holds(postgres: PostgresCluster, nats: NatsServer, cameras: int, nodes: int) -> str:
     name = "bench_holds"
     url = postgres.create_database(name)
     migrating = Database(url)
@@ -201,9 +242,11 @@ def bench_holds(postgres: PostgresCluster, cameras: int, nodes: int) -> str:
     shared = wait_until(lambda: sum(holders(db).values()) == cameras, 180)
     balanced = wait_until(lambda: len(holders(db)) == nodes and min(holders(db).values()) >= cameras // nodes - 1, 180)
     print(f"holds: {cameras} cameras held after {shared:.1f} s, balanced after {time.monotonic() - started:.1f} s")
+    at_start = announced(fleet)
     for node in fleet:
         node.rounds.clear()
     transactions, rows = database_load(postgres.admin_dsn(), name, 30)
+    steady = len(announced(fleet)) - len(at_start)
     durations = sorted(d for node in fleet for d in node.rounds)
     median, p95 = statistics.median(durations), durations[int(len(durations) * 0.95)]
 
@@ -215,6 +258,7 @@ def bench_holds(postgres: PostgresCluster, cameras: int, nodes: int) -> str:
         lambda: len(held_by(db, lost)) == len(lost) and victim.settings.name not in held_by(db, lost).values(), 120
     )
     failover = time.monotonic() - stopped
+    moved = len(announced(fleet)) - len(at_start) - steady
     victim.leases = CameraLeases(victim.db, victim.settings)  # a new process under the same name
     victim.leases.recorders = victim.live_recorders
     victim.start()
@@ -223,6 +267,8 @@ def bench_holds(postgres: PostgresCluster, cameras: int, nodes: int) -> str:
         node.stop()
         node.db.dispose()
     db.dispose()
+    capacity_per_second = bus_capacity(nats.url, at_start)
+    size = statistics.mean(len(data) for data in at_start)
     failures = Counter(problem for node in fleet for problem in node.failed)
     print(f"rounds that failed: {sum(failures.values())} {dict(failures.most_common(3))}")
     lease = NodeSettings().lease_seconds
@@ -251,6 +297,25 @@ def bench_holds(postgres: PostgresCluster, cameras: int, nodes: int) -> str:
                 f"{failover / lease:.2f}x",
             ],
             ["the node back holds its share", f"{rejoined:.1f} s", "", ""],
+            [
+                f"camera status messages on the bus while the cameras are shared out ({size:.0f} B each)",
+                f"{len(at_start):,}",
+                f"{cameras:,} (one per camera)",
+                f"{len(at_start) / cameras:.2f}x",
+            ],
+            ["camera status messages per second in steady state (30 s)", f"{steady / 30:,.1f}", "0", ""],
+            [
+                f"camera status messages when a node stops and its {len(lost)} cameras move",
+                f"{moved:,}",
+                f"{len(lost)} (one per camera)",
+                f"{moved / max(len(lost), 1):.2f}x",
+            ],
+            [
+                "status messages per second one node's bus gets into the real nats-server",
+                f"{capacity_per_second:,.0f}",
+                "",
+                "",
+            ],
         ],
         ":-- --: --: --:",
     )
@@ -500,7 +565,7 @@ def main() -> None:
         while parts:
             part = parts.pop(0)
             if part == "holds":
-                out.append(bench_holds(postgres, args.cameras, args.nodes))
+                out.append(bench_holds(postgres, nats, args.cameras, args.nodes))
             elif part == "audit":
                 out.append(bench_audit(postgres))
             elif part == "failover":
