@@ -110,18 +110,16 @@ def http_json(url: str, body: dict[str, Any] | None = None) -> Any:
         return json.loads(answer.read())
 
 
-def send(host: str, port: int, account: str, seq: int) -> float:
-    """One alarm by the independent transmitter; returns the send moment (epoch seconds)."""
+def send(host: str, port: int, account: str, seq: int) -> None:
+    """One alarm by the independent transmitter, acknowledged."""
     block = dc09_msg(account, KEY, None, 0)
     frame = block.dc09block(seq, "SIA-DCS", dc03_msg.dc03event(account, {"code": "BA", "zone": "1"})).encode()
     path = TransPathTCP(host, port, timeout=10)
     path.connect()
-    sent = time.time()
     answer = path.sendAndReceive(frame)
     path.disconnect()
     if answer is None or block.dc09answer(seq, answer.decode())[0] != "ACK":
         raise RuntimeError(f"alarm {account} not acknowledged: {answer!r}")
-    return sent
 
 
 def paced(rate: int, seconds: float, job: Callable[[int], object]) -> list[float]:

@@ -192,7 +192,6 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
     listener = None if no_serve else _listening(settings, host, port)
     with opened(settings) as services:
         accounts = seed_demo(services)
-        address = f"http://{host or settings.server.host}:{port or settings.server.port}"
         click.echo(f"Belfort demo in {settings.data_dir.resolve()}")
         click.echo(f"{'user':<12}{'role':<12}{'organisation':<20}password")
         for account in accounts:
@@ -203,7 +202,8 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
         services.start_recording()
         services.start_alarms()
         click.echo(f"Recording {len(services.media.running_cameras())} simulated cameras into {settings.storage_dir}")
-        click.echo(f"Open {address} and sign in with one of the accounts above.")
+        bound_host, bound_port = listener.getsockname()[:2]
+        click.echo(f"Open http://{bound_host}:{bound_port} and sign in with one of the accounts above.")
         _serve(services, listener)
 
 

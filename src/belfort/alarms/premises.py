@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from belfort.alarms.dc09 import AccountKey
@@ -270,11 +270,11 @@ class PremisesService:
         return PremisesView(premises, self.consents(session, premises))
 
     @staticmethod
-    def consents(session: Session, premises: Premises, include_withdrawn: bool = True) -> list[Consent]:
-        statement = select(Consent).where(Consent.premises_id == premises.id).order_by(Consent.given_at.desc())
-        if not include_withdrawn:
-            statement = statement.where(Consent.withdrawn_at.is_(None))
-        return list(session.scalars(statement).unique())
+    def _consents_of(premises: Premises) -> Select[Consent]:
+        return select(Consent).where(Consent.premises_id == premises.id).order_by(Consent.given_at.desc())
+
+    def consents(self, session: Session, premises: Premises) -> list[Consent]:
+        return list(session.scalars(self._consents_of(premises)).unique())
 
     @staticmethod
     def zones_of(premises: Premises) -> dict[str, str]:
@@ -360,9 +360,8 @@ class PremisesService:
     def holding(self, session: Session, premises: Premises, now: datetime) -> list[Consent]:
         """The consents that hold now for the premises, for cameras that still exist."""
         statement = (
-            select(Consent)
-            .where(Consent.premises_id == premises.id, Consent.withdrawn_at.is_(None))
-            .order_by(Consent.given_at.desc())
+            self._consents_of(premises)
+            .where(Consent.withdrawn_at.is_(None))
             .options(lazyload("*"), joinedload(Consent.camera))  # on every alarm: only what it forwards
         )
         return [

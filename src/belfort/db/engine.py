@@ -70,34 +70,30 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+def _sqlite_engine(url: str, echo: bool, busy_timeout: float, reader: bool = False) -> Engine:
+    """The writers' engine, whose transactions begin IMMEDIATE, or with `reader` the readers'
+    one: `query_only` connections whose transactions begin DEFERRED (a snapshot of what is
+    committed, no lock)."""
+    engine = create_engine(url, echo=echo, pool_timeout=busy_timeout, connect_args={"check_same_thread": False})
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        if reader:
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
-
-def _configure_sqlite_reader(engine: Engine, busy_timeout: float) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")  # deferred: a snapshot of what is committed, no lock
+    return engine
 
 
 def _configure_postgresql(engine: Engine, busy_timeout: float) -> None:
@@ -117,14 +113,8 @@ class Database:
             path = sqlite_file(url)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(
-                url, echo=echo, pool_timeout=busy_timeout, connect_args={"check_same_thread": False}
-            )
-            _configure_sqlite(self.engine, busy_timeout)
-            self._reader = create_engine(
-                url, echo=echo, pool_timeout=busy_timeout, connect_args={"check_same_thread": False}
-            )
-            _configure_sqlite_reader(self._reader, busy_timeout)
+            self.engine = _sqlite_engine(url, echo, busy_timeout)
+            self._reader = _sqlite_engine(url, echo, busy_timeout, reader=True)
         else:
             self.engine = create_engine(
                 url,
